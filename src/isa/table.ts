@@ -4,6 +4,7 @@
  * The assembler, disassembler, CPU and checker use these, never raw numbers.
  */
 import {
+  CAUSES,
   EXTENSIONS,
   FIELDS,
   FORMATS,
@@ -139,3 +140,10 @@ export function isaOrThrow(name: string): Isa {
 export const PG32 = makeIsa('pg32', []);
 /** Every instruction enabled: what the assembler and disassembler accept by default. */
 export const ALL = makeIsa('pg32+' + EXTENSIONS.join('+'), EXTENSIONS);
+
+const CAUSE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CAUSES).map(([k, v]) => [v, k]));
+
+/** PRIV, ILLEGAL, … for a cause number; `cause N` for one the manual does not define. */
+export function causeName(cause: number): string {
+  return CAUSE_NAMES.get(cause) ?? `cause ${cause}`;
+}

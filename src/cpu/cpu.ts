@@ -1,0 +1,507 @@
+/**
+ * The PG32 interpreter CPU, exactly as ../shared/ISA.md describes it.
+ *
+ * The whole machine state is plain fields on this object (registers, PSW,
+ * TIMER, storage) so tests and the VMM can snapshot and compare it.
+ *
+ * run(n) is the only way instructions execute. It is built for speed: the
+ * hot state lives in locals, innocuous instructions are executed inline by a
+ * small-integer switch, and nothing is allocated or thrown per instruction.
+ * Control instructions (the privileged ones and the variants' extras) leave
+ * the inner loop and run in `control()`, where the timer and mode bookkeeping
+ * is done once, plainly. Every trap is raised by returning its cause, and
+ * delivered in one place: `deliver()`.
+ */
+import {
+  CAUSES,
+  DEFAULT_MEM_WORDS,
+  FIELDS,
+  FLAGS,
+  FLAGS_MASK,
+  LOW,
+  MIN_MEM_WORDS,
+  OPCODE,
+  PG32,
+  REGISTER_COUNT,
+  reservedMask,
+  type Isa,
+} from '../isa/table.js';
+import { Console, type Devices } from './devices.js';
+import type { Image } from '../image.js';
+
+/** Why run() returned. The caller (CLI, VMM, checker, benchmark) decides what happens next. */
+export type StopReason =
+  /** `halt` executed */
+  | 'halt'
+  /** a trap found no handler (new PSW bound 0), or the handler's first fetch faulted */
+  | 'checkstop'
+  /** the step budget given to run() is used up */
+  | 'budget'
+  /** trapHook is set and a trap occurred: nothing was delivered; see trapCause/trapInfo/trapPc */
+  | 'trap';
+
+export interface CheckStop {
+  readonly cause: number;
+  readonly info: number;
+  /** the old pc of the trap that could not be delivered */
+  readonly pc: number;
+  readonly why: string;
+}
+
+export interface CpuOptions {
+  isa?: Isa;
+  memWords?: number;
+  devices?: Devices;
+}
+
+// Dispatch constants, read from isa/. TurboFan folds these module constants,
+// so the switch below is as fast as one over literals.
+const {
+  add: ADD, sub: SUB, mul: MUL, div: DIV, rem: REM, and: AND, or: OR, xor: XOR,
+  shl: SHL, shr: SHR, sra: SRA, slt: SLT, sltu: SLTU,
+  addi: ADDI, slti: SLTI, andi: ANDI, ori: ORI, xori: XORI, shli: SHLI, shri: SHRI, srai: SRAI, lui: LUI,
+  ld: LD, st: ST, beq: BEQ, bne: BNE, blt: BLT, bge: BGE, bltu: BLTU, bgeu: BGEU,
+  jmp: JMP, jal: JAL, jr: JR, jalr: JALR, svc: SVC, nop: NOP,
+  lpsw: LPSW, spsw: SPSW, stimer: STIMER, in: IN, out: OUT, halt: HALT,
+  jrstu: JRSTU, gpsw: GPSW, sflags: SFLAGS, getr: GETR,
+} = OPCODE;
+
+// Field positions, read from isa/.
+const OP = FIELDS.op[1];
+const A = FIELDS.a[1];
+const B = FIELDS.b[1];
+const C = FIELDS.c[1];
+/** shift pairs that sign-extend a field: (w << L) >> R */
+const IMM_L = 31 - FIELDS.imm16[0], IMM_R = IMM_L + FIELDS.imm16[1];
+const O20_L = 31 - FIELDS.off20[0], O20_R = O20_L + FIELDS.off20[1];
+const O24_L = 31 - FIELDS.off24[0], O24_R = O24_L + FIELDS.off24[1];
+const UIMM = (1 << (FIELDS.imm16[0] - FIELDS.imm16[1] + 1)) - 1;
+const SH5 = (1 << (FIELDS.sh5[0] - FIELDS.sh5[1] + 1)) - 1;
+
+const S = FLAGS.S;
+const IE = FLAGS.IE;
+const { PRIV, ILLEGAL, MEMORY, TIMER, ARITH } = CAUSES;
+const CAUSE_SVC = CAUSES.SVC;
+
+/** control() result when the instruction completed (any other value is a trap cause) */
+const DONE = 0;
+/** control() result: completed, and must not tick the timer (stimer) */
+const DONE_NO_TICK = -1;
+/** control() result: halt completed */
+const DONE_HALT = -2;
+
+export class Cpu {
+  readonly regs = new Int32Array(REGISTER_COUNT);
+  /** PSW */
+  flags: number = S;
+  pc = 0;
+  base = 0;
+  bound: number;
+  /** unsigned instruction countdown, 0 = off */
+  timer = 0;
+  /** a timer interrupt is pending (taken before the next instruction once IE = 1) */
+  pending = false;
+
+  readonly memWords: number;
+  readonly mem: Int32Array;
+  devices: Devices;
+  readonly isa: Isa;
+
+  /**
+   * When set, traps are not delivered through low storage: run() stops with
+   * 'trap' and leaves the PSW as the trap sequence would save it (pc = old pc).
+   * This is how a VMM takes control: it is the dispatcher's entry.
+   */
+  trapHook = false;
+  trapCause = 0;
+  trapInfo = 0;
+  trapPc = 0;
+
+  halted = false;
+  checkStop: CheckStop | null = null;
+
+  /** instructions completed */
+  instret = 0;
+  /** trap deliveries (or hook stops), by cause */
+  readonly traps = new Float64Array(8);
+
+  /** reserved-bit mask per opcode; −1 for opcodes this ISA does not define */
+  private readonly reserved = new Int32Array(256).fill(-1);
+  /** the pc of the last trap delivered: a fault fetching there is a check-stop */
+  private afterTrap = false;
+
+  constructor(opts: CpuOptions = {}) {
+    const memWords = opts.memWords ?? DEFAULT_MEM_WORDS;
+    if (!Number.isInteger(memWords) || memWords < MIN_MEM_WORDS || memWords > 2 ** 30) {
+      throw new RangeError(`memory size must be ${MIN_MEM_WORDS}..${2 ** 30} words, not ${memWords}`);
+    }
+    this.memWords = memWords;
+    this.mem = new Int32Array(memWords);
+    this.bound = memWords;
+    this.isa = opts.isa ?? PG32;
+    this.devices = opts.devices ?? new Console();
+    for (const spec of this.isa.instructions) this.reserved[spec.opcode] = reservedMask(spec);
+  }
+
+  /** Reset state, then copy the image into storage and set pc to its entry. */
+  load(image: Image): void {
+    this.reset();
+    for (const seg of image.segments) {
+      if (seg.origin + seg.words.length > this.memWords) {
+        throw new RangeError(`image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${this.memWords} words of storage`);
+      }
+      this.mem.set(seg.words, seg.origin);
+    }
+    this.pc = image.entry >>> 0;
+  }
+
+  reset(): void {
+    this.regs.fill(0);
+    this.mem.fill(0);
+    this.flags = S;
+    this.pc = 0;
+    this.base = 0;
+    this.bound = this.memWords;
+    this.timer = 0;
+    this.pending = false;
+    this.halted = false;
+    this.checkStop = null;
+    this.afterTrap = false;
+    this.instret = 0;
+    this.traps.fill(0);
+  }
+
+  get supervisor(): boolean {
+    return (this.flags & S) !== 0;
+  }
+
+  /** total trap deliveries */
+  get trapCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.traps.length; i++) n += this.traps[i]!;
+    return n;
+  }
+
+  /** One step: one instruction, or one trap delivery. */
+  step(): StopReason {
+    return this.run(1);
+  }
+
+  /**
+   * Run up to `maxSteps` steps. A step is an instruction that completes or a
+   * trap delivery (so a guest that does nothing but trap still stops).
+   */
+  run(maxSteps: number): StopReason {
+    if (this.halted) return 'halt';
+    if (this.checkStop) return 'checkstop';
+    const R = this.regs;
+    const E = this.mem;
+    const RES = this.reserved;
+    const memWords = this.memWords;
+    let left = maxSteps;
+
+    while (left > 0) {
+      // A pending timer interrupt is taken before the next instruction once IE = 1.
+      if (this.pending && (this.flags & IE) !== 0) {
+        this.pending = false;
+        const r = this.deliver(TIMER, 0, this.pc);
+        if (r !== null) return r;
+        left--;
+        continue;
+      }
+      // pc is kept as an int32 inside the loop (valid addresses are < 2^30, so
+      // an unsigned compare against limit catches every bad one) and stored
+      // back unsigned.
+      let pc = this.pc | 0;
+      const base = this.base;
+      // One compare per access: a < bound and base + a < memWords.
+      let limit = memWords - base;
+      if (this.bound < limit) limit = this.bound;
+      if (this.afterTrap) {
+        // The handler's first instruction is unreachable: never loop on it.
+        this.afterTrap = false;
+        if (pc >>> 0 >= limit) return this.stop(MEMORY, pc, pc, 'the trap handler\'s first instruction is outside its relocation bounds');
+      }
+
+      // Run a burst: up to the budget, and no further than the timer's expiry,
+      // so the timer is settled once per burst instead of once per instruction.
+      const t = this.timer;
+      const burst = t > 0 && t < left ? t : left;
+      let n = burst;
+      let cause = 0;
+      let info = 0;
+      let slow = 0;
+
+      inner: while (n > 0) {
+        if (pc >>> 0 >= limit) {
+          cause = MEMORY;
+          info = pc;
+          break;
+        }
+        const w = E[base + pc]!;
+        const op = w >>> OP;
+        let npc = (pc + 1) | 0;
+        if ((w & RES[op]!) !== 0) {
+          cause = ILLEGAL;
+          info = w;
+          break;
+        }
+        switch (op) {
+          case ADD: R[(w >> A) & 15] = R[(w >> B) & 15]! + R[(w >> C) & 15]!; break;
+          case SUB: R[(w >> A) & 15] = R[(w >> B) & 15]! - R[(w >> C) & 15]!; break;
+          case MUL: R[(w >> A) & 15] = Math.imul(R[(w >> B) & 15]!, R[(w >> C) & 15]!); break;
+          case DIV: {
+            const d = R[(w >> C) & 15]!;
+            if (d === 0) { cause = ARITH; info = w; break inner; }
+            R[(w >> A) & 15] = (R[(w >> B) & 15]! / d) | 0; // INT_MIN / −1 wraps to INT_MIN
+            break;
+          }
+          case REM: {
+            const d = R[(w >> C) & 15]!;
+            if (d === 0) { cause = ARITH; info = w; break inner; }
+            R[(w >> A) & 15] = R[(w >> B) & 15]! % d | 0; // −0 becomes 0
+            break;
+          }
+          case AND: R[(w >> A) & 15] = R[(w >> B) & 15]! & R[(w >> C) & 15]!; break;
+          case OR: R[(w >> A) & 15] = R[(w >> B) & 15]! | R[(w >> C) & 15]!; break;
+          case XOR: R[(w >> A) & 15] = R[(w >> B) & 15]! ^ R[(w >> C) & 15]!; break;
+          case SHL: R[(w >> A) & 15] = R[(w >> B) & 15]! << R[(w >> C) & 15]!; break; // JS masks the count to 5 bits
+          case SHR: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> R[(w >> C) & 15]!; break;
+          case SRA: R[(w >> A) & 15] = R[(w >> B) & 15]! >> R[(w >> C) & 15]!; break;
+          case SLT: R[(w >> A) & 15] = R[(w >> B) & 15]! < R[(w >> C) & 15]! ? 1 : 0; break;
+          case SLTU: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> 0 < R[(w >> C) & 15]! >>> 0 ? 1 : 0; break;
+
+          case ADDI: R[(w >> A) & 15] = R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R); break;
+          case SLTI: R[(w >> A) & 15] = R[(w >> B) & 15]! < (w << IMM_L) >> IMM_R ? 1 : 0; break;
+          case ANDI: R[(w >> A) & 15] = R[(w >> B) & 15]! & (w & UIMM); break;
+          case ORI: R[(w >> A) & 15] = R[(w >> B) & 15]! | (w & UIMM); break;
+          case XORI: R[(w >> A) & 15] = R[(w >> B) & 15]! ^ (w & UIMM); break;
+          case SHLI: R[(w >> A) & 15] = R[(w >> B) & 15]! << (w & SH5); break;
+          case SHRI: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> (w & SH5); break;
+          case SRAI: R[(w >> A) & 15] = R[(w >> B) & 15]! >> (w & SH5); break;
+          case LUI: R[(w >> A) & 15] = (w & UIMM) << 16; break;
+
+          case LD: {
+            const a = (R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R)) | 0;
+            if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
+            R[(w >> A) & 15] = E[base + a]!;
+            break;
+          }
+          case ST: {
+            const a = (R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R)) | 0;
+            if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
+            E[base + a] = R[(w >> A) & 15]!;
+            break;
+          }
+
+          // Branch and jump targets are pc-relative to the next instruction.
+          case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
+          case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
+          case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
+          case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
+          case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
+          case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
+          case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; break;
+          case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; break;
+          case JR: npc = R[(w >> B) & 15]!; break;
+          case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; break; } // rs read before rd is written
+
+          case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
+          case NOP: break;
+
+          case LPSW: case SPSW: case STIMER: case IN: case OUT: case HALT:
+          case JRSTU: case GPSW: case SFLAGS: case GETR:
+            slow = w;
+            break inner;
+
+          default:
+            cause = ILLEGAL;
+            info = w;
+            break inner;
+        }
+        R[0] = 0;
+        pc = npc;
+        n--;
+      }
+
+      // Settle the burst: instructions completed, the timer, the budget.
+      const done = burst - n;
+      this.instret += done;
+      left -= done;
+      if (t > 0) {
+        this.timer = t - done;
+        if (this.timer === 0) this.pending = true;
+      }
+      this.pc = pc >>> 0;
+
+      if (cause !== 0) {
+        const r = this.deliver(cause, info, pc);
+        if (r !== null) return r;
+        left--;
+      } else if (slow !== 0) {
+        const c = this.control(slow);
+        if (c > 0) {
+          const r = this.deliver(c, this.trapInfo, this.pc);
+          if (r !== null) return r;
+        } else {
+          this.instret++;
+          if (c !== DONE_NO_TICK && this.timer > 0 && --this.timer === 0) this.pending = true;
+          if (c === DONE_HALT) {
+            this.halted = true;
+            return 'halt';
+          }
+        }
+        left--;
+      }
+    }
+    return 'budget';
+  }
+
+  /**
+   * The control instructions: the privileged ones and the variants' extras.
+   * Returns DONE / DONE_NO_TICK / DONE_HALT, or a trap cause (info in
+   * trapInfo). The privilege requirement is each handler's first line, and
+   * it precedes every operand access.
+   */
+  private control(w: number): number {
+    const R = this.regs;
+    const op = w >>> OP;
+    const a = (w >> A) & 15;
+    const b = (w >> B) & 15;
+    switch (op) {
+      case LPSW: {
+        if (!this.supervisor) return this.priv(w);
+        const at = R[b]! >>> 0;
+        const bad = this.firstBadAddress(at, 4);
+        if (bad >= 0) return this.memoryTrap(bad);
+        const p = this.base + at;
+        const E = this.mem;
+        this.flags = E[p]! & FLAGS_MASK;
+        this.pc = E[p + 1]! >>> 0;
+        this.base = E[p + 2]! >>> 0;
+        this.bound = E[p + 3]! >>> 0;
+        return DONE;
+      }
+      case SPSW: {
+        if (!this.supervisor) return this.priv(w);
+        const at = R[b]! >>> 0;
+        const bad = this.firstBadAddress(at, 4);
+        if (bad >= 0) return this.memoryTrap(bad);
+        const p = this.base + at;
+        const E = this.mem;
+        E[p] = this.flags & FLAGS_MASK;
+        E[p + 1] = this.pc + 1;
+        E[p + 2] = this.base;
+        E[p + 3] = this.bound;
+        this.pc = this.pc + 1;
+        return DONE;
+      }
+      case STIMER:
+        if (!this.supervisor) return this.priv(w);
+        this.timer = R[b]! >>> 0;
+        this.pending = false;
+        this.pc = this.pc + 1;
+        return DONE_NO_TICK;
+      case IN:
+        if (!this.supervisor) return this.priv(w);
+        R[a] = this.devices.read(w & UIMM);
+        R[0] = 0;
+        this.pc = this.pc + 1;
+        return DONE;
+      case OUT:
+        if (!this.supervisor) return this.priv(w);
+        this.devices.write(w & UIMM, R[b]!);
+        this.pc = this.pc + 1;
+        return DONE;
+      case HALT:
+        if (!this.supervisor) return this.priv(w);
+        this.pc = this.pc + 1;
+        return DONE_HALT;
+      case JRSTU:
+        // Unprivileged: in supervisor mode it also drops to user mode.
+        this.pc = R[b]! >>> 0;
+        this.flags &= ~S;
+        return DONE;
+      case GPSW:
+        R[a] = this.flags & FLAGS_MASK;
+        R[0] = 0;
+        this.pc = this.pc + 1;
+        return DONE;
+      case SFLAGS:
+        // x86 POPF: silently does nothing to IE in user mode.
+        if (this.supervisor) this.flags = (this.flags & ~IE) | (R[b]! & IE);
+        this.pc = this.pc + 1;
+        return DONE;
+      case GETR:
+        R[a] = this.base;
+        R[0] = 0;
+        this.pc = this.pc + 1;
+        return DONE;
+      default:
+        this.trapInfo = w;
+        return ILLEGAL;
+    }
+  }
+
+  private priv(w: number): number {
+    this.trapInfo = w;
+    return PRIV;
+  }
+
+  private memoryTrap(addr: number): number {
+    this.trapInfo = addr | 0;
+    return MEMORY;
+  }
+
+  /** lpsw/spsw check all their addresses before touching any: the first that fails, or −1. */
+  private firstBadAddress(at: number, count: number): number {
+    let limit = this.memWords - this.base;
+    if (this.bound < limit) limit = this.bound;
+    for (let k = 0; k < count; k++) {
+      const a = (at + k) >>> 0;
+      if (a >= limit) return a;
+    }
+    return -1;
+  }
+
+  /**
+   * Deliver a trap: the one place the trap sequence happens. Returns null if
+   * execution goes on, or the stop reason.
+   */
+  private deliver(cause: number, info: number, oldPc: number): StopReason | null {
+    this.traps[cause]!++;
+    if (this.trapHook) {
+      this.trapCause = cause;
+      this.trapInfo = info | 0;
+      this.trapPc = oldPc >>> 0;
+      this.pc = oldPc >>> 0;
+      return 'trap';
+    }
+    const E = this.mem;
+    E[LOW.OLD_PSW] = this.flags & FLAGS_MASK;
+    E[LOW.OLD_PSW + 1] = oldPc;
+    E[LOW.OLD_PSW + 2] = this.base;
+    E[LOW.OLD_PSW + 3] = this.bound;
+    E[LOW.CAUSE] = cause;
+    E[LOW.INFO] = info;
+    this.flags = E[LOW.NEW_PSW]! & FLAGS_MASK;
+    this.pc = E[LOW.NEW_PSW + 1]! >>> 0;
+    this.base = E[LOW.NEW_PSW + 2]! >>> 0;
+    this.bound = E[LOW.NEW_PSW + 3]! >>> 0;
+    if (this.bound === 0) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
+    this.afterTrap = true;
+    return null;
+  }
+
+  private stop(cause: number, info: number, pc: number, why: string): StopReason {
+    this.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
+    return 'checkstop';
+  }
+
+  /** Physical word at virtual address `a` under the current relocation, or undefined if it would fault. */
+  readVirtual(a: number): number | undefined {
+    a = a >>> 0;
+    if (a >= this.bound || this.base + a >= this.memWords) return undefined;
+    return this.mem[this.base + a];
+  }
+}

@@ -147,3 +147,14 @@ const CAUSE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CAUSES).
 export function causeName(cause: number): string {
   return CAUSE_NAMES.get(cause) ?? `cause ${cause}`;
 }
+
+/**
+ * A copy of `isa` in which one instruction's declared class is replaced:
+ * how tests plant a wrong declaration for the checker to catch.
+ */
+export function withDeclared(isa: Isa, mnemonic: string, declared: InstructionSpec['declared']): Isa {
+  const instructions = isa.instructions.map((s) => (s.mnemonic === mnemonic ? ({ ...s, declared } as Spec) : s));
+  const byOpcode: (Spec | undefined)[] = new Array(256).fill(undefined);
+  for (const s of instructions) byOpcode[s.opcode] = s;
+  return { ...isa, instructions, byOpcode, has: isa.has };
+}

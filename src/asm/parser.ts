@@ -1,0 +1,508 @@
+/**
+ * The PG32 assembly grammar (Chevrotain, embedded actions).
+ *
+ *   program  := line*
+ *   line     := [ (Name | Register) ':' ] [ Directive operands | Name operands ] Newline
+ *   operands := [ operand { ',' operand } ]
+ *   operand  := Register | '(' Register ')' | expr [ '(' Register ')' ] | String
+ *   expr     := atom { ('+' | '-' | '*' | '/') atom }   (* and / bind tighter; all left-associative)
+ *   atom     := Number | Name | '-' atom | Char | '+' atom | '(' expr ')'
+ *
+ * The grammar is deliberately generic (any name with any operands): whether
+ * a mnemonic exists and whether its operands have the right kinds is decided
+ * against the ISA table afterwards, which gives better messages ("addi
+ * expects rd, rs, imm") than a grammar error could.
+ *
+ * One parser instance is reused. A file is first parsed in one go with
+ * recovery off (fast). If that fails, or the lexer found bad characters, the
+ * file is parsed again line by line so that every faulty line is reported,
+ * each with one message, and the good lines still go on to the later passes.
+ */
+import { EmbeddedActionsParser, EOF, createTokenInstance, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import {
+  ALL_TOKENS,
+  CharLit,
+  Colon,
+  Comma,
+  Directive,
+  LParen,
+  Minus,
+  Name,
+  Newline,
+  NumberLit,
+  Plus,
+  REGISTERS,
+  RParen,
+  Register,
+  Slash,
+  Star,
+  StringLit,
+  lex,
+} from './lexer.js';
+
+export interface SymRef {
+  readonly t: 'sym';
+  readonly name: string;
+  readonly off: number;
+}
+export interface Neg {
+  readonly t: 'neg';
+  readonly e: Expr;
+  readonly off: number;
+}
+export interface Bin {
+  readonly t: '+' | '-' | '*' | '/';
+  readonly l: Expr;
+  readonly r: Expr;
+  /** offset of the operator */
+  readonly off: number;
+}
+/** An expression: a literal (exact, as bigint) or a tree. */
+export type Expr = bigint | SymRef | Neg | Bin;
+
+export type Operand =
+  | { readonly k: 'reg'; readonly reg: number; readonly text: string; readonly off: number }
+  | { readonly k: 'expr'; readonly e: Expr; readonly off: number }
+  | { readonly k: 'mem'; readonly e: Expr | undefined; readonly reg: number; readonly off: number }
+  | { readonly k: 'str'; readonly raw: string; readonly off: number };
+
+export interface Stmt {
+  /** 1-based source line */
+  readonly line: number;
+  readonly label: string | undefined;
+  readonly labelOff: number;
+  /** the label was written as a register name (an error, reported later) */
+  readonly labelIsReg: boolean;
+  /** the mnemonic or directive as written (directives keep their dot) */
+  readonly op: string | undefined;
+  readonly opOff: number;
+  readonly isDirective: boolean;
+  readonly ops: Operand[];
+}
+
+export interface ParseError {
+  readonly off: number;
+  readonly message: string;
+}
+
+export interface ParseResult {
+  readonly stmts: Stmt[];
+  readonly errors: ParseError[];
+  /** names defined on lines that failed to parse: references to them are not reported again */
+  readonly broken: Set<string>;
+}
+
+const describeTok = (t: IToken | undefined): string => {
+  if (!t || t.tokenType === EOF) return 'end of input';
+  if (t.tokenType === Newline) return 'end of line';
+  return `'${t.image}'`;
+};
+const labelOf = (t: TokenType): string => t.LABEL ?? t.name;
+const uniqueFirsts = (paths: TokenType[][]): string[] => {
+  const s = new Set<string>();
+  for (const p of paths) if (p[0]) s.add(labelOf(p[0]));
+  return [...s];
+};
+const orList = (xs: string[]): string => (xs.length <= 1 ? (xs[0] ?? 'something else') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, actual, previous }) =>
+    expected === Newline && previous && previous.tokenType !== Colon && previous.tokenType !== Directive && !tokenMatcher(previous, Name)
+      ? `expected ',' or end of line but found ${describeTok(actual)}`
+      : `expected ${labelOf(expected)} but found ${describeTok(actual)}`,
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => `unexpected ${describeTok(firstRedundant)}`,
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, customUserDescription }) =>
+    `expected ${customUserDescription ?? orList(uniqueFirsts(expectedPathsPerAlt.flat()))} but found ${describeTok(actual[0])}`,
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual, customUserDescription }) =>
+    `expected ${customUserDescription ?? orList(uniqueFirsts(expectedIterationPaths))} but found ${describeTok(actual[0])}`,
+};
+
+/** Decode the escapes of a quoted literal's body; `error` names the first bad escape. */
+export function unescape(body: string): { text: string; error?: string } {
+  if (body.indexOf('\\') < 0) return { text: body };
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const n = body[++i];
+    switch (n) {
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case "'":
+        out += "'";
+        break;
+      case '"':
+        out += '"';
+        break;
+      default:
+        return { text: out, error: `unknown escape '\\${n ?? ''}' (expected one of \\n \\t \\0 \\\\ \\' \\")` };
+    }
+  }
+  return { text: out };
+}
+
+const NO_OPERANDS: Operand[] = [];
+const NUMBER_FORM = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)$/;
+
+/*
+ * Performance note: every closure handed to Chevrotain (ALT, DEF, ACTION) is
+ * created once, as an instance field, never per call: creating closures per
+ * token (and, under tsx/esbuild, naming each one with Object.defineProperty)
+ * made parsing ten times slower. Per-line state lives in fields; the
+ * expression rules keep their partial results on a stack.
+ */
+class AsmParser extends EmbeddedActionsParser {
+  stmts: Stmt[] = [];
+  litErrors: ParseError[] = [];
+  lineNo = 1;
+
+  // state of the line being parsed
+  private labelTok: IToken | undefined;
+  private opTok: IToken | undefined;
+  private isDirective = false;
+  private ops: Operand[] = [];
+  private memReg: IToken | undefined;
+  private exprStack: Expr[] = [];
+
+  /** clear per-parse state (after an error a rule may have stopped half-way) */
+  resetState(): void {
+    this.exprStack.length = 0;
+  }
+
+  constructor() {
+    super(ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 3, errorMessageProvider: messages });
+    this.performSelfAnalysis();
+  }
+
+  // ----- line -----
+  private readonly consumeName = () => this.CONSUME(Name);
+  private readonly consumeRegister = () => this.CONSUME(Register);
+  private readonly labelAlts = [{ ALT: this.consumeName }, { ALT: this.consumeRegister }];
+  private readonly labelPart = () => {
+    this.labelTok = this.OR(this.labelAlts);
+    this.CONSUME(Colon);
+  };
+  private readonly directiveAlt = () => {
+    this.opTok = this.CONSUME(Directive);
+    this.isDirective = true;
+    this.SUBRULE(this.operands);
+  };
+  private readonly instructionAlt = () => {
+    this.opTok = this.CONSUME2(Name);
+    this.SUBRULE2(this.operands);
+  };
+  private readonly statementAlts = [{ ALT: this.directiveAlt }, { ALT: this.instructionAlt }];
+  private readonly statementPart = () => {
+    this.OR2(this.statementAlts);
+  };
+  private readonly pushStmt = () => {
+    const label = this.labelTok;
+    const op = this.opTok;
+    if (label || op)
+      this.stmts.push({
+        line: this.lineNo,
+        label: label?.image,
+        labelOff: label ? label.startOffset : 0,
+        labelIsReg: label ? label.tokenType === Register : false,
+        op: op?.image,
+        opOff: op ? op.startOffset : 0,
+        isDirective: this.isDirective,
+        ops: this.ops,
+      });
+    this.lineNo++;
+  };
+
+  /** the body of a line, shared by `program` (inlined: one rule call less per line) and `line` */
+  private readonly lineBody = () => {
+    this.labelTok = undefined;
+    this.opTok = undefined;
+    this.isDirective = false;
+    this.ops = NO_OPERANDS;
+    this.OPTION(this.labelPart);
+    this.OPTION2(this.statementPart);
+    this.CONSUME(Newline);
+    this.ACTION(this.pushStmt);
+  };
+
+  program = this.RULE('program', () => {
+    this.MANY(this.lineBody);
+  });
+
+  line = this.RULE('line', this.lineBody);
+
+  // ----- operands -----
+  private readonly regAlt = (): Operand => {
+    const r = this.CONSUME(Register);
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'reg', reg: REGISTERS.get(r.image.toLowerCase())!, text: r.image, off: r.startOffset };
+  };
+  private readonly bareMemAlt = (): Operand => {
+    const lp = this.CONSUME(LParen);
+    const r = this.CONSUME2(Register);
+    this.CONSUME(RParen);
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'mem', e: undefined, reg: REGISTERS.get(r.image.toLowerCase())!, off: lp.startOffset };
+  };
+  private readonly memSuffix = () => {
+    this.CONSUME2(LParen);
+    this.memReg = this.CONSUME3(Register);
+    this.CONSUME2(RParen);
+  };
+  private readonly exprAlt = (): Operand => {
+    const start = this.LA(1).startOffset;
+    const e = this.SUBRULE(this.expr);
+    this.memReg = undefined;
+    this.OPTION(this.memSuffix);
+    if (this.RECORDING_PHASE) return undefined as never;
+    const r = this.memReg as IToken | undefined;
+    return r ? { k: 'mem', e, reg: REGISTERS.get(r.image.toLowerCase())!, off: start } : { k: 'expr', e, off: start };
+  };
+  private readonly stringAlt = (): Operand => {
+    const s = this.CONSUME(StringLit);
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'str', raw: s.image, off: s.startOffset };
+  };
+  private readonly operandAlts = {
+    DEF: [{ ALT: this.regAlt }, { ALT: this.bareMemAlt }, { ALT: this.exprAlt }, { ALT: this.stringAlt }],
+    ERR_MSG: 'an operand (a register, an expression, imm(rs) or a string)',
+  };
+  private readonly pushOperand = () => {
+    const o = this.OR(this.operandAlts);
+    if (!this.RECORDING_PHASE) {
+      if (this.ops === NO_OPERANDS) this.ops = [o];
+      else this.ops.push(o);
+    }
+  };
+  private readonly operandsOpts = { SEP: Comma, DEF: this.pushOperand };
+
+  operands = this.RULE('operands', () => {
+    this.MANY_SEP(this.operandsOpts);
+  });
+
+  // ----- expressions: atoms joined by binary operators, folded by precedence -----
+  private readonly consumePlus = () => this.CONSUME(Plus);
+  private readonly consumeMinus = () => this.CONSUME(Minus);
+  private readonly consumeStar = () => this.CONSUME(Star);
+  private readonly consumeSlash = () => this.CONSUME(Slash);
+  private readonly binOps = [{ ALT: this.consumePlus }, { ALT: this.consumeMinus }, { ALT: this.consumeStar }, { ALT: this.consumeSlash }];
+  private readonly binTail = () => {
+    const op = this.OR(this.binOps);
+    const r = this.SUBRULE2(this.atom);
+    if (!this.RECORDING_PHASE) this.exprStack.push(op as unknown as Expr, r);
+  };
+
+  expr = this.RULE('expr', (): Expr => {
+    const st = this.exprStack;
+    const base = st.length;
+    st.push(this.SUBRULE(this.atom));
+    this.MANY(this.binTail);
+    if (this.RECORDING_PHASE) {
+      st.length = base;
+      return 0n;
+    }
+    if (st.length === base + 1) return st.pop()!;
+    // [a, op, b, op, c, ...]: fold * and / first, then + and -, left to right
+    const items = st.splice(base);
+    const sums: (Expr | IToken)[] = [items[0] as Expr];
+    for (let i = 1; i < items.length; i += 2) {
+      const op = items[i] as unknown as IToken;
+      const r = items[i + 1] as Expr;
+      if (op.image === '*' || op.image === '/') sums[sums.length - 1] = { t: op.image, l: sums[sums.length - 1] as Expr, r, off: op.startOffset };
+      else sums.push(op, r);
+    }
+    let e = sums[0] as Expr;
+    for (let i = 1; i < sums.length; i += 2) {
+      const op = sums[i] as IToken;
+      e = { t: op.image as '+' | '-', l: e, r: sums[i + 1] as Expr, off: op.startOffset };
+    }
+    return e;
+  });
+
+  private readonly negAlt = (): Expr => {
+    const m = this.CONSUME(Minus);
+    const e = this.SUBRULE(this.atom);
+    if (this.RECORDING_PHASE) return 0n;
+    return typeof e === 'bigint' ? -e : { t: 'neg', e, off: m.startOffset };
+  };
+  private readonly plusAlt = (): Expr => {
+    this.CONSUME(Plus);
+    return this.SUBRULE2(this.atom);
+  };
+  private readonly numberAlt = (): Expr => {
+    const n = this.CONSUME(NumberLit);
+    return this.RECORDING_PHASE ? 0n : this.number(n);
+  };
+  private readonly charAlt = (): Expr => {
+    const c = this.CONSUME(CharLit);
+    return this.RECORDING_PHASE ? 0n : this.char(c);
+  };
+  private readonly symAlt = (): Expr => {
+    const s = this.CONSUME3(Name);
+    return this.RECORDING_PHASE ? 0n : { t: 'sym', name: s.image, off: s.startOffset };
+  };
+  private readonly parenAlt = (): Expr => {
+    this.CONSUME(LParen);
+    const e = this.SUBRULE(this.expr);
+    this.CONSUME(RParen);
+    return e;
+  };
+  private readonly atomAlts = {
+    DEF: [{ ALT: this.numberAlt }, { ALT: this.symAlt }, { ALT: this.negAlt }, { ALT: this.charAlt }, { ALT: this.plusAlt }, { ALT: this.parenAlt }],
+    ERR_MSG: 'an expression (a number, character, name or parenthesis)',
+  };
+
+  /** unary minus binds tighter than any binary operator: -a*b = (-a)*b, which is the same exact integer */
+  atom = this.RULE('atom', (): Expr => this.OR(this.atomAlts));
+
+  private number(t: IToken): bigint {
+    const s = t.image;
+    if (s.length < 16 && s.charCodeAt(1) !== 120 && s.charCodeAt(1) !== 98 && s.charCodeAt(1) !== 88 && s.charCodeAt(1) !== 66) {
+      // decimal fast path
+      let v = 0;
+      for (let i = 0; i < s.length; i++) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return this.badNumber(t);
+        v = v * 10 + d;
+      }
+      return BigInt(v);
+    }
+    if (!NUMBER_FORM.test(s)) return this.badNumber(t);
+    return BigInt(s.length > 1 && (s[1] === 'X' || s[1] === 'B') ? '0' + s[1]!.toLowerCase() + s.slice(2) : s);
+  }
+
+  private badNumber(t: IToken): bigint {
+    this.litErrors.push({ off: t.startOffset, message: `invalid number '${t.image}' (expected decimal, 0x hexadecimal or 0b binary digits)` });
+    return 0n;
+  }
+
+  private char(t: IToken): bigint {
+    const u = unescape(t.image.slice(1, -1));
+    if (u.error) {
+      this.litErrors.push({ off: t.startOffset, message: u.error });
+      return 0n;
+    }
+    const cps = [...u.text];
+    if (cps.length !== 1) {
+      this.litErrors.push({ off: t.startOffset, message: `a character literal holds exactly one character, not ${cps.length}` });
+      return 0n;
+    }
+    return BigInt(cps[0]!.codePointAt(0)!);
+  }
+}
+
+let theParser: AsmParser | undefined;
+const parser = () => (theParser ??= new AsmParser());
+
+const isNewline = (t: IToken) => t.tokenType === Newline;
+
+/** Parse a whole source file. Never throws for bad input. */
+export function parse(source: string): ParseResult {
+  const p = parser();
+  const { tokens, errors: lexErrors } = lex(source);
+  if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', source.length, source.length, NaN, NaN, NaN, NaN));
+
+  if (lexErrors.length === 0) {
+    p.stmts = [];
+    p.litErrors = [];
+    p.lineNo = 1;
+    p.resetState();
+    p.input = tokens;
+    p.program();
+    if (p.errors.length === 0) {
+      const stmts = p.stmts;
+      p.stmts = [];
+      p.input = [];
+      return { stmts, errors: p.litErrors, broken: new Set() };
+    }
+  }
+  return parseByLine(source, tokens, lexErrors);
+}
+
+/** The slow path: every line on its own, so that each faulty line is reported. */
+function parseByLine(source: string, tokens: IToken[], lexErrors: { offset: number; message: string }[]): ParseResult {
+  const p = parser();
+  const errors: ParseError[] = lexErrors.map((e) => ({ off: e.offset, message: e.message }));
+  const broken = new Set<string>();
+  const stmts: Stmt[] = [];
+  const litErrors: ParseError[] = [];
+  // which lines the lexer could not read: those are reported once, not parsed
+  const badLexLines = new Set<number>();
+  if (lexErrors.length) {
+    const starts = lineStarts(source);
+    for (const e of lexErrors) badLexLines.add(lineOf(starts, e.offset));
+  }
+  let line = 1;
+  let from = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isNewline(tokens[i]!)) continue;
+    if (i > from) {
+      const lineToks = tokens.slice(from, i + 1);
+      if (badLexLines.has(line)) noteBroken(lineToks, broken);
+      else {
+        p.stmts = stmts;
+        p.litErrors = litErrors;
+        p.lineNo = line;
+        p.resetState();
+        p.input = lineToks;
+        p.line();
+        if (p.errors.length) {
+          const e = p.errors[0]!;
+          let off = e.token.startOffset;
+          if (e.token.tokenType === EOF || Number.isNaN(off)) off = lineToks[lineToks.length - 1]!.startOffset;
+          errors.push({ off, message: e.message });
+          noteBroken(lineToks, broken);
+        }
+      }
+    }
+    from = i + 1;
+    line++;
+  }
+  p.stmts = [];
+  p.input = [];
+  errors.push(...litErrors);
+  errors.sort((a, b) => a.off - b.off);
+  return { stmts, errors, broken };
+}
+
+function noteBroken(toks: IToken[], broken: Set<string>): void {
+  const [a, b] = toks;
+  if (!a || !b) return;
+  if ((tokenMatcher(a, Name) || a.tokenType === Register) && b.tokenType === Colon) broken.add(a.image);
+  else if (a.tokenType === Directive && a.image.toLowerCase() === '.equ' && tokenMatcher(b, Name)) broken.add(b.image);
+}
+
+/** Offsets where each line starts (index 0 = line 1); the same line breaks as the lexer. */
+export function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (source.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+/** 1-based line of an offset. */
+export function lineOf(starts: readonly number[], off: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= off) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}

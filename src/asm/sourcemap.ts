@@ -1,0 +1,76 @@
+/**
+ * A compact address → source line map for one source file: per segment, an
+ * Int32Array of line numbers (0 = no source line). An assembler run over a
+ * large file would otherwise build a Map entry and an object per word.
+ * It implements ReadonlyMap, so it is a drop-in `Image.sourceMap`.
+ */
+import type { SourceLine } from '../image.js';
+
+export interface LineRun {
+  readonly origin: number;
+  /** line per word from `origin`; 0 = unknown */
+  readonly lines: Int32Array;
+}
+
+export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
+  readonly size: number;
+  private readonly runs: LineRun[];
+
+  /** `runs` must not overlap */
+  constructor(
+    readonly file: string,
+    runs: readonly LineRun[],
+  ) {
+    this.runs = [...runs].filter((r) => r.lines.length > 0).sort((a, b) => a.origin - b.origin);
+    let n = 0;
+    for (const r of this.runs) for (const l of r.lines) if (l > 0) n++;
+    this.size = n;
+  }
+
+  private lineAt(addr: number): number {
+    const rs = this.runs;
+    let lo = 0;
+    let hi = rs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = rs[mid]!;
+      if (addr < r.origin) hi = mid - 1;
+      else if (addr >= r.origin + r.lines.length) lo = mid + 1;
+      else return r.lines[addr - r.origin]!;
+    }
+    return 0;
+  }
+
+  get(addr: number): SourceLine | undefined {
+    const line = this.lineAt(addr);
+    return line > 0 ? { file: this.file, line } : undefined;
+  }
+
+  has(addr: number): boolean {
+    return this.lineAt(addr) > 0;
+  }
+
+  *entries(): MapIterator<[number, SourceLine]> {
+    for (const r of this.runs)
+      for (let i = 0; i < r.lines.length; i++) {
+        const line = r.lines[i]!;
+        if (line > 0) yield [r.origin + i, { file: this.file, line }];
+      }
+  }
+
+  *keys(): MapIterator<number> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<SourceLine> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  [Symbol.iterator](): MapIterator<[number, SourceLine]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: SourceLine, key: number, map: ReadonlyMap<number, SourceLine>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+}

@@ -163,7 +163,7 @@ interface Item {
   readonly bytes?: Uint8Array;
 }
 
-type LayoutFail = { name: string; off: number } | undefined;
+type LayoutFail = { name: string; off: number; later?: boolean } | undefined;
 
 const hex = (n: number | bigint, pad = 4) => '0x' + n.toString(16).padStart(pad, '0');
 
@@ -257,8 +257,11 @@ class Assembler {
     this.resolving.pop();
     if (s.state === 3) return undefined; // part of a reported cycle
     if (v === undefined) {
-      if (this.layoutMode) s.state = 0;
-      else s.state = 3;
+      if (this.layoutMode) {
+        s.state = 0;
+        // name the symbol as written at the outermost use, not the one deep inside
+        if (this.layoutFail && this.layoutFail.name !== '') this.layoutFail = { name, off, later: true };
+      } else s.state = 3;
       return undefined;
     }
     s.value = v;
@@ -472,7 +475,7 @@ class Assembler {
     else if (f && !this.broken.has(f.name))
       this.err(
         f.off,
-        this.symbols.has(f.name)
+        f.later
           ? `${dir} may only use symbols defined above it: '${f.name}' depends on something defined later`
           : `${dir} may only use symbols defined above it: '${f.name}' is not defined above`,
       );

@@ -10,6 +10,8 @@ import type { Image } from '../image.js';
 import { hex32 } from './disassemble.js';
 
 const WORDS_PER_ROW = 3;
+/** rows per source line; longer output (a big .space or .string) is elided */
+const MAX_ROWS = 4;
 const WORDS_COL = WORDS_PER_ROW * 11;
 
 export function listing(image: Image, file?: string): string {
@@ -36,12 +38,14 @@ export function listing(image: Image, file?: string): string {
       out.push(`${String(ln).padStart(6)}  ${addrCol(undefined)}${''.padEnd(WORDS_COL)}${src}`.trimEnd());
       continue;
     }
-    for (let i = 0; i < addrs.length; i += WORDS_PER_ROW) {
+    const shown = Math.min(addrs.length, MAX_ROWS * WORDS_PER_ROW);
+    for (let i = 0; i < shown; i += WORDS_PER_ROW) {
       const row = addrs.slice(i, i + WORDS_PER_ROW);
       const ws = row.map((a) => hex32(words.get(a) ?? 0)).join(' ');
       const lineNo = i === 0 ? String(ln).padStart(6) : ''.padStart(6);
       out.push(`${lineNo}  ${addrCol(row[0])}${ws.padEnd(WORDS_COL)}${i === 0 ? src : ''}`.trimEnd());
     }
+    if (shown < addrs.length) out.push(`${''.padStart(6)}  ${addrCol(addrs[shown])}... ${addrs.length - shown} more words`);
   }
   const syms = [...image.symbols].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   if (syms.length) {

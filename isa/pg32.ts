@@ -130,15 +130,15 @@ export interface InstructionSpec {
   readonly description: string;
 }
 
-const I = (
-  mnemonic: string,
+const I = <M extends string>(
+  mnemonic: M,
   opcode: number,
   format: FormatName,
   group: string,
   description: string,
   declared: DeclaredClass = INNOCUOUS,
   extension?: Extension,
-): InstructionSpec => ({ mnemonic, opcode, format, group, declared, description, extension });
+): InstructionSpec & { readonly mnemonic: M } => ({ mnemonic, opcode, format, group, declared, description, extension });
 
 export const INSTRUCTIONS = [
   I('add', 0x01, 'RRR', 'register ALU', 'rd ← rs + rt (wrapping)'),

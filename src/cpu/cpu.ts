@@ -51,6 +51,8 @@ export interface CheckStop {
 export interface CpuOptions {
   isa?: Isa;
   memWords?: number;
+  /** storage to use instead of allocating it (e.g. a VM's partition, for the hybrid monitor's interpreter) */
+  mem?: Int32Array;
   devices?: Devices;
 }
 
@@ -131,12 +133,12 @@ export class Cpu {
   private afterTrap = false;
 
   constructor(opts: CpuOptions = {}) {
-    const memWords = opts.memWords ?? DEFAULT_MEM_WORDS;
+    const memWords = opts.mem?.length ?? opts.memWords ?? DEFAULT_MEM_WORDS;
     if (!Number.isInteger(memWords) || memWords < MIN_MEM_WORDS || memWords > 2 ** 30) {
       throw new RangeError(`memory size must be ${MIN_MEM_WORDS}..${2 ** 30} words, not ${memWords}`);
     }
     this.memWords = memWords;
-    this.mem = new Int32Array(memWords);
+    this.mem = opts.mem ?? new Int32Array(memWords);
     this.bound = memWords;
     this.isa = opts.isa ?? PG32;
     this.devices = opts.devices ?? new Console();

@@ -5,10 +5,22 @@
  *   S 00000012 fib.s:7      add r3, r1, r2           r3=0x00000005 (5)
  *   U 00000040 task.s:3     out r1, 0                trap PRIV info=0x44010000 → S pc=0x00000100
  */
-import { disassembleWord } from '../asm/disassemble.js';
+import { disassembleWord, labelsByAddress } from '../asm/disassemble.js';
 import type { Image } from '../image.js';
 import { causeName } from '../isa/table.js';
 import type { Cpu, StopReason } from './cpu.js';
+
+const targets = new WeakMap<Image, Map<number, string>>();
+/** address → a label there, for naming branch targets (computed once per image) */
+function targetNames(image: Image | undefined): Map<number, string> | undefined {
+  if (!image) return undefined;
+  let m = targets.get(image);
+  if (!m) {
+    m = new Map([...labelsByAddress(image)].map(([a, names]) => [a, names[0]!]));
+    targets.set(image, m);
+  }
+  return m;
+}
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
@@ -23,7 +35,7 @@ export function traceStep(cpu: Cpu, image: Image | undefined): { line: string; r
   const reason = cpu.step();
   const loc = image?.sourceMap.get(physical);
   const where = loc ? `${loc.file}:${loc.line}` : '';
-  const text = wasPending ? '(timer interrupt)' : word === undefined ? '(fetch outside bounds)' : disassembleWord(word, pc, { symbols: image?.symbols });
+  const text = wasPending ? '(timer interrupt)' : word === undefined ? '(fetch outside bounds)' : disassembleWord(word, pc, cpu.base === 0 ? { symbols: targetNames(image) } : {});
   let effect = '';
   for (let r = 1; r < 16; r++) {
     if (cpu.regs[r] !== before[r]) effect += ` r${r}=${hex(cpu.regs[r]!)} (${cpu.regs[r]})`;

@@ -29,10 +29,12 @@ describe('the trap sequence', () => {
   });
 
   it('a handler that traps again forever still ends at the step limit', () => {
-    // the handler itself executes svc: each delivery is a step
+    // the handler itself executes svc, which traps (not an instruction that
+    // completes) — but each delivery is a step
     const m = run(`${HANDLER_PSW()}\nhandler: svc 1`, { maxSteps: 1000 });
     expect(m.reason).toBe('budget');
-    expect(m.cpu.traps[4]).toBe(500);
+    expect(m.cpu.traps[4]).toBe(1000);
+    expect(m.cpu.instret).toBe(0);
   });
 });
 

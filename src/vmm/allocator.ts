@@ -1,0 +1,50 @@
+/**
+ * The allocator (Popek & Goldberg's second VMM module): it decides which
+ * part of real storage each VM gets, and it is the only code that sets the
+ * real relocation register. Partitions are disjoint, so no guest can reach
+ * another's storage or the monitor's.
+ */
+import { LOW } from '../isa/table.js';
+import type { Machine } from './machine.js';
+
+export interface Partition {
+  /** first word, in the machine below */
+  readonly offset: number;
+  readonly size: number;
+  /** the partition itself: a view of the machine's storage */
+  readonly mem: Int32Array;
+}
+
+export class Allocator {
+  /** the machine's own low storage is never given away */
+  private next: number = LOW.LOAD_ORIGIN;
+  readonly partitions: Partition[] = [];
+
+  constructor(private readonly host: Machine) {}
+
+  allocate(size: number): Partition {
+    if (this.next + size > this.host.memWords) {
+      throw new RangeError(`cannot allocate ${size} words: only ${this.host.memWords - this.next} of ${this.host.memWords} are free`);
+    }
+    const p = { offset: this.next, size, mem: this.host.mem.subarray(this.next, this.next + size) };
+    this.next += size;
+    this.partitions.push(p);
+    return p;
+  }
+
+  /** Words a machine needs to hold `count` partitions of `size` words. */
+  static needed(count: number, size: number): number {
+    return LOW.LOAD_ORIGIN + count * size;
+  }
+
+  /**
+   * Compose the guest's relocation with its partition's: guest virtual
+   * address a reaches real word offset + vbase + a, and faults exactly when
+   * the guest's own hardware would (a ≥ vbound or vbase + a ≥ its storage).
+   */
+  relocate(p: Partition, vbase: number, vbound: number): void {
+    const room = p.size - vbase;
+    this.host.base = p.offset + vbase;
+    this.host.bound = room <= 0 ? 0 : vbound < room ? vbound : room;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * What a monitor needs from the machine under it: the programmer-visible
+ * state and a run loop with a trap hook. The CPU offers it, and so does every
+ * virtual machine, so monitors stack (Popek & Goldberg's Theorem 2).
+ */
+import type { CheckStop, StopReason } from '../cpu/cpu.js';
+
+export interface Machine {
+  readonly regs: Int32Array;
+  /** PSW */
+  flags: number;
+  pc: number;
+  base: number;
+  bound: number;
+  timer: number;
+  pending: boolean;
+  /** physical storage of this machine */
+  readonly mem: Int32Array;
+  readonly memWords: number;
+  /** when set, run() stops with 'trap' instead of delivering the trap through low storage */
+  trapHook: boolean;
+  trapCause: number;
+  trapInfo: number;
+  trapPc: number;
+  halted: boolean;
+  checkStop: CheckStop | null;
+  /** instructions completed */
+  instret: number;
+  run(maxSteps: number): StopReason;
+}

@@ -1,0 +1,100 @@
+/**
+ * The interpreter routines (Popek & Goldberg's third VMM module): one per
+ * privileged instruction, each doing to the virtual machine what the
+ * hardware would do to the real one. They are entered only from the
+ * dispatcher, only for a privileged instruction trapped in virtual
+ * supervisor mode.
+ *
+ * A routine returns DONE (the instruction completed), DONE_NO_TICK (completed,
+ * and the virtual timer must not count it: stimer), or a trap cause for the
+ * dispatcher to reflect, with the info in vm.trapInfo.
+ */
+import { CAUSES, FIELDS, FLAGS_MASK, type Mnemonic } from '../isa/table.js';
+import type { VirtualMachine } from './vm.js';
+
+export const DONE = 0;
+export const DONE_NO_TICK = -1;
+
+export type Routine = (vm: VirtualMachine, word: number) => number;
+
+const A = FIELDS.a[1];
+const B = FIELDS.b[1];
+const UIMM = (1 << (FIELDS.imm16[0] - FIELDS.imm16[1] + 1)) - 1;
+
+/** The first of `count` virtual addresses from `at` that fails the VM's relocation, or −1. */
+function firstBadAddress(vm: VirtualMachine, at: number, count: number): number {
+  const room = vm.memWords - vm.base;
+  const limit = vm.bound < room ? vm.bound : room;
+  for (let k = 0; k < count; k++) {
+    const a = (at + k) >>> 0;
+    if (a >= limit) return a;
+  }
+  return -1;
+}
+
+function memoryFault(vm: VirtualMachine, addr: number): number {
+  vm.trapInfo = addr | 0;
+  return CAUSES.MEMORY;
+}
+
+export type PrivilegedMnemonic = Extract<Mnemonic, 'lpsw' | 'spsw' | 'stimer' | 'in' | 'out' | 'halt'>;
+
+export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
+  /** PSW ← the four words at virtual rs..rs+3 (all four checked first) */
+  lpsw(vm, w) {
+    const at = vm.regs[(w >> B) & 15]! >>> 0;
+    const bad = firstBadAddress(vm, at, 4);
+    if (bad >= 0) return memoryFault(vm, bad);
+    const p = vm.base + at;
+    vm.flags = vm.mem[p]! & FLAGS_MASK;
+    vm.pc = vm.mem[p + 1]! >>> 0;
+    vm.base = vm.mem[p + 2]! >>> 0;
+    vm.bound = vm.mem[p + 3]! >>> 0;
+    return DONE;
+  },
+
+  /** the four words at virtual rs..rs+3 ← PSW, with pc = the next instruction */
+  spsw(vm, w) {
+    const at = vm.regs[(w >> B) & 15]! >>> 0;
+    const bad = firstBadAddress(vm, at, 4);
+    if (bad >= 0) return memoryFault(vm, bad);
+    const p = vm.base + at;
+    vm.mem[p] = vm.flags & FLAGS_MASK;
+    vm.mem[p + 1] = vm.pc + 1;
+    vm.mem[p + 2] = vm.base;
+    vm.mem[p + 3] = vm.bound;
+    vm.pc = vm.pc + 1;
+    return DONE;
+  },
+
+  /** the virtual timer ← rs; a pending virtual interrupt is cleared; not itself counted */
+  stimer(vm, w) {
+    vm.timer = vm.regs[(w >> B) & 15]! >>> 0;
+    vm.pending = false;
+    vm.pc = vm.pc + 1;
+    return DONE_NO_TICK;
+  },
+
+  /** read the VM's own console */
+  in(vm, w) {
+    const rd = (w >> A) & 15;
+    const v = vm.console.read(w & UIMM);
+    if (rd !== 0) vm.regs[rd] = v;
+    vm.pc = vm.pc + 1;
+    return DONE;
+  },
+
+  /** write the VM's own console */
+  out(vm, w) {
+    vm.console.write(w & UIMM, vm.regs[(w >> B) & 15]!);
+    vm.pc = vm.pc + 1;
+    return DONE;
+  },
+
+  /** the VM stops; the others go on */
+  halt(vm) {
+    vm.halted = true;
+    vm.pc = vm.pc + 1;
+    return DONE;
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * A virtual machine: the state the guest believes is the hardware's — its
+ * registers, its virtual PSW (mode, IE, pc, base, bound), its virtual timer,
+ * its own console, and a partition of real storage that it sees as all of
+ * its physical storage, low storage included.
+ *
+ * A VirtualMachine is itself a Machine: a monitor can run on it, which is
+ * how monitors nest.
+ */
+import type { CheckStop, StopReason } from '../cpu/cpu.js';
+import { Console } from '../cpu/devices.js';
+import { FLAGS } from '../isa/table.js';
+import type { Machine } from './machine.js';
+import type { Partition } from './allocator.js';
+
+/** What a monitor counts about one VM (Popek & Goldberg's efficiency: direct vs emulated). */
+export class VmStats {
+  /** instructions the guest ran directly on the machine below */
+  direct = 0;
+  /** privileged instructions emulated by an interpreter routine, by mnemonic */
+  readonly emulated = new Map<string, number>();
+  /** instructions interpreted one by one (the hybrid monitor, in virtual supervisor mode) */
+  interpreted = 0;
+  /** traps that entered the monitor, by cause */
+  readonly traps = new Float64Array(8);
+  /** traps reflected into the guest (its own trap sequence), by cause */
+  readonly reflected = new Float64Array(8);
+  /** time spent in the monitor's dispatcher, ms (only when timing is on) */
+  monitorMs = 0;
+
+  get emulations(): number {
+    let n = 0;
+    for (const v of this.emulated.values()) n += v;
+    return n;
+  }
+}
+
+/** The monitor that runs a VM: how VirtualMachine.run reaches it. */
+export interface Runner {
+  runVm(vm: VirtualMachine, maxSteps: number): StopReason;
+}
+
+export class VirtualMachine implements Machine {
+  readonly regs = new Int32Array(16);
+  flags: number = FLAGS.S;
+  pc = 0;
+  base = 0;
+  bound: number;
+  timer = 0;
+  pending = false;
+  readonly mem: Int32Array;
+  readonly memWords: number;
+
+  trapHook = false;
+  trapCause = 0;
+  trapInfo = 0;
+  trapPc = 0;
+  halted = false;
+  checkStop: CheckStop | null = null;
+  /** guest instructions completed: direct, emulated and interpreted */
+  instret = 0;
+  /** guest steps used: instructions plus trap deliveries (the step limit counts these) */
+  steps = 0;
+  /** set by a reflected trap: if the handler's first fetch faults, the VM check-stops */
+  afterTrap = false;
+
+  readonly stats = new VmStats();
+
+  constructor(
+    readonly name: string,
+    readonly partition: Partition,
+    private readonly runner: Runner,
+    public console: Console = new Console(),
+  ) {
+    this.mem = partition.mem;
+    this.memWords = partition.size;
+    this.bound = partition.size;
+  }
+
+  run(maxSteps: number): StopReason {
+    return this.runner.runVm(this, maxSteps);
+  }
+
+  get supervisor(): boolean {
+    return (this.flags & FLAGS.S) !== 0;
+  }
+}

@@ -80,6 +80,12 @@ export const PSEUDOS: Readonly<Record<string, PseudoSpec>> = {
   pop: P(['rd', 'reg']),
 };
 
+const SHAPES = new Map<Spec, { name: string; shape: Shape }[]>();
+const shapesOf = (s: Spec) => {
+  let r = SHAPES.get(s);
+  if (!r) SHAPES.set(s, (r = operandsOf(s).map((o) => ({ name: o.name, shape: shapeOf(o) }))));
+  return r;
+};
 const shapeOf = (o: OperandSpec): Shape => (o.kind === 'reg' ? 'reg' : o.kind === 'mem' ? 'mem' : o.kind === 'target' ? 'target' : 'value');
 
 const spec = (m: string): Spec => {
@@ -89,12 +95,20 @@ const spec = (m: string): Spec => {
 };
 
 /** Signed range of a field, as bigints. */
+const SIGNED = new Map<FieldName, [bigint, bigint]>();
+const UNSIGNED = new Map<FieldName, [bigint, bigint]>();
 export function signedRange(f: FieldName): [bigint, bigint] {
-  const h = 1n << BigInt(fieldWidth(f) - 1);
-  return [-h, h - 1n];
+  let r = SIGNED.get(f);
+  if (!r) {
+    const h = 1n << BigInt(fieldWidth(f) - 1);
+    SIGNED.set(f, (r = [-h, h - 1n]));
+  }
+  return r;
 }
 export function unsignedRange(f: FieldName): [bigint, bigint] {
-  return [0n, (1n << BigInt(fieldWidth(f))) - 1n];
+  let r = UNSIGNED.get(f);
+  if (!r) UNSIGNED.set(f, (r = [0n, (1n << BigInt(fieldWidth(f))) - 1n]));
+  return r;
 }
 
 /** One operand value for the low-level encoder: a number, or [offset, base register] for `mem`. */
@@ -445,7 +459,7 @@ class Assembler {
       const real = BY_MNEMONIC.get(op);
       if (real) {
         if (!this.isa.has(op)) this.err(st.opOff, `instruction '${op}' is not in ISA ${this.isa.name}`);
-        else if (this.checkShapes(op, operandsOf(real).map((o) => ({ name: o.name, shape: shapeOf(o) })), st)) {
+        else if (this.checkShapes(op, shapesOf(real), st)) {
           emit(ItemKind.Real, i, 1, { spec: real });
           continue;
         }

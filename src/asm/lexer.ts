@@ -17,6 +17,15 @@ export const REGISTERS: ReadonlyMap<string, number> = new Map<string, number>([
   ...Object.entries(REGISTER_ALIASES),
 ]);
 
+/** Every spelling (any case) of every register name → number: lookups without toLowerCase. */
+export const REGISTER_SPELLINGS: ReadonlyMap<string, number> = (() => {
+  const m = new Map<string, number>();
+  const spellings = (w: string): string[] =>
+    w.length === 0 ? [''] : spellings(w.slice(1)).flatMap((rest) => [...new Set([w[0]!.toLowerCase(), w[0]!.toUpperCase()])].map((c) => c + rest));
+  for (const [name, n] of REGISTERS) for (const sp of spellings(name)) m.set(sp, n);
+  return m;
+})();
+
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** longest first, so that `beqz` is not lexed as `b` + `eqz` */
 const alternation = (words: Iterable<string>) =>

@@ -31,7 +31,7 @@ import {
   Newline,
   NumberLit,
   Plus,
-  REGISTERS,
+  REGISTER_SPELLINGS,
   RParen,
   Register,
   Slash,
@@ -246,13 +246,13 @@ class AsmParser extends EmbeddedActionsParser {
   // ----- operands -----
   private readonly regAlt = (): Operand => {
     const r = this.CONSUME(Register);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'reg', reg: REGISTERS.get(r.image.toLowerCase())!, text: r.image, off: r.startOffset };
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'reg', reg: REGISTER_SPELLINGS.get(r.image)!, text: r.image, off: r.startOffset };
   };
   private readonly bareMemAlt = (): Operand => {
     const lp = this.CONSUME(LParen);
     const r = this.CONSUME2(Register);
     this.CONSUME(RParen);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'mem', e: undefined, reg: REGISTERS.get(r.image.toLowerCase())!, off: lp.startOffset };
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'mem', e: undefined, reg: REGISTER_SPELLINGS.get(r.image)!, off: lp.startOffset };
   };
   private readonly memSuffix = () => {
     this.CONSUME2(LParen);
@@ -266,7 +266,7 @@ class AsmParser extends EmbeddedActionsParser {
     this.OPTION(this.memSuffix);
     if (this.RECORDING_PHASE) return undefined as never;
     const r = this.memReg as IToken | undefined;
-    return r ? { k: 'mem', e, reg: REGISTERS.get(r.image.toLowerCase())!, off: start } : { k: 'expr', e, off: start };
+    return r ? { k: 'mem', e, reg: REGISTER_SPELLINGS.get(r.image)!, off: start } : { k: 'expr', e, off: start };
   };
   private readonly stringAlt = (): Operand => {
     const s = this.CONSUME(StringLit);
@@ -405,27 +405,48 @@ const parser = () => (theParser ??= new AsmParser());
 
 const isNewline = (t: IToken) => t.tokenType === Newline;
 
+/** Sources are lexed and parsed in slices of about this many characters, so tokens die young (cheap GC). */
+const SLICE = 1 << 15;
+
 /** Parse a whole source file. Never throws for bad input. */
 export function parse(source: string): ParseResult {
-  const p = parser();
+  const fast = parseFast(source);
+  if (fast) return fast;
   const { tokens, errors: lexErrors } = lex(source);
   if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', source.length, source.length, NaN, NaN, NaN, NaN));
+  return parseByLine(source, tokens, lexErrors);
+}
 
-  if (lexErrors.length === 0) {
+/** The fast path: slice by slice, no recovery; undefined as soon as anything is wrong. */
+function parseFast(source: string): ParseResult | undefined {
+  const p = parser();
+  p.stmts = [];
+  p.litErrors = [];
+  p.lineNo = 1;
+  try {
+    for (let from = 0; from < source.length || from === 0; ) {
+      let to = source.length;
+      if (source.length - from > SLICE) {
+        const nl = source.indexOf('\n', from + SLICE);
+        if (nl >= 0) to = nl + 1;
+      }
+      const { tokens, errors } = lex(from === 0 && to === source.length ? source : source.slice(from, to));
+      if (errors.length) return undefined;
+      if (from > 0) for (let i = 0; i < tokens.length; i++) (tokens[i] as { startOffset: number }).startOffset += from;
+      if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
+      p.resetState();
+      p.input = tokens;
+      p.program();
+      if (p.errors.length) return undefined;
+      from = to;
+      if (to >= source.length) break;
+    }
+    return { stmts: p.stmts, errors: p.litErrors, broken: new Set() };
+  } finally {
     p.stmts = [];
     p.litErrors = [];
-    p.lineNo = 1;
-    p.resetState();
-    p.input = tokens;
-    p.program();
-    if (p.errors.length === 0) {
-      const stmts = p.stmts;
-      p.stmts = [];
-      p.input = [];
-      return { stmts, errors: p.litErrors, broken: new Set() };
-    }
+    p.input = [];
   }
-  return parseByLine(source, tokens, lexErrors);
 }
 
 /** The slow path: every line on its own, so that each faulty line is reported. */

@@ -333,3 +333,19 @@ describe('the source map', () => {
     expect(img.sources?.get('p.s')?.[1]).toBe('start: li r1, 100000');
   });
 });
+
+describe('large files (parsed in slices)', () => {
+  const lines = Array.from({ length: 6000 }, (_, i) => (i % 3 === 0 ? `L${i}: addi r1, r1, ${i % 1000} ; line ${i + 1}` : `  beq r1, r2, L${i - (i % 3)}`));
+  it('keeps addresses, labels and line numbers right across slices', () => {
+    const img = image(lines.join('\n'), 'big.s');
+    expect(img.symbols.get('L5997')).toBe(ORG + 5997);
+    expect(img.sourceMap.get(ORG + 5999)).toEqual({ file: 'big.s', line: 6000 });
+    expect(img.segments[0]!.words.length).toBe(6000);
+  });
+  it('reports errors late in a large file at the right line and column', () => {
+    const bad = lines.slice();
+    bad[5500] = '  add r1 r2';
+    bad[5990] = '  frob';
+    expect(errors(bad.join('\r\n'), 'big.s')).toEqual(["big.s:5501:10: error: expected ',' or end of line but found 'r2'", "big.s:5991:3: error: unknown mnemonic 'frob'"]);
+  });
+});

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble, formatError } from '../src/asm/index.js';
 import { Cpu, type StopReason } from '../src/cpu/cpu.js';
 import { Console } from '../src/cpu/devices.js';
-import { CAUSES, PG32 } from '../src/isa/table.js';
+import { CAUSES, isaOrThrow } from '../src/isa/table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PROGRAMS = join(ROOT, 'programs');
@@ -25,15 +25,17 @@ interface Run {
   readonly cpu: Cpu;
 }
 
-/** Assemble a program (base pg32 only: the examples use no variant instructions) and run it to a stop. */
+/** Assemble a program for its ISA (a `; isa: NAME` line, else pg32) and run it to a stop. */
 function runProgram(path: string): Run {
   const file = relative(ROOT, path);
-  const r = assemble(readFileSync(path, 'utf8'), file, { isa: PG32 });
+  const source = readFileSync(path, 'utf8');
+  const isa = isaOrThrow(/^;\s*isa:\s*(\S+)/m.exec(source.split('\n').slice(0, 5).join('\n'))?.[1] ?? 'pg32');
+  const r = assemble(source, file, { isa });
   if (!r.image) throw new Error(`${file} does not assemble:\n${r.errors.map(formatError).join('\n')}`);
   const inputPath = path.replace(/\.s$/, '.input');
   const input = existsSync(inputPath) ? new Uint8Array(readFileSync(inputPath)) : new Uint8Array(0);
   const console = new Console(input);
-  const cpu = new Cpu({ isa: PG32, devices: console });
+  const cpu = new Cpu({ isa, devices: console });
   cpu.load(r.image);
   const reason = cpu.run(MAX_STEPS);
   return { reason, out: console.text(), cpu };

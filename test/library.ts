@@ -1,0 +1,41 @@
+/**
+ * The programs in programs/, as the test suites see them: source, the ISA it
+ * is written for (a `; isa: NAME` line near the top, else pg32), its input
+ * and its expected output.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const PROGRAMS = join(ROOT, 'programs');
+
+export interface Program {
+  readonly name: string;
+  readonly path: string;
+  readonly source: string;
+  readonly isa: string;
+  readonly input: Uint8Array;
+  readonly expected: string | undefined;
+}
+
+export function programs(): Program[] {
+  return (readdirSync(PROGRAMS, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.s'))
+    .sort()
+    .map((f) => {
+      const path = join(PROGRAMS, f);
+      const source = readFileSync(path, 'utf8');
+      const isa = /^;\s*isa:\s*(\S+)/m.exec(source.split('\n').slice(0, 5).join('\n'))?.[1] ?? 'pg32';
+      const inputPath = path.replace(/\.s$/, '.input');
+      const expectedPath = path.replace(/\.s$/, '.expected');
+      return {
+        name: relative(PROGRAMS, path),
+        path,
+        source,
+        isa,
+        input: existsSync(inputPath) ? new Uint8Array(readFileSync(inputPath)) : new Uint8Array(0),
+        expected: existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : undefined,
+      };
+    });
+}

@@ -85,6 +85,9 @@ const IE = FLAGS.IE;
 const { PRIV, ILLEGAL, MEMORY, TIMER, ARITH } = CAUSES;
 const CAUSE_SVC = CAUSES.SVC;
 
+/** instructions per burst at most, so the burst counter stays a small integer */
+const MAX_BURST = 1 << 30;
+
 /** control() result when the instruction completed (any other value is a trap cause) */
 const DONE = 0;
 /** control() result: completed, and must not tick the timer (stimer) */
@@ -215,10 +218,14 @@ export class Cpu {
       // an unsigned compare against limit catches every bad one) and stored
       // back unsigned.
       let pc = this.pc | 0;
-      const base = this.base;
-      // One compare per access: a < bound and base + a < memWords.
-      let limit = memWords - base;
-      if (this.bound < limit) limit = this.bound;
+      // One compare per access: a < bound and base + a < memWords. Both
+      // limit and base fit in int32 (storage is at most 2^30 words; a base
+      // beyond storage leaves limit 0, so base is then never used), which
+      // keeps every address computation below in integer registers.
+      let lim = memWords - this.base;
+      if (this.bound < lim) lim = this.bound;
+      const limit = lim > 0 ? lim | 0 : 0;
+      const base = limit > 0 ? this.base | 0 : 0;
       if (this.afterTrap) {
         // The handler's first instruction is unreachable: never loop on it.
         this.afterTrap = false;
@@ -228,7 +235,8 @@ export class Cpu {
       // Run a burst: up to the budget, and no further than the timer's expiry,
       // so the timer is settled once per burst instead of once per instruction.
       const t = this.timer;
-      const burst = t > 0 && t < left ? t : left;
+      let burst = t > 0 && t < left ? t : left;
+      if (burst > MAX_BURST) burst = MAX_BURST;
       let n = burst;
       let cause = 0;
       let info = 0;

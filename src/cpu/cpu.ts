@@ -18,7 +18,6 @@ import {
   FIELDS,
   FLAGS,
   FLAGS_MASK,
-  LOW,
   MIN_MEM_WORDS,
   OPCODE,
   PG32,
@@ -27,6 +26,7 @@ import {
   type Isa,
 } from '../isa/table.js';
 import { Console, type Devices } from './devices.js';
+import { firstBadAddress, trapSequence } from './psw.js';
 import type { Image } from '../image.js';
 
 /** Why run() returned. The caller (CLI, VMM, checker, benchmark) decides what happens next. */
@@ -382,7 +382,7 @@ export class Cpu {
       case LPSW: {
         if (!this.supervisor) return this.priv(w);
         const at = R[b]! >>> 0;
-        const bad = this.firstBadAddress(at, 4);
+        const bad = firstBadAddress(this, at, 4);
         if (bad >= 0) return this.memoryTrap(bad);
         const p = this.base + at;
         const E = this.mem;
@@ -395,7 +395,7 @@ export class Cpu {
       case SPSW: {
         if (!this.supervisor) return this.priv(w);
         const at = R[b]! >>> 0;
-        const bad = this.firstBadAddress(at, 4);
+        const bad = firstBadAddress(this, at, 4);
         if (bad >= 0) return this.memoryTrap(bad);
         const p = this.base + at;
         const E = this.mem;
@@ -463,17 +463,6 @@ export class Cpu {
     return MEMORY;
   }
 
-  /** lpsw/spsw check all their addresses before touching any: the first that fails, or −1. */
-  private firstBadAddress(at: number, count: number): number {
-    let limit = this.memWords - this.base;
-    if (this.bound < limit) limit = this.bound;
-    for (let k = 0; k < count; k++) {
-      const a = (at + k) >>> 0;
-      if (a >= limit) return a;
-    }
-    return -1;
-  }
-
   /**
    * Deliver a trap: the one place the trap sequence happens. Returns null if
    * execution goes on, or the stop reason.
@@ -487,18 +476,7 @@ export class Cpu {
       this.pc = oldPc >>> 0;
       return 'trap';
     }
-    const E = this.mem;
-    E[LOW.OLD_PSW] = this.flags & FLAGS_MASK;
-    E[LOW.OLD_PSW + 1] = oldPc;
-    E[LOW.OLD_PSW + 2] = this.base;
-    E[LOW.OLD_PSW + 3] = this.bound;
-    E[LOW.CAUSE] = cause;
-    E[LOW.INFO] = info;
-    this.flags = E[LOW.NEW_PSW]! & FLAGS_MASK;
-    this.pc = E[LOW.NEW_PSW + 1]! >>> 0;
-    this.base = E[LOW.NEW_PSW + 2]! >>> 0;
-    this.bound = E[LOW.NEW_PSW + 3]! >>> 0;
-    if (this.bound === 0) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
+    if (!trapSequence(this, cause, info, oldPc)) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     this.afterTrap = true;
     return null;
   }

@@ -10,6 +10,7 @@
  * dispatcher to reflect, with the info in vm.trapInfo.
  */
 import { CAUSES, FIELDS, FLAGS_MASK, type Mnemonic } from '../isa/table.js';
+import { firstBadAddress } from '../cpu/psw.js';
 import type { VirtualMachine } from './vm.js';
 
 export const DONE = 0;
@@ -20,17 +21,6 @@ export type Routine = (vm: VirtualMachine, word: number) => number;
 const A = FIELDS.a[1];
 const B = FIELDS.b[1];
 const UIMM = (1 << (FIELDS.imm16[0] - FIELDS.imm16[1] + 1)) - 1;
-
-/** The first of `count` virtual addresses from `at` that fails the VM's relocation, or −1. */
-function firstBadAddress(vm: VirtualMachine, at: number, count: number): number {
-  const room = vm.memWords - vm.base;
-  const limit = vm.bound < room ? vm.bound : room;
-  for (let k = 0; k < count; k++) {
-    const a = (at + k) >>> 0;
-    if (a >= limit) return a;
-  }
-  return -1;
-}
 
 function memoryFault(vm: VirtualMachine, addr: number): number {
   vm.trapInfo = addr | 0;

@@ -24,12 +24,13 @@
  * with a software CPU and runs only virtual user mode directly (Theorem 3).
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
-import { causeName, CAUSES, FIELDS, FLAGS, FLAGS_MASK, LOW, OPCODE, type Isa } from '../isa/table.js';
+import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ROUTINES, type PrivilegedMnemonic } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
+import { relocationLimit, trapSequence } from '../cpu/psw.js';
 
 export type MonitorKind = 'trap-emulate' | 'hybrid';
 export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
@@ -98,8 +99,7 @@ export class Vmm implements Runner {
       }
       if (vm.afterTrap) {
         vm.afterTrap = false;
-        const room = vm.memWords - vm.base;
-        if (vm.pc >= (vm.bound < room ? vm.bound : room)) {
+        if (vm.pc >= relocationLimit(vm)) {
           return this.checkStop(vm, CAUSES.MEMORY, vm.pc, vm.pc, "the trap handler's first instruction is outside its relocation bounds");
         }
       }
@@ -254,18 +254,7 @@ export class Vmm implements Runner {
       return 'trap';
     }
     vm.steps++;
-    const E = vm.mem;
-    E[LOW.OLD_PSW] = vm.flags & FLAGS_MASK;
-    E[LOW.OLD_PSW + 1] = oldPc;
-    E[LOW.OLD_PSW + 2] = vm.base;
-    E[LOW.OLD_PSW + 3] = vm.bound;
-    E[LOW.CAUSE] = cause;
-    E[LOW.INFO] = info;
-    vm.flags = E[LOW.NEW_PSW]! & FLAGS_MASK;
-    vm.pc = E[LOW.NEW_PSW + 1]! >>> 0;
-    vm.base = E[LOW.NEW_PSW + 2]! >>> 0;
-    vm.bound = E[LOW.NEW_PSW + 3]! >>> 0;
-    if (vm.bound === 0) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
+    if (!trapSequence(vm, cause, info, oldPc)) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     vm.afterTrap = true;
     return null;
   }

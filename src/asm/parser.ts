@@ -430,9 +430,8 @@ function parseFast(source: string): ParseResult | undefined {
         const nl = source.indexOf('\n', from + SLICE);
         if (nl >= 0) to = nl + 1;
       }
-      const { tokens, errors } = lex(from === 0 && to === source.length ? source : source.slice(from, to));
+      const { tokens, errors } = lex(source, from, to);
       if (errors.length) return undefined;
-      if (from > 0) for (let i = 0; i < tokens.length; i++) (tokens[i] as { startOffset: number }).startOffset += from;
       if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
       p.resetState();
       p.input = tokens;

@@ -155,6 +155,9 @@ export function unescape(body: string): { text: string; error?: string } {
 }
 
 const NO_OPERANDS: Operand[] = [];
+/** bigints of small literals are shared (they are immutable): fewer objects to keep while a file is assembled */
+const SMALL = 1 << 16;
+const SMALL_BIGINTS: (bigint | undefined)[] = new Array(SMALL).fill(undefined);
 const NUMBER_FORM = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)$/;
 
 /*
@@ -173,7 +176,8 @@ class AsmParser extends EmbeddedActionsParser {
   private labelTok: IToken | undefined;
   private opTok: IToken | undefined;
   private isDirective = false;
-  private ops: Operand[] = [];
+  /** operands of the line so far (reused; copied to an exact-size array per statement) */
+  private readonly ops: Operand[] = [];
   private memReg: IToken | undefined;
   private exprStack: Expr[] = [];
 
@@ -220,7 +224,8 @@ class AsmParser extends EmbeddedActionsParser {
         op: op?.image,
         opOff: op ? op.startOffset : 0,
         isDirective: this.isDirective,
-        ops: this.ops,
+        // a pushed-to array keeps room for 17 elements: copy to the exact size (less to keep and to collect)
+        ops: this.ops.length === 0 ? NO_OPERANDS : this.ops.slice(),
       });
     this.lineNo++;
   };
@@ -230,7 +235,7 @@ class AsmParser extends EmbeddedActionsParser {
     this.labelTok = undefined;
     this.opTok = undefined;
     this.isDirective = false;
-    this.ops = NO_OPERANDS;
+    this.ops.length = 0;
     this.OPTION(this.labelPart);
     this.OPTION2(this.statementPart);
     this.CONSUME(Newline);
@@ -278,10 +283,7 @@ class AsmParser extends EmbeddedActionsParser {
   };
   private readonly pushOperand = () => {
     const o = this.OR(this.operandAlts);
-    if (!this.RECORDING_PHASE) {
-      if (this.ops === NO_OPERANDS) this.ops = [o];
-      else this.ops.push(o);
-    }
+    if (!this.RECORDING_PHASE) this.ops.push(o);
   };
   private readonly operandsOpts = { SEP: Comma, DEF: this.pushOperand };
 
@@ -374,7 +376,7 @@ class AsmParser extends EmbeddedActionsParser {
         if (d < 0 || d > 9) return this.badNumber(t);
         v = v * 10 + d;
       }
-      return BigInt(v);
+      return v < SMALL ? (SMALL_BIGINTS[v] ??= BigInt(v)) : BigInt(v);
     }
     if (!NUMBER_FORM.test(s)) return this.badNumber(t);
     return BigInt(s.length > 1 && (s[1] === 'X' || s[1] === 'B') ? '0' + s[1]!.toLowerCase() + s.slice(2) : s);

@@ -16,6 +16,8 @@ import type { Image, Segment } from '../image.js';
 import {
   ALL,
   BY_MNEMONIC,
+  FIELDS,
+  fieldMask,
   LOW,
   fieldWidth,
   opcodeWord,
@@ -27,7 +29,7 @@ import {
   type Spec,
 } from '../isa/table.js';
 import { REGISTERS } from './lexer.js';
-import { CompactSourceMap, type LineRun } from './sourcemap.js';
+import { CompactSourceMap, LazySourceLines, type LineRun } from './sourcemap.js';
 import { lineStarts, lineOf, parse, unescape, type Expr, type Operand, type Stmt } from './parser.js';
 
 export interface AsmError {
@@ -129,6 +131,27 @@ export function encodeFields(s: Spec, vals: readonly Val[]): number {
   }
   return w;
 }
+
+/** Shift and mask of each field, for `put` (setField without the table lookups). */
+const FIELD_LO = new Map<FieldName, number>();
+const FIELD_MASK = new Map<FieldName, number>();
+for (const f of Object.keys(FIELDS) as FieldName[]) {
+  FIELD_LO.set(f, FIELDS[f][1]);
+  FIELD_MASK.set(f, fieldMask(f));
+}
+const put = (w: number, f: FieldName, v: number): number => {
+  const m = FIELD_MASK.get(f)!;
+  return (w & ~m) | ((v << FIELD_LO.get(f)!) & m) | 0;
+};
+
+const LR = REGISTERS.get('lr')!;
+const SP = REGISTERS.get('sp')!;
+const TARGET_FIELD = new Map<Spec, FieldName>();
+const targetField = (s: Spec): FieldName => {
+  let f = TARGET_FIELD.get(s);
+  if (f === undefined) TARGET_FIELD.set(s, (f = operandsOf(s).find((o) => o.kind === 'target')!.field));
+  return f;
+};
 
 /** The syntax line of an instruction: `addi rd, rs, imm`. */
 export function syntaxOf(mnemonic: string): string {
@@ -548,12 +571,12 @@ class Assembler {
 
   private encodeReal(s: Spec, st: Stmt, addr: number, name = s.mnemonic as string): number | undefined {
     const specs = operandsOf(s);
-    const vals: Val[] = [];
+    let w = opcodeWord(s);
     let ok = true;
     for (let i = 0; i < specs.length; i++) {
       const o = specs[i]!;
       const op = st.ops[i]!;
-      let v: Val | undefined;
+      let v: number | undefined;
       switch (o.kind) {
         case 'reg':
           v = (op as { reg: number }).reg;
@@ -569,8 +592,8 @@ class Assembler {
           break;
         case 'mem': {
           const m = op as { e: Expr | undefined; reg: number };
-          const d = m.e === undefined ? 0 : this.ranged(this.eval(m.e), signedRange(o.field), 'offset', name, op.off);
-          v = d === undefined ? undefined : [d, m.reg];
+          v = m.e === undefined ? 0 : this.ranged(this.eval(m.e), signedRange(o.field), 'offset', name, op.off);
+          w = put(w, o.baseField!, m.reg);
           break;
         }
         case 'target':
@@ -578,54 +601,55 @@ class Assembler {
           break;
       }
       if (v === undefined) ok = false;
-      else vals.push(v);
+      else w = put(w, o.field, v);
     }
-    return ok ? encodeFields(s, vals) : undefined;
+    return ok ? w : undefined;
   }
 
   /** The words of a pseudo-instruction (isa/ASSEMBLER.md), or undefined after reporting. */
   private encodePseudo(op: string, st: Stmt, addr: number, size: number): number[] | undefined {
+    // no closures here: one is created per call (and named by tsx with defineProperty)
     const ops = st.ops;
-    const reg = (i: number) => (ops[i] as { reg: number }).reg;
+    const o0 = ops[0];
+    const o1 = ops[1];
+    const r0 = o0 !== undefined && o0.k === 'reg' ? o0.reg : 0;
+    const r1 = o1 !== undefined && o1.k === 'reg' ? o1.reg : 0;
     const R0 = 0;
-    const LR = REGISTERS.get('lr')!;
-    const SP = REGISTERS.get('sp')!;
-    const tgt = (i: number, s: Spec) => this.target(ops[i]!, operandsOf(s).find((o) => o.kind === 'target')!.field, addr, op);
     switch (op) {
       case 'li':
       case 'la': {
         const v = this.ranged(this.eval((ops[1] as { e: Expr }).e), [LI_MIN, LI_MAX], 'value', op, ops[1]!.off);
         if (v === undefined) return undefined;
         const u = v >>> 0;
-        if (size === 1) return [encodeFields(spec('addi'), [reg(0), R0, u | 0])];
-        return [encodeFields(spec('lui'), [reg(0), u >>> 16]), encodeFields(spec('ori'), [reg(0), reg(0), u & 0xffff])];
+        if (size === 1) return [encodeFields(spec('addi'), [r0, R0, u | 0])];
+        return [encodeFields(spec('lui'), [r0, u >>> 16]), encodeFields(spec('ori'), [r0, r0, u & 0xffff])];
       }
       case 'mov':
-        return [encodeFields(spec('addi'), [reg(0), reg(1), 0])];
+        return [encodeFields(spec('addi'), [r0, r1, 0])];
       case 'not': // ~x = −x − 1, correct for any rd, rs (rd = rs included)
-        return [encodeFields(spec('sub'), [reg(0), R0, reg(1)]), encodeFields(spec('addi'), [reg(0), reg(0), -1])];
+        return [encodeFields(spec('sub'), [r0, R0, r1]), encodeFields(spec('addi'), [r0, r0, -1])];
       case 'neg':
-        return [encodeFields(spec('sub'), [reg(0), R0, reg(1)])];
+        return [encodeFields(spec('sub'), [r0, R0, r1])];
       case 'b': {
-        const t = tgt(0, spec('jmp'));
+        const t = this.target(ops[0]!, targetField(spec('jmp')), addr, op);
         return t === undefined ? undefined : [encodeFields(spec('jmp'), [t])];
       }
       case 'beqz':
       case 'bnez': {
         const s = spec(op === 'beqz' ? 'beq' : 'bne');
-        const t = tgt(1, s);
-        return t === undefined ? undefined : [encodeFields(s, [reg(0), R0, t])];
+        const t = this.target(ops[1]!, targetField(s), addr, op);
+        return t === undefined ? undefined : [encodeFields(s, [r0, R0, t])];
       }
       case 'call': {
-        const t = tgt(0, spec('jal'));
+        const t = this.target(ops[0]!, targetField(spec('jal')), addr, op);
         return t === undefined ? undefined : [encodeFields(spec('jal'), [LR, t])];
       }
       case 'ret':
         return [encodeFields(spec('jr'), [LR])];
       case 'push':
-        return [encodeFields(spec('addi'), [SP, SP, -1]), encodeFields(spec('st'), [reg(0), [0, SP]])];
+        return [encodeFields(spec('addi'), [SP, SP, -1]), encodeFields(spec('st'), [r0, [0, SP]])];
       case 'pop':
-        return [encodeFields(spec('ld'), [reg(0), [0, SP]]), encodeFields(spec('addi'), [SP, SP, 1])];
+        return [encodeFields(spec('ld'), [r0, [0, SP]]), encodeFields(spec('addi'), [SP, SP, 1])];
     }
     return undefined;
   }
@@ -767,7 +791,7 @@ export function assemble(source: string, file: string, options: AssembleOptions 
     symbols,
     labels,
     sourceMap: new CompactSourceMap(file, runs),
-    sources: new Map([[file, source.split(/\r\n|\r|\n/)]]),
+    sources: new LazySourceLines(file, source),
   };
   return { image, errors: [] };
 }

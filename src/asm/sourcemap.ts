@@ -74,3 +74,50 @@ export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 }
+
+/**
+ * `Image.sources` for one file: the source split into lines on first use
+ * (a listing or an error display needs them; assembling a large file should
+ * not build and keep a string per line that nobody reads).
+ */
+export class LazySourceLines implements ReadonlyMap<string, readonly string[]> {
+  readonly size = 1;
+  private lines: readonly string[] | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly source: string,
+  ) {}
+
+  private all(): readonly string[] {
+    return (this.lines ??= this.source.split(/\r\n|\r|\n/));
+  }
+
+  get(file: string): readonly string[] | undefined {
+    return file === this.file ? this.all() : undefined;
+  }
+
+  has(file: string): boolean {
+    return file === this.file;
+  }
+
+  *entries(): MapIterator<[string, readonly string[]]> {
+    yield [this.file, this.all()];
+  }
+
+  *keys(): MapIterator<string> {
+    yield this.file;
+  }
+
+  *values(): MapIterator<readonly string[]> {
+    yield this.all();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, readonly string[]]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: readonly string[], key: string, map: ReadonlyMap<string, readonly string[]>) => void, thisArg?: unknown): void {
+    fn.call(thisArg, this.all(), this.file, this);
+  }
+}

@@ -312,8 +312,14 @@ class AsmParser extends EmbeddedActionsParser {
       st.length = base;
       return 0n;
     }
+    return this.fold(base);
+  });
+
+  /** The expression on the stack from `base` ([a, op, b, op, c, ...]), removed from it and folded. */
+  private fold(base: number): Expr {
+    const st = this.exprStack;
     if (st.length === base + 1) return st.pop()!;
-    // [a, op, b, op, c, ...]: fold * and / first, then + and -, left to right
+    // fold * and / first, then + and -, left to right
     const items = st.splice(base);
     const sums: (Expr | IToken)[] = [items[0] as Expr];
     for (let i = 1; i < items.length; i += 2) {
@@ -328,7 +334,7 @@ class AsmParser extends EmbeddedActionsParser {
       e = { t: op.image as '+' | '-', l: e, r: sums[i + 1] as Expr, off: op.startOffset };
     }
     return e;
-  });
+  }
 
   private readonly negAlt = (): Expr => {
     const m = this.CONSUME(Minus);
@@ -365,6 +371,179 @@ class AsmParser extends EmbeddedActionsParser {
 
   /** unary minus binds tighter than any binary operator: -a*b = (-a)*b, which is the same exact integer */
   atom = this.RULE('atom', (): Expr => this.OR(this.atomAlts));
+
+  // ----- the fast path's grammar -----
+  /*
+   * `fastProgram` accepts the same lines as `line` and builds the same
+   * statements, but every decision is LL(1) and an operand costs no rule
+   * call (in `line`, a label needs two tokens of lookahead, an operand three,
+   * and an expression operand two rule calls). It is used only on the fast
+   * path, where any failure just sends the file to `line`, which gives the
+   * messages; so it may reject more (it never accepts more): `fastFail` marks
+   * what it reads but `line` would reject (a bare `(rs)` followed by more).
+   */
+  fastFail = false;
+  private leadTok: IToken | undefined;
+  private bareReg: IToken | undefined;
+  private readonly fDirStmt1 = () => {
+    this.opTok = this.CONSUME5(Directive);
+    this.isDirective = true;
+    this.SUBRULE5(this.fOperands);
+  };
+  private readonly fNameStmt1 = () => {
+    this.opTok = this.CONSUME5(Name);
+    this.SUBRULE6(this.fOperands);
+  };
+  private readonly fStmtAlts1 = [{ ALT: this.fDirStmt1 }, { ALT: this.fNameStmt1 }];
+  private readonly fStmt1 = () => {
+    this.OR5(this.fStmtAlts1);
+  };
+  private readonly fDirStmt2 = () => {
+    this.opTok = this.CONSUME6(Directive);
+    this.isDirective = true;
+    this.SUBRULE7(this.fOperands);
+  };
+  private readonly fNameStmt2 = () => {
+    this.opTok = this.CONSUME6(Name);
+    this.SUBRULE8(this.fOperands);
+  };
+  private readonly fStmtAlts2 = [{ ALT: this.fDirStmt2 }, { ALT: this.fNameStmt2 }];
+  private readonly fStmt2 = () => {
+    this.OR6(this.fStmtAlts2);
+  };
+  /** `r1: ...` (reported later: a register is no label) */
+  private readonly fRegLabel = () => {
+    this.labelTok = this.CONSUME5(Register);
+    this.CONSUME5(Colon);
+    this.OPTION5(this.fStmt1);
+  };
+  private readonly fNameColon = () => {
+    this.CONSUME6(Colon);
+    this.labelTok = this.leadTok;
+    this.OPTION6(this.fStmt2);
+  };
+  private readonly fNameOperands = () => {
+    this.opTok = this.leadTok;
+    this.SUBRULE9(this.fOperands);
+  };
+  private readonly fAfterName = [{ ALT: this.fNameColon }, { ALT: this.fNameOperands }];
+  /** `name: ...` or `mnemonic operands` */
+  private readonly fNameLead = () => {
+    this.leadTok = this.CONSUME7(Name);
+    this.OR7(this.fAfterName);
+  };
+  private readonly fDirLead = () => {
+    this.opTok = this.CONSUME8(Directive);
+    this.isDirective = true;
+    this.SUBRULE4(this.fOperands);
+  };
+  private readonly fLeadAlts = [{ ALT: this.fRegLabel }, { ALT: this.fNameLead }, { ALT: this.fDirLead }];
+  private readonly fLead = () => {
+    this.OR8(this.fLeadAlts);
+  };
+  private readonly fLine = () => {
+    this.labelTok = undefined;
+    this.opTok = undefined;
+    this.isDirective = false;
+    this.ops.length = 0;
+    this.OPTION7(this.fLead);
+    this.CONSUME5(Newline);
+    this.ACTION(this.pushStmt);
+  };
+
+  fastProgram = this.RULE('fastProgram', () => {
+    this.MANY5(this.fLine);
+  });
+
+  // operands: the first atom of an expression is read here, not by `expr` and `atom`
+  private readonly fRegOp = (): Operand => {
+    const r = this.CONSUME5(Register);
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'reg', reg: REGISTER_SPELLINGS.get(r.image)!, text: r.image, off: r.startOffset };
+  };
+  private readonly fStringOp = (): Operand => {
+    const s = this.CONSUME5(StringLit);
+    return this.RECORDING_PHASE ? (undefined as never) : { k: 'str', raw: s.image, off: s.startOffset };
+  };
+  private readonly fNumber = (): Expr => {
+    const n = this.CONSUME5(NumberLit);
+    return this.RECORDING_PHASE ? 0n : this.number(n);
+  };
+  private readonly fSym = (): Expr => {
+    const s = this.CONSUME8(Name);
+    return this.RECORDING_PHASE ? 0n : { t: 'sym', name: s.image, off: s.startOffset };
+  };
+  private readonly fChar = (): Expr => {
+    const c = this.CONSUME5(CharLit);
+    return this.RECORDING_PHASE ? 0n : this.char(c);
+  };
+  private readonly fNeg = (): Expr => {
+    const m = this.CONSUME5(Minus);
+    const e = this.SUBRULE5(this.atom);
+    if (this.RECORDING_PHASE) return 0n;
+    return typeof e === 'bigint' ? -e : { t: 'neg', e, off: m.startOffset };
+  };
+  private readonly fPlus = (): Expr => {
+    this.CONSUME6(Plus);
+    return this.SUBRULE6(this.atom);
+  };
+  private readonly fBareReg = (): Expr => {
+    this.bareReg = this.CONSUME6(Register);
+    this.CONSUME5(RParen);
+    return 0n;
+  };
+  private readonly fParenExpr = (): Expr => {
+    const e = this.SUBRULE7(this.expr);
+    this.CONSUME6(RParen);
+    return e;
+  };
+  private readonly fInParen = [{ ALT: this.fBareReg }, { ALT: this.fParenExpr }];
+  /** `(rs)` (bareReg set) or `(expr)` */
+  private readonly fParen = (): Expr => {
+    this.CONSUME5(LParen);
+    return this.OR5(this.fInParen);
+  };
+  private readonly fAtomAlts = [
+    { ALT: this.fNumber },
+    { ALT: this.fSym },
+    { ALT: this.fNeg },
+    { ALT: this.fChar },
+    { ALT: this.fPlus },
+    { ALT: this.fParen },
+  ];
+  private readonly fExprOp = (): Operand => {
+    const start = this.LA(1).startOffset;
+    this.bareReg = undefined;
+    const st = this.exprStack;
+    const base = st.length;
+    st.push(this.OR6(this.fAtomAlts));
+    const bare = this.bareReg as IToken | undefined;
+    this.MANY5(this.binTail);
+    this.memReg = undefined;
+    this.OPTION5(this.memSuffix);
+    if (this.RECORDING_PHASE) {
+      st.length = base;
+      return undefined as never;
+    }
+    const r = this.memReg as IToken | undefined;
+    if (bare) {
+      // `line` reads `(rs)` as a whole operand: nothing may follow it
+      if (st.length !== base + 1 || r) this.fastFail = true;
+      st.length = base;
+      return { k: 'mem', e: undefined, reg: REGISTER_SPELLINGS.get(bare.image)!, off: start };
+    }
+    const e = this.fold(base);
+    return r ? { k: 'mem', e, reg: REGISTER_SPELLINGS.get(r.image)!, off: start } : { k: 'expr', e, off: start };
+  };
+  private readonly fOperandAlts = [{ ALT: this.fRegOp }, { ALT: this.fExprOp }, { ALT: this.fStringOp }];
+  private readonly fPushOperand = () => {
+    const o = this.OR7(this.fOperandAlts);
+    if (!this.RECORDING_PHASE) this.ops.push(o);
+  };
+  private readonly fOperandsOpts = { SEP: Comma, DEF: this.fPushOperand };
+
+  fOperands = this.RULE('fOperands', () => {
+    this.MANY_SEP5(this.fOperandsOpts);
+  });
 
   private number(t: IToken): bigint {
     const s = t.image;
@@ -412,8 +591,11 @@ const SLICE = 1 << 15;
 
 /** Parse a whole source file. Never throws for bad input. */
 export function parse(source: string): ParseResult {
-  const fast = parseFast(source);
-  if (fast) return fast;
+  return parseFast(source) ?? parseEachLine(source);
+}
+
+/** Parse line by line with the `line` rule (the path for faulty files; the reference for the fast path). */
+export function parseEachLine(source: string): ParseResult {
   const { tokens, errors: lexErrors } = lex(source);
   if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', source.length, source.length, NaN, NaN, NaN, NaN));
   return parseByLine(source, tokens, lexErrors);
@@ -436,9 +618,10 @@ function parseFast(source: string): ParseResult | undefined {
       if (errors.length) return undefined;
       if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
       p.resetState();
+      p.fastFail = false;
       p.input = tokens;
-      p.program();
-      if (p.errors.length) return undefined;
+      p.fastProgram();
+      if (p.errors.length || p.fastFail) return undefined;
       from = to;
       if (to >= source.length) break;
     }

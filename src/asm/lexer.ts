@@ -1,9 +1,11 @@
 /**
- * The PG32 assembly lexer (Chevrotain). Mnemonics come from the ISA table
- * (plus the pseudo-instructions), registers from its register count and
- * aliases; both are case-insensitive. Newlines are tokens: the grammar is
- * line-oriented. Positions are tracked as offsets only (fast); line and
- * column are recovered from offsets when an error is reported.
+ * The PG32 assembly lexer. The token types are Chevrotain's (the parser is
+ * Chevrotain); the tokenizer is hand-written for speed and produces the same
+ * tokens as Chevrotain's lexer over those types (`referenceLex`). Mnemonics
+ * come from the ISA table (plus the pseudo-instructions), registers from its
+ * register count and aliases; both are case-insensitive. Newlines are tokens:
+ * the grammar is line-oriented. Positions are offsets only; line and column
+ * are recovered from offsets when an error is reported.
  */
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 import { INSTRUCTIONS, REGISTER_ALIASES, REGISTER_COUNT } from '../isa/table.js';

@@ -13,10 +13,12 @@
  * against the ISA table afterwards, which gives better messages ("addi
  * expects rd, rs, imm") than a grammar error could.
  *
- * One parser instance is reused. A file is first parsed in one go with
- * recovery off (fast). If that fails, or the lexer found bad characters, the
- * file is parsed again line by line so that every faulty line is reported,
- * each with one message, and the good lines still go on to the later passes.
+ * One parser instance is reused. A file is first parsed slice by slice with
+ * recovery off by `fastProgram`, an LL(1) form of this grammar (fast). If
+ * that fails, or the lexer found bad characters, the file is parsed again
+ * line by line with `line` (the grammar above) so that every faulty line is
+ * reported, each with one message, and the good lines still go on to the
+ * later passes.
  */
 import { EmbeddedActionsParser, EOF, createTokenInstance, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import {

@@ -1,0 +1,156 @@
+/**
+ * The benchmark kernels: each PG32 program in bench/programs/, its size
+ * parameters (read from its .equ lines), its plain-JS twin and a check of a
+ * finished run against the JS result, so that a broken kernel cannot report
+ * fast numbers.
+ */
+import type { Image } from '../src/image.js';
+import { imageEnd } from '../src/image.js';
+import * as js from './js/kernels.js';
+import { assembleOrThrow, check, equ, readProgram, symbol } from './lib.js';
+
+export interface Kernel {
+  readonly name: string;
+  readonly file: string;
+  readonly source: string;
+  /** one line: what one run does */
+  readonly what: string;
+  /** the plain-JS version, timed as it is */
+  readonly js: () => unknown;
+  /** check a halted run: registers and the guest's storage (guest-physical addresses) */
+  readonly verify: (regs: Int32Array, mem: Int32Array, image: Image) => void;
+}
+
+function words(mem: Int32Array, at: number, expected: Int32Array, what: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    if (mem[at + i] !== expected[i]) check(false, `${what}[${i}] = ${mem[at + i]}, JS has ${expected[i]}`);
+  }
+}
+
+function r2(regs: Int32Array, expected: number, what: string): void {
+  check(regs[2] === (expected | 0), `${what}: r2 = ${regs[2]}, JS computes ${expected | 0}`);
+}
+
+export function kernels(): Kernel[] {
+  const src = (f: string) => readProgram(f);
+  const count = src('count.s');
+  const fib = src('fib.s');
+  const sieve = src('sieve.s');
+  const memcpy = src('memcpy.s');
+  const matmul = src('matmul.s');
+  const sort = src('sort.s');
+  const nCount = equ(count, 'N');
+  const nFib = equ(fib, 'N');
+  const limit = equ(sieve, 'LIMIT');
+  const nCopy = equ(memcpy, 'N');
+  const reps = equ(memcpy, 'REPS');
+  const nMat = equ(matmul, 'N');
+  const nSort = equ(sort, 'N');
+  return [
+    {
+      name: 'count',
+      file: 'count.s',
+      source: count,
+      what: `${nCount.toLocaleString('en-US')} iterations of addi + bne`,
+      js: () => js.count(nCount),
+      verify: (regs) => {
+        check(regs[1] === 0 && js.count(nCount) === 0, 'count: r1 = 0 at the end');
+        r2(regs, nCount, 'count');
+      },
+    },
+    {
+      name: 'fib',
+      file: 'fib.s',
+      source: fib,
+      what: `recursive fib(${nFib})`,
+      js: () => js.fib(nFib),
+      verify: (regs) => r2(regs, js.fib(nFib), `fib(${nFib})`),
+    },
+    {
+      name: 'sieve',
+      file: 'sieve.s',
+      source: sieve,
+      what: `sieve of Eratosthenes below ${limit.toLocaleString('en-US')}`,
+      js: () => js.sieve(limit),
+      verify: (regs) => r2(regs, js.sieve(limit), `primes below ${limit}`),
+    },
+    {
+      name: 'memcpy',
+      file: 'memcpy.s',
+      source: memcpy,
+      what: `${reps} copies of ${nCopy.toLocaleString('en-US')} words`,
+      js: () => js.memcpy(nCopy, reps),
+      verify: (regs, mem, image) => {
+        const r = js.memcpy(nCopy, reps);
+        r2(regs, r.value, 'sum of dst');
+        words(mem, symbol(image, 'dst'), r.words, 'dst');
+      },
+    },
+    {
+      name: 'matmul',
+      file: 'matmul.s',
+      source: matmul,
+      what: `${nMat}×${nMat} int32 matrix product`,
+      js: () => js.matmul(nMat),
+      verify: (regs, mem, image) => {
+        const r = js.matmul(nMat);
+        r2(regs, r.value, 'sum of C');
+        words(mem, symbol(image, 'mat_c'), r.words, 'C');
+      },
+    },
+    {
+      name: 'sort',
+      file: 'sort.s',
+      source: sort,
+      what: `insertion sort of ${nSort.toLocaleString('en-US')} words`,
+      js: () => js.sort(nSort),
+      verify: (regs, mem, image) => {
+        const r = js.sort(nSort);
+        r2(regs, r.value, 'smallest element');
+        words(mem, symbol(image, 'data'), r.words, 'sorted data');
+      },
+    },
+  ];
+}
+
+/**
+ * Storage for a kernel: its image plus room for the user-mode boot block,
+ * rounded up to 4 Ki words (the load clears it all, each call).
+ */
+export function memFor(image: Image): number {
+  return Math.ceil((imageEnd(image) + 64) / 4096) * 4096;
+}
+
+export function assembleKernel(k: Kernel): Image {
+  return assembleOrThrow(k.source, k.file);
+}
+
+/**
+ * The same kernel run in user mode: a boot block appended to the source
+ * installs a new PSW whose handler is `halt`, then lpsw's into user mode at
+ * `start` with base 0 and the whole storage as bound. The kernel's own
+ * `halt` is then privileged: it traps to the handler, which halts. This is
+ * the guest a hybrid monitor runs directly (Theorem 3: only virtual
+ * supervisor mode is interpreted).
+ */
+export function userModeSource(k: Kernel, memWords: number): string {
+  return `${k.source}
+; ---- appended by bench/kernels.ts: boot into user mode
+        .equ    BOOT_MEMW, ${memWords}
+        .entry  boot
+boot:
+        li      r1, 1           ; new PSW: supervisor, IE off
+        st      r1, 8(r0)
+        la      r1, boot_trap
+        st      r1, 9(r0)
+        st      r0, 10(r0)
+        li      r1, BOOT_MEMW
+        st      r1, 11(r0)
+        la      r1, boot_psw
+        lpsw    r1              ; user mode at start
+boot_trap:
+        halt                    ; the kernel's halt traps here (PRIV)
+boot_psw:
+        .word   0, start, 0, BOOT_MEMW
+`;
+}

@@ -1,0 +1,179 @@
+/**
+ * Suite 2, VMM overhead: the interpreter suite's kernels bare and as guests
+ * of the trap-and-emulate monitor at nesting depth 1, 2 and 3, and in user
+ * mode bare and under the hybrid monitor. The ratio virtualized / bare is
+ * Popek & Goldberg's efficiency property made a number: a compute-bound
+ * guest runs its innocuous instructions directly, so it should be close to
+ * 1.0 at every depth.
+ *
+ * (A kernel in virtual supervisor mode under the hybrid monitor is
+ * interpreted instruction by instruction, Theorem 3's price, so the hybrid
+ * rows run the kernels in user mode, behind a boot block that drops there:
+ * see userModeSource.)
+ *
+ * One benny call = loadGuest (the guest's reset: registers, virtual PSW,
+ * timer, its whole partition) + vm.run to the halt.
+ */
+import { Console } from '../src/cpu/devices.js';
+import type { Image } from '../src/image.js';
+import { PG32 } from '../src/isa/table.js';
+import { buildStack, loadGuest } from '../src/vmm/stack.js';
+import type { MonitorKind } from '../src/vmm/vmm.js';
+import { BUDGET, bare, type BareRun } from './interp.bench.js';
+import { assembleKernel, kernels, memFor, userModeSource, type Kernel } from './kernels.js';
+import {
+  type BenchOptions,
+  type Case,
+  type SuiteReport,
+  type TargetResult,
+  assembleOrThrow,
+  check,
+  fmtInt,
+  fmtM,
+  fmtTime,
+  get,
+  heading,
+  ratio,
+  runSuite,
+  table,
+  warm,
+} from './lib.js';
+
+export const TARGET_OVERHEAD = 1.05;
+
+interface GuestRun {
+  readonly label: string;
+  readonly instret: number;
+  /** monitor entries (traps of the machine below) per call */
+  readonly traps: number;
+  readonly emulations: number;
+  readonly reflected: number;
+  readonly interpreted: number;
+  readonly direct: number;
+  readonly fn: () => void;
+}
+
+/** A guest VM running the kernel under `depth` monitors: run once, verified against JS and bare, warmed up. */
+function guest(k: Kernel, image: Image, memWords: number, monitor: MonitorKind, depth: number, reference: BareRun, label: string): GuestRun {
+  const stack = buildStack({ isa: PG32, monitor, depth, count: 1, guestWords: memWords });
+  const vm = stack.guests[0]!;
+  const console = new Console();
+  const fn = () => {
+    loadGuest(vm, image, console);
+    if (vm.run(BUDGET) !== 'halt') throw new Error(`${label}: the guest did not halt (${vm.checkStop?.why ?? 'budget'})`);
+  };
+  const before = { traps: sum(vm.stats.traps), emu: vm.stats.emulations, refl: sum(vm.stats.reflected), interp: vm.stats.interpreted, direct: vm.stats.direct };
+  fn();
+  k.verify(vm.regs, vm.mem, image);
+  check(vm.instret === reference.instret, `${label}: ${vm.instret} guest instructions, bare ran ${reference.instret}`);
+  const s = vm.stats;
+  const g: GuestRun = {
+    label,
+    instret: vm.instret,
+    traps: sum(s.traps) - before.traps,
+    emulations: s.emulations - before.emu,
+    reflected: sum(s.reflected) - before.refl,
+    interpreted: s.interpreted - before.interp,
+    direct: s.direct - before.direct,
+    fn,
+  };
+  warm(fn);
+  return g;
+}
+
+function sum(a: Float64Array): number {
+  let n = 0;
+  for (const v of a) n += v;
+  return n;
+}
+
+const DEPTHS = [1, 2, 3] as const;
+
+export async function run(opts: BenchOptions): Promise<SuiteReport> {
+  const all = kernels().map((k) => {
+    const image = assembleKernel(k);
+    const memWords = memFor(image);
+    const b = bare(k, image, memWords);
+    const userImage = assembleOrThrow(userModeSource(k, memWords), `${k.file} (user mode)`);
+    const bu = bare(k, userImage, memWords);
+    const te = DEPTHS.map((d) => guest(k, image, memWords, 'trap-emulate', d, b, `${k.name} trap-emulate depth ${d}`));
+    const hy = guest(k, userImage, memWords, 'hybrid', 1, bu, `${k.name} hybrid (user mode)`);
+    return { k, b, bu, te, hy };
+  });
+
+  heading('VMM overhead: what one call runs (per guest: instructions, monitor entries, emulated, reflected, interpreted)');
+  const countRows: string[][] = [];
+  for (const a of all) {
+    countRows.push([a.k.name, 'bare', fmtInt(a.b.instret), '–', '–', '–', '–']);
+    for (const g of [...a.te, a.hy]) {
+      countRows.push([a.k.name, g.label.slice(a.k.name.length + 1), fmtInt(g.instret), String(g.traps), String(g.emulations), String(g.reflected), String(g.interpreted)]);
+    }
+  }
+  table(['kernel', 'machine', 'guest instructions', 'monitor entries', 'emulated', 'reflected', 'interpreted'], countRows, [false, false, true, true, true, true, true]);
+
+  const cases: Case[] = [];
+  for (const a of all) {
+    cases.push({ name: `${a.k.name} bare`, fn: a.b.fn });
+    DEPTHS.forEach((d, i) => cases.push({ name: `${a.k.name} trap-emulate d${d}`, fn: a.te[i]!.fn }));
+    cases.push({ name: `${a.k.name} user bare`, fn: a.bu.fn });
+    cases.push({ name: `${a.k.name} user hybrid d1`, fn: a.hy.fn });
+  }
+  const t = await runSuite('vmm', 'vmm: bare vs trap-and-emulate (depth 1-3) vs hybrid', cases, opts);
+
+  heading('VMM overhead: time per call and virtualized / bare (1.00 = no overhead)');
+  const rows: string[][] = [];
+  /** log-ratios per column, for geometric means */
+  const logs: number[][] = [[], [], [], []];
+  let worst = 0;
+  let worstName = '';
+  let worstRme = 0;
+  for (const a of all) {
+    const b = get(t, `${a.k.name} bare`);
+    const cells = [a.k.name, `${fmtTime(b.mean)} ±${b.rme.toFixed(1)}%`, fmtM(a.b.instret / b.mean)];
+    for (const d of DEPTHS) {
+      const g = get(t, `${a.k.name} trap-emulate d${d}`);
+      const r = ratio(g, b);
+      logs[d - 1]!.push(Math.log(r.value));
+      cells.push(`${r.value.toFixed(3)} ±${r.rme.toFixed(1)}%`);
+      if (r.value > worst) {
+        worst = r.value;
+        worstName = `${a.k.name}, depth ${d}`;
+        worstRme = r.rme;
+      }
+    }
+    const ub = get(t, `${a.k.name} user bare`);
+    const uh = get(t, `${a.k.name} user hybrid d1`);
+    const r = ratio(uh, ub);
+    logs[3]!.push(Math.log(r.value));
+    cells.push(`${r.value.toFixed(3)} ±${r.rme.toFixed(1)}%`);
+    if (r.value > worst) {
+      worst = r.value;
+      worstName = `${a.k.name}, hybrid`;
+      worstRme = r.rme;
+    }
+    rows.push(cells);
+  }
+  const geo = logs.map((l) => Math.exp(l.reduce((a, x) => a + x, 0) / l.length));
+  rows.push(['geometric mean', '', '', ...geo.map((g) => g.toFixed(3))]);
+  const md = table(['kernel', 'bare time/call', 'bare instr/s', 'T&E depth 1', 'T&E depth 2', 'T&E depth 3', 'hybrid (user mode)'], rows);
+
+  const targets: TargetResult[] = [
+    {
+      target: `VMM overhead ≤ ${TARGET_OVERHEAD}× on compute-bound guests`,
+      measured: `geometric mean over the six kernels: T&E depth 1 ${geo[0]!.toFixed(3)}×, depth 2 ${geo[1]!.toFixed(3)}×, depth 3 ${geo[2]!.toFixed(3)}×, hybrid ${geo[3]!.toFixed(3)}×; single worst ${worst.toFixed(3)}× ±${worstRme.toFixed(1)}% (${worstName})`,
+      met: Math.max(...geo) <= TARGET_OVERHEAD,
+      note:
+        'A compute-bound guest enters the monitor once per run (its halt, or the boot lpsw and halt in user mode): every other ' +
+        'instruction runs directly on the real CPU under composed relocation, whatever the depth (each extra level costs a few ' +
+        'JS calls per monitor entry, not per instruction). Judged on the geometric mean: single ratios stray both ways (0.6–1.2×) because ' +
+        'bare and virtualized both run the one Cpu.run function, whose optimized code depends on everything run before it (see the notes), ' +
+        'plus other processes on this 2-core machine.',
+    },
+  ];
+  const markdown = [
+    'Ratios are time(virtualized) / time(bare) for the same kernel in the same run; the margin combines both cases\' margins. Guests run as the only VM, with one `vm.run` call to the halt (no time slicing). Every guest\'s result and instruction count are checked against the bare run before timing.',
+    '',
+    md,
+  ].join('\n');
+  return { name: 'vmm', title: 'VMM overhead', markdown, targets };
+}

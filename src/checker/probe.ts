@@ -59,7 +59,8 @@ export interface Control {
 export class Prober {
   private readonly cpu: Cpu;
   constructor(readonly isa: Isa) {
-    this.cpu = new Cpu({ isa, memWords: PROBE_MEM });
+    // Interpreted only: every probe runs one instruction in fresh storage.
+    this.cpu = new Cpu({ isa, memWords: PROBE_MEM, translate: false });
     this.cpu.trapHook = true;
   }
 

@@ -27,6 +27,7 @@ import {
 } from '../isa/table.js';
 import { Console, type Devices } from './devices.js';
 import { firstBadAddress, trapSequence } from './psw.js';
+import { translate, type Block } from './translate.js';
 import type { Image } from '../image.js';
 
 /** Why run() returned. The caller (CLI, VMM, checker, benchmark) decides what happens next. */
@@ -54,6 +55,8 @@ export interface CpuOptions {
   /** storage to use instead of allocating it (e.g. a VM's partition, for the hybrid monitor's interpreter) */
   mem?: Int32Array;
   devices?: Devices;
+  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted */
+  translate?: boolean;
 }
 
 // Dispatch constants, read from isa/. TurboFan folds these module constants,
@@ -84,6 +87,9 @@ const S = FLAGS.S;
 const IE = FLAGS.IE;
 const { PRIV, ILLEGAL, MEMORY, TIMER, ARITH } = CAUSES;
 const CAUSE_SVC = CAUSES.SVC;
+
+/** a block start becomes hot, and is translated, after this many taken branches to it */
+const HOT_AT = 8;
 
 /** instructions per burst at most, so the burst counter stays a small integer */
 const MAX_BURST = 1 << 30;
@@ -135,6 +141,13 @@ export class Cpu {
   /** the pc of the last trap delivered: a fault fetching there is a check-stop */
   private afterTrap = false;
 
+  /** translated blocks by physical address (made on first use) and taken-branch counts */
+  readonly translating: boolean;
+  private blocks: (Block | undefined)[] | null = null;
+  private hot: Uint16Array | null = null;
+  /** a block's out-parameters: next pc, trap cause, trap info */
+  private readonly blockOut = new Int32Array(3);
+
   constructor(opts: CpuOptions = {}) {
     const memWords = opts.mem?.length ?? opts.memWords ?? DEFAULT_MEM_WORDS;
     if (!Number.isInteger(memWords) || memWords < MIN_MEM_WORDS || memWords > 2 ** 30) {
@@ -146,6 +159,15 @@ export class Cpu {
     this.isa = opts.isa ?? PG32;
     this.devices = opts.devices ?? new Console();
     for (const spec of this.isa.instructions) this.reserved[spec.opcode] = reservedMask(spec);
+    this.translating = opts.translate ?? true;
+    if (this.translating) this.hot = new Uint16Array(memWords);
+  }
+
+  /** Translate the block at physical `p` (called when it becomes hot); returns the block table. */
+  private translateAt(p: number): (Block | undefined)[] | null {
+    const b = translate(this.isa, this.mem, p, this.reserved);
+    if (b) (this.blocks ??= new Array(this.memWords))[p] = b;
+    return this.blocks;
   }
 
   /** Reset state, then copy the image into storage and set pc to its entry. */
@@ -202,6 +224,8 @@ export class Cpu {
     const R = this.regs;
     const E = this.mem;
     const RES = this.reserved;
+    const HOT = this.hot;
+    const X = this.blockOut;
     const memWords = this.memWords;
     let left = maxSteps;
 
@@ -242,7 +266,27 @@ export class Cpu {
       let info = 0;
       let slow = 0;
 
+      let BLOCKS = this.blocks;
       inner: while (n > 0) {
+        if (BLOCKS !== null) {
+          // A translated block here, if the burst covers it and it lies inside the bound.
+          const blk = BLOCKS[base + pc];
+          if (blk !== undefined && blk.len <= n && pc >= 0 && pc + blk.len <= limit) {
+            const done = blk.run(R, E, base, limit, pc, n, X);
+            if (done >= 0) {
+              n -= done;
+              pc = X[0]!;
+              if (X[1] !== 0) {
+                cause = X[1]!;
+                info = X[2]!;
+                X[1] = 0;
+                break;
+              }
+              continue;
+            }
+            BLOCKS[base + pc] = undefined; // its code changed: translate again when hot
+          }
+        }
         if (pc >>> 0 >= limit) {
           cause = MEMORY;
           info = pc;
@@ -305,16 +349,16 @@ export class Cpu {
           }
 
           // Branch and jump targets are pc-relative to the next instruction.
-          case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
-          case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
-          case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
-          case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
-          case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
-          case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break;
-          case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; break;
-          case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; break;
-          case JR: npc = R[(w >> B) & 15]!; break;
-          case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; break; } // rs read before rd is written
+          case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
+          case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
+          case JR: npc = R[(w >> B) & 15]!; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
+          case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break; } // rs read before rd is written
 
           case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
           case NOP: break;

@@ -1,11 +1,12 @@
 /**
  * A basic-block translator: the CPU's fast path for hot code.
  *
- * A run of innocuous instructions starting at a physical address (ending
- * with the first branch or jump, or before the first instruction it does
- * not translate: svc, the control instructions, undefined words) is turned
+ * A run of innocuous instructions starting at a physical address is turned
  * into one JavaScript function, with the registers it touches held in
- * locals. A block that branches back to its own start becomes a JS loop.
+ * locals. Conditional branches inside it are side exits (a superblock); it
+ * ends with the first unconditional jump, or before the first instruction it
+ * does not translate (svc, the control instructions, undefined words). Any
+ * branch back to the block's own start makes it a JS loop.
  *
  * The translation is exact, instruction for instruction:
  * - the CPU runs a block only when its remaining budget (the step limit and
@@ -37,7 +38,7 @@ export const MAX_BLOCK = 64;
 const O = OPCODE;
 const UIMM = (1 << (FIELDS.imm16[0] - FIELDS.imm16[1] + 1)) - 1;
 
-type Kind = 'straight' | 'end' | 'stop';
+type Kind = 'straight' | 'branch' | 'end' | 'stop';
 
 /** How the translator treats each opcode. */
 function kindOf(op: number): Kind {
@@ -48,10 +49,22 @@ function kindOf(op: number): Kind {
     case O.ld: case O.st: case O.nop:
       return 'straight';
     case O.beq: case O.bne: case O.blt: case O.bge: case O.bltu: case O.bgeu:
+      return 'branch';
     case O.jmp: case O.jal: case O.jr: case O.jalr:
       return 'end';
     default:
       return 'stop';
+  }
+}
+
+function branchCondition(op: number, x: string, y: string): string {
+  switch (op) {
+    case O.beq: return `${x} === ${y}`;
+    case O.bne: return `${x} !== ${y}`;
+    case O.blt: return `${x} < ${y}`;
+    case O.bge: return `${x} >= ${y}`;
+    case O.bltu: return `(${x} >>> 0) < (${y} >>> 0)`;
+    default: return `(${x} >>> 0) >= (${y} >>> 0)`; // bgeu
   }
 }
 
@@ -101,9 +114,17 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
   const last = words[L - 1]!;
   const lastOp = last >>> FIELDS.op[1];
   const lastKind = kindOf(lastOp);
-  // A block whose final branch or jump targets its own start loops in JS.
-  const loops = lastKind === 'end' && [O.beq, O.bne, O.blt, O.bge, O.bltu, O.bgeu, O.jmp].includes(lastOp) && getSigned(last, lastOp === O.jmp ? 'off24' : 'imm16') === -L;
+  /** a branch at index i whose target is the block's own start */
+  const backToStart = (w: number, i: number) => {
+    const op = w >>> FIELDS.op[1];
+    if (kindOf(op) === 'branch') return getSigned(w, 'imm16') === -(i + 1);
+    return op === O.jmp && getSigned(w, 'off24') === -(i + 1);
+  };
+  // A block with a branch back to its own start loops in JS.
+  const loops = words.some(backToStart);
   const done = (i: number | string) => (loops ? `cnt + ${i}` : String(i));
+  /** go round again if a whole pass still fits in the budget; else leave at the start */
+  const again = (i: number) => `{ cnt += ${i + 1}; if (budget - cnt < ${L}) { X[0] = pc; ${'/*FLUSH*/'} return cnt; } continue; }`;
   // The flush is filled in after the body is generated, when `written` is complete.
   const FLUSH = '/*FLUSH*/';
   const trap = (i: number, cause: number, info: string) => `{ X[0] = (pc + ${i}) | 0; X[1] = ${cause}; X[2] = ${info}; ${FLUSH} return ${done(i)}; }`;
@@ -151,6 +172,15 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
         break;
       case O.nop:
         break;
+      case O.beq: case O.bne: case O.blt: case O.bge: case O.bltu: case O.bgeu: {
+        // a side exit (or, to the start, the loop's back edge)
+        const x = reg(a(w));
+        const y = reg(b(w));
+        const cond = branchCondition(op, x, y);
+        if (loops && backToStart(w, i)) body.push(`if (${cond}) ${again(i)}`);
+        else body.push(`if (${cond}) { X[0] = (pc + ${i + 1 + imm(w)}) | 0; ${FLUSH} return ${done(i + 1)}; }`);
+        break;
+      }
       default:
         throw new Error(`translator: opcode ${op} has no translation`);
     }
@@ -162,21 +192,11 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
   if (lastKind === 'end') {
     const i = L - 1;
     const w = last;
-    const x = reg(a(w));
-    const y = reg(b(w));
     const target = (off: number) => `(pc + ${i + 1 + off}) | 0`;
-    const cond =
-      lastOp === O.beq ? `${x} === ${y}` :
-      lastOp === O.bne ? `${x} !== ${y}` :
-      lastOp === O.blt ? `${x} < ${y}` :
-      lastOp === O.bge ? `${x} >= ${y}` :
-      lastOp === O.bltu ? `(${x} >>> 0) < (${y} >>> 0)` :
-      lastOp === O.bgeu ? `(${x} >>> 0) >= (${y} >>> 0)` :
-      lastOp === O.jmp ? 'true' : '';
-    if (loops) {
-      tail.push(`cnt += ${L};`, `if (${cond}) { if (budget - cnt < ${L}) { X[0] = pc; ${FLUSH} return cnt; } continue; }`, `X[0] = ${next}; ${FLUSH} return cnt;`);
-    } else if (cond) {
-      tail.push(`X[0] = ${cond} ? ${target(lastOp === O.jmp ? getSigned(w, 'off24') : imm(w))} : ${next};`);
+    if (lastOp === O.jmp && loops && backToStart(w, i)) {
+      tail.push(again(i));
+    } else if (lastOp === O.jmp) {
+      tail.push(`X[0] = ${target(getSigned(w, 'off24'))};`);
     } else if (lastOp === O.jal) {
       tail.push(set(a(w), next), `X[0] = ${target(getSigned(w, 'off20'))};`);
     } else if (lastOp === O.jr) {
@@ -188,7 +208,7 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
   } else {
     tail.push(`X[0] = ${next};`);
   }
-  if (!loops) tail.push(`${FLUSH} return ${L};`);
+  if (!(lastOp === O.jmp && loops && backToStart(last, L - 1))) tail.push(`${FLUSH} return ${done(L)};`);
 
   const flush = [...written].sort((p, q) => p - q).map((r) => `R[${r}] = r${r};`).join(' ');
   const check = words.map((w, k) => `E[${phys + k}] !== ${w}`).join(' || ');

@@ -29,7 +29,15 @@ const alu = fc.oneof(
 const mem = fc.tuple(fc.constantFrom('ld', 'st'), reg, fc.constantFrom(DATA, DATA + 7, MEM - 1, MEM + 3, 16, 20, 30), fc.integer({ min: -3, max: 3 })).map(
   ([m, r, at, off]) => `li r11, ${at}\n${m} r${r}, ${off}(r11)`,
 );
-const body = fc.array(fc.oneof({ weight: 6, arbitrary: alu }, { weight: 2, arbitrary: mem }, { weight: 1, arbitrary: fc.constant('nop') }), { minLength: 1, maxLength: 12 });
+// A forward branch over one instruction: a side exit in the middle of a translated block.
+const skip = fc.tuple(fc.constantFrom('beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'), fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 11 }), alu).map(([m, x, y, ins]) => `  ${m} r${x}, r${y}, K@\n${ins}\nK@:`);
+const body = fc.array(fc.oneof({ weight: 6, arbitrary: alu }, { weight: 2, arbitrary: mem }, { weight: 2, arbitrary: skip }, { weight: 1, arbitrary: fc.constant('nop') }), { minLength: 1, maxLength: 12 });
+
+/** K@ labels come in pairs (branch, target): number them in order. */
+function numberSkips(src: string): string {
+  let k = 0;
+  return src.replace(/K@/g, () => `K${Math.floor(k++ / 2)}`);
+}
 /** a counted loop; `@` in its label is replaced by the loop's index */
 const loop = fc.tuple(body, fc.integer({ min: 1, max: 40 })).map(([b, n]) => `  li r12, ${n}\nL@:\n${b.join('\n')}\n  addi r12, r12, -1\n  bnez r12, L@`);
 const program = fc.tuple(fc.array(loop, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 300 }), fc.boolean()).map(([loops, timer, ie]) =>
@@ -61,7 +69,7 @@ const program = fc.tuple(fc.array(loop, { minLength: 1, maxLength: 4 }), fc.inte
     '  lpsw r0',
     'boot: .word 0, body, 0, ' + MEM,
   ].join('\n'),
-);
+).map(numberSkips);
 
 describe('translated blocks behave exactly like the interpreter', () => {
   it('random looping programs with traps, timer interrupts and self-modifying stores (seeded)', () => {

@@ -122,15 +122,25 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
   };
   // A block with a branch back to its own start loops in JS.
   const loops = words.some(backToStart);
-  const done = (i: number | string) => (loops ? `cnt + ${i}` : String(i));
+  // Instructions completed when leaving after the first i of this pass: i,
+  // less those a forward branch inside the block skipped (sk), plus earlier passes (cnt).
+  const done = (i: number | string) => (loops ? `cnt + ${i} - sk` : `${i} - sk`);
   /** go round again if a whole pass still fits in the budget; else leave at the start */
-  const again = (i: number) => `{ cnt += ${i + 1}; if (budget - cnt < ${L}) { X[0] = pc; ${'/*FLUSH*/'} return cnt; } continue; }`;
+  const again = (i: number) => `{ cnt += ${i + 1} - sk; sk = 0; if (budget - cnt < ${L}) { X[0] = pc; ${'/*FLUSH*/'} return cnt; } continue; }`;
   // The flush is filled in after the body is generated, when `written` is complete.
   const FLUSH = '/*FLUSH*/';
   const trap = (i: number, cause: number, info: string) => `{ X[0] = (pc + ${i}) | 0; X[1] = ${cause}; X[2] = ${info}; ${FLUSH} return ${done(i)}; }`;
 
   const body: string[] = [];
-  for (let i = 0; i < (lastKind === 'end' ? L - 1 : L); i++) {
+  const bodyEnd = lastKind === 'end' ? L - 1 : L;
+  // Forward branches to an instruction inside the block become nested `if`
+  // regions: `open` holds the index each open region ends at, innermost last.
+  const open: number[] = [];
+  for (let i = 0; i < bodyEnd; i++) {
+    while (open.length && open[open.length - 1] === i) {
+      open.pop();
+      body.push('}');
+    }
     const w = words[i]!;
     const op = w >>> FIELDS.op[1];
     const d = a(w);
@@ -177,13 +187,25 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
         const x = reg(a(w));
         const y = reg(b(w));
         const cond = branchCondition(op, x, y);
+        const t = i + 1 + imm(w); // target, as an index into the block
+        const inner = open.length ? open[open.length - 1]! : bodyEnd;
         if (loops && backToStart(w, i)) body.push(`if (${cond}) ${again(i)}`);
-        else body.push(`if (${cond}) { X[0] = (pc + ${i + 1 + imm(w)}) | 0; ${FLUSH} return ${done(i + 1)}; }`);
+        else if (t > i + 1 && t <= inner) {
+          // skip instructions i+1 .. t-1 when taken, without leaving the block
+          body.push(`if (${cond}) sk += ${t - i - 1}; else {`);
+          open.push(t);
+        } else if (t === i + 1) body.push(`${cond};`);
+        else body.push(`if (${cond}) { X[0] = (pc + ${t}) | 0; ${FLUSH} return ${done(i + 1)}; }`);
         break;
       }
       default:
         throw new Error(`translator: opcode ${op} has no translation`);
     }
+  }
+
+  while (open.length) {
+    open.pop();
+    body.push('}');
   }
 
   // The final branch or jump: its target (virtual, pc-relative), or the fall-through.
@@ -215,7 +237,7 @@ export function translate(isa: Isa, E: Int32Array, phys: number, reserved: Int32
   const src = [
     `if (${check}) return -1;`,
     [...used].sort((p, q) => p - q).map((r) => `let r${r} = R[${r}];`).join(' '),
-    loops ? 'let cnt = 0;\nfor (;;) {' : '',
+    loops ? 'let cnt = 0, sk = 0;\nfor (;;) {' : 'let sk = 0;',
     ...body,
     ...tail,
     loops ? '}' : '',

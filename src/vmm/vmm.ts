@@ -203,7 +203,8 @@ export class Vmm implements Runner {
   private interpretOne(vm: VirtualMachine): StopReason {
     let cpu = this.interpreters.get(vm);
     if (!cpu) {
-      cpu = new Cpu({ isa: this.options.isa, mem: vm.mem, devices: vm.console });
+      // The hybrid monitor interprets: one instruction at a time, never translated.
+      cpu = new Cpu({ isa: this.options.isa, mem: vm.mem, devices: vm.console, translate: false });
       cpu.trapHook = true;
       this.interpreters.set(vm, cpu);
     }

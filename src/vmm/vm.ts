@@ -9,7 +9,7 @@
  */
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
-import { FLAGS } from '../isa/table.js';
+import { BY_OPCODE, FLAGS } from '../isa/table.js';
 import type { Machine } from './machine.js';
 import type { Partition } from './allocator.js';
 
@@ -17,8 +17,8 @@ import type { Partition } from './allocator.js';
 export class VmStats {
   /** instructions the guest ran directly on the machine below */
   direct = 0;
-  /** privileged instructions emulated by an interpreter routine, by mnemonic */
-  readonly emulated = new Map<string, number>();
+  /** privileged instructions emulated by an interpreter routine, by opcode (a typed array: counted on every trap) */
+  readonly emulatedByOpcode = new Float64Array(256);
   /** instructions interpreted one by one (the hybrid monitor, in virtual supervisor mode) */
   interpreted = 0;
   /** traps that entered the monitor, by cause */
@@ -28,9 +28,18 @@ export class VmStats {
   /** time spent in the monitor's dispatcher, ms (only when timing is on) */
   monitorMs = 0;
 
+  /** emulations by mnemonic, for reports */
+  get emulated(): Map<string, number> {
+    const m = new Map<string, number>();
+    this.emulatedByOpcode.forEach((n, op) => {
+      if (n) m.set(BY_OPCODE[op]?.mnemonic ?? `opcode ${op}`, n);
+    });
+    return m;
+  }
+
   get emulations(): number {
     let n = 0;
-    for (const v of this.emulated.values()) n += v;
+    for (let op = 0; op < 256; op++) n += this.emulatedByOpcode[op]!;
     return n;
   }
 }

@@ -188,7 +188,7 @@ export class Vmm implements Runner {
     if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
     const r = routine.run(vm, word);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
-    vm.stats.emulated.set(routine.name, (vm.stats.emulated.get(routine.name) ?? 0) + 1);
+    vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     vm.instret++;
     vm.steps++;
     if (r !== DONE_NO_TICK && vm.timer > 0 && --vm.timer === 0) vm.pending = true;

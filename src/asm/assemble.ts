@@ -156,7 +156,7 @@ const targetField = (s: Spec): FieldName => {
 /** The syntax line of an instruction: `addi rd, rs, imm`. */
 export function syntaxOf(mnemonic: string): string {
   const s = BY_MNEMONIC.get(mnemonic);
-  const names = s ? operandsOf(s).map((o) => o.name) : (PSEUDOS[mnemonic]?.operands.map((o) => o.name) ?? []);
+  const names = s ? operandsOf(s).map((o) => o.name) : ((Object.hasOwn(PSEUDOS, mnemonic) ? PSEUDOS[mnemonic] : undefined)?.operands.map((o) => o.name) ?? []);
   return names.length ? `${mnemonic} ${names.join(', ')}` : mnemonic;
 }
 
@@ -489,7 +489,7 @@ class Assembler {
         emit(ItemKind.Space, i, 1); // keep the addresses of what follows
         continue;
       }
-      const pseudo = PSEUDOS[op];
+      const pseudo = Object.hasOwn(PSEUDOS, op) ? PSEUDOS[op] : undefined; // not inherited keys: '__proto__', 'constructor'
       if (!pseudo) {
         this.err(st.opOff, `unknown mnemonic '${st.op}'`);
         continue;

@@ -38,7 +38,7 @@ export function parseArgs(command: string, args: readonly string[], spec: Readon
         if (!long) throw new UsageError(`trapeze ${command}: unknown option '${a}'\n${usage}`);
         name = long;
       }
-      const f = spec[name];
+      const f = Object.hasOwn(spec, name) ? spec[name] : undefined; // not inherited keys: '__proto__', 'constructor'
       if (!f) throw new UsageError(`trapeze ${command}: unknown option '--${name}'\n${usage}`);
       if (f.value) {
         if (value === undefined) {

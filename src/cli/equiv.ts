@@ -6,7 +6,8 @@ import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { DEFAULT_QUANTUM, monitorFlag } from './vmm.js';
+import { checkStackSize, DEFAULT_QUANTUM, monitorFlag } from './vmm.js';
+import { imageEnd } from '../image.js';
 
 const DEFAULT_WORDS = 65536;
 const DEFAULT_STEPS = 100_000_000;
@@ -48,7 +49,7 @@ export function equivCommand(args: string[], io: Io): number {
   if (format !== 'text' && format !== 'json') throw new UsageError(`trapeze equiv: --format must be text or json, not '${format}'`);
   const inputFile = stringFlag(p, 'input');
   const image = loadFile('equiv', io, p.positional[0]!, opts.isa);
-  const result = checkEquivalence(image, {
+  const options = {
     isa: opts.isa,
     monitor: monitorFlag('equiv', p),
     depth: intFlag('equiv', p, 'depth', 1, 1, 16),
@@ -57,7 +58,14 @@ export function equivCommand(args: string[], io: Io): number {
     memWords: opts.memWords,
     maxSteps: opts.maxSteps,
     ...(inputFile !== undefined ? { input: readInput(io, inputFile) } : {}),
-  });
+  };
+  // The same checks `run` and `vmm` make, as one line each instead of an internal error.
+  if (imageEnd(image) > opts.memWords) {
+    const seg = image.segments.find((s) => s.origin + s.words.length > opts.memWords)!;
+    throw new UsageError(`trapeze equiv: ${p.positional[0]}: image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${opts.memWords} words of storage (try a larger --mem)`, 1);
+  }
+  checkStackSize('equiv', options.vms, options.depth, opts.memWords);
+  const result = checkEquivalence(image, options);
   io.out(format === 'json' ? json(result) : text(result, p.positional[0]!));
   return result.equivalent ? 0 : 1;
 }

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import { Console } from '../cpu/devices.js';
 import { causeName } from '../isa/table.js';
+import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, type MonitorKind } from '../vmm/vmm.js';
@@ -43,6 +44,13 @@ export function monitorFlag(command: string, p: Parsed): MonitorKind {
   return m as MonitorKind;
 }
 
+/** The real machine a stack of `depth` monitors with `count` guests of `words` needs must fit the CPU's largest storage (2^30 words). */
+export function checkStackSize(command: string, count: number, depth: number, words: number): void {
+  let need = Allocator.needed(count, words);
+  for (let d = 1; d < depth; d++) need = Allocator.needed(1, need);
+  if (need > 2 ** 30) throw new UsageError(`trapeze ${command}: ${count} VM${count === 1 ? '' : 's'} of ${words} words at depth ${depth} need ${need} words of real storage, more than the machine's largest (${2 ** 30}); use a smaller --mem`);
+}
+
 /** Unique VM names from file names: hello, hello-2, ... */
 function names(files: string[]): string[] {
   const seen = new Map<string, number>();
@@ -77,6 +85,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const images = p.positional.map((f) => loadFile('vmm', io, f, opts.isa));
   const vmNames = names(p.positional);
 
+  checkStackSize('vmm', images.length, depth, opts.memWords);
   const stack = buildStack({ isa: opts.isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
   stack.guests.forEach((vm, i) => {
     try {

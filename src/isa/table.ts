@@ -119,7 +119,7 @@ export function variantNames(): string[] {
 export function resolveIsa(name: string): Isa | { error: string } {
   const parts = name.trim().split('+');
   const head = parts[0]!.toLowerCase();
-  const base = VARIANTS[head];
+  const base = Object.hasOwn(VARIANTS, head) ? VARIANTS[head] : undefined; // not inherited keys: '__proto__', 'constructor'
   const valid = `valid names: ${Object.keys(VARIANTS).join(', ')}, or pg32 plus any of ${EXTENSIONS.map((e) => '+' + e).join(' ')} (e.g. pg32+getr+jrstu)`;
   if (!base) return { error: `unknown ISA '${name}'; ${valid}` };
   const exts = new Set<Extension>(base);

@@ -90,6 +90,12 @@ const CAUSE_SVC = CAUSES.SVC;
 
 /** a block start becomes hot, and is translated, after this many taken branches to it */
 const HOT_AT = 8;
+/**
+ * Taken-branch counters are hashed by physical address into a small table:
+ * a collision only makes a translation come early, and translated blocks
+ * check their own words on entry, so it is always safe.
+ */
+const HOT_MASK = 0xffff;
 
 /** instructions per burst at most, so the burst counter stays a small integer */
 const MAX_BURST = 1 << 30;
@@ -145,6 +151,8 @@ export class Cpu {
   readonly translating: boolean;
   private blocks: (Block | undefined)[] | null = null;
   private hot: Uint16Array | null = null;
+  /** storage is known to be all zero (freshly allocated, never loaded or run): reset need not clear it */
+  private zeroed: boolean;
   /** a block's out-parameters: next pc, trap cause, trap info */
   private readonly blockOut = new Int32Array(3);
 
@@ -155,12 +163,13 @@ export class Cpu {
     }
     this.memWords = memWords;
     this.mem = opts.mem ?? new Int32Array(memWords);
+    this.zeroed = opts.mem === undefined;
     this.bound = memWords;
     this.isa = opts.isa ?? PG32;
     this.devices = opts.devices ?? new Console();
     for (const spec of this.isa.instructions) this.reserved[spec.opcode] = reservedMask(spec);
     this.translating = opts.translate ?? true;
-    if (this.translating) this.hot = new Uint16Array(memWords);
+    if (this.translating) this.hot = new Uint16Array(HOT_MASK + 1);
   }
 
   /** Translate the block at physical `p` (called when it becomes hot); returns the block table. */
@@ -184,7 +193,9 @@ export class Cpu {
 
   reset(): void {
     this.regs.fill(0);
-    this.mem.fill(0);
+    // Clearing a fresh gigaword store would touch every page for nothing.
+    if (!this.zeroed) this.mem.fill(0);
+    this.zeroed = false;
     this.flags = S;
     this.pc = 0;
     this.base = 0;
@@ -349,16 +360,16 @@ export class Cpu {
           }
 
           // Branch and jump targets are pc-relative to the next instruction.
-          case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
-          case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
-          case JR: npc = R[(w >> B) & 15]!; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
-          case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; if (HOT !== null && npc >>> 0 < limit && ++HOT[base + npc]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break; } // rs read before rd is written
+          case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
+          case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
+          case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
+          case JR: npc = R[(w >> B) & 15]!; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
+          case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break; } // rs read before rd is written
 
           case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
           case NOP: break;

@@ -16,7 +16,13 @@ import type { VirtualMachine } from './vm.js';
 export const DONE = 0;
 export const DONE_NO_TICK = -1;
 
-export type Routine = (vm: VirtualMachine, word: number) => number;
+/**
+ * A routine gets the VM, the trapped instruction word, and the guest's
+ * registers: while the monitor handles a trap they are still in the machine
+ * below (the dispatcher does not copy them out per trap), so the routine is
+ * handed that register file.
+ */
+export type Routine = (vm: VirtualMachine, word: number, R: Int32Array) => number;
 
 const A = FIELDS.a[1];
 const B = FIELDS.b[1];
@@ -31,8 +37,8 @@ export type PrivilegedMnemonic = Extract<Mnemonic, 'lpsw' | 'spsw' | 'stimer' | 
 
 export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
   /** PSW ← the four words at virtual rs..rs+3 (all four checked first) */
-  lpsw(vm, w) {
-    const at = vm.regs[(w >> B) & 15]! >>> 0;
+  lpsw(vm, w, R) {
+    const at = R[(w >> B) & 15]! >>> 0;
     const bad = firstBadAddress(vm, at, 4);
     if (bad >= 0) return memoryFault(vm, bad);
     const p = vm.base + at;
@@ -44,8 +50,8 @@ export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
   },
 
   /** the four words at virtual rs..rs+3 ← PSW, with pc = the next instruction */
-  spsw(vm, w) {
-    const at = vm.regs[(w >> B) & 15]! >>> 0;
+  spsw(vm, w, R) {
+    const at = R[(w >> B) & 15]! >>> 0;
     const bad = firstBadAddress(vm, at, 4);
     if (bad >= 0) return memoryFault(vm, bad);
     const p = vm.base + at;
@@ -58,25 +64,25 @@ export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
   },
 
   /** the virtual timer ← rs; a pending virtual interrupt is cleared; not itself counted */
-  stimer(vm, w) {
-    vm.timer = vm.regs[(w >> B) & 15]! >>> 0;
+  stimer(vm, w, R) {
+    vm.timer = R[(w >> B) & 15]! >>> 0;
     vm.pending = false;
     vm.pc = vm.pc + 1;
     return DONE_NO_TICK;
   },
 
   /** read the VM's own console */
-  in(vm, w) {
+  in(vm, w, R) {
     const rd = (w >> A) & 15;
     const v = vm.console.read(w & UIMM);
-    if (rd !== 0) vm.regs[rd] = v;
+    if (rd !== 0) R[rd] = v;
     vm.pc = vm.pc + 1;
     return DONE;
   },
 
   /** write the VM's own console */
-  out(vm, w) {
-    vm.console.write(w & UIMM, vm.regs[(w >> B) & 15]!);
+  out(vm, w, R) {
+    vm.console.write(w & UIMM, R[(w >> B) & 15]!);
     vm.pc = vm.pc + 1;
     return DONE;
   },

@@ -81,6 +81,15 @@ export class Vmm implements Runner {
    * monitor above runs on it — takes a trap that its hardware would deliver.
    */
   runVm(vm: VirtualMachine, maxSteps: number): StopReason {
+    // The guest's registers live in the machine below for the whole call —
+    // traps, emulation and reflection included — and are copied back once.
+    this.host.regs.set(vm.regs);
+    const r = this.dispatchLoop(vm, maxSteps);
+    vm.regs.set(this.host.regs);
+    return r;
+  }
+
+  private dispatchLoop(vm: VirtualMachine, maxSteps: number): StopReason {
     const host = this.host;
     const stats = vm.stats;
     const hybrid = this.monitor === 'hybrid';
@@ -114,7 +123,6 @@ export class Vmm implements Runner {
       }
 
       // Direct execution: deprivileged, relocated into the partition.
-      host.regs.set(vm.regs);
       host.flags = vm.flags & FLAGS.IE; // real user mode; the guest's own IE
       host.pc = vm.pc;
       this.allocator.relocate(vm.partition, vm.base, vm.bound);
@@ -123,7 +131,6 @@ export class Vmm implements Runner {
       const before = host.instret;
       const reason = host.run(left);
       const done = host.instret - before;
-      vm.regs.set(host.regs);
       vm.pc = host.pc;
       vm.timer = host.timer;
       vm.pending = host.pending;
@@ -186,7 +193,7 @@ export class Vmm implements Runner {
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
     const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
     if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
-    const r = routine.run(vm, word);
+    const r = routine.run(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
     vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     vm.instret++;
@@ -209,7 +216,8 @@ export class Vmm implements Runner {
       this.interpreters.set(vm, cpu);
     }
     cpu.devices = vm.console;
-    cpu.regs.set(vm.regs);
+    const R = this.host.regs; // the guest's registers, resident below
+    cpu.regs.set(R);
     cpu.flags = vm.flags;
     cpu.pc = vm.pc;
     cpu.base = vm.base;
@@ -220,7 +228,7 @@ export class Vmm implements Runner {
     const before = cpu.instret;
     const r = cpu.run(1);
     const done = cpu.instret - before;
-    vm.regs.set(cpu.regs);
+    R.set(cpu.regs);
     vm.flags = cpu.flags;
     vm.pc = cpu.pc;
     vm.base = cpu.base;

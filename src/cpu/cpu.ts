@@ -98,7 +98,7 @@ const HOT_AT = 8;
 const HOT_MASK = 0xffff;
 
 /** instructions per burst at most, so the burst counter stays a small integer */
-const MAX_BURST = 1 << 30;
+const MAX_BURST = (1 << 30) - 1; // the largest small integer (Smi) V8 keeps unboxed
 
 /** control() result when the instruction completed (any other value is a trap cause) */
 const DONE = 0;

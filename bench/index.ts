@@ -9,8 +9,12 @@
  * bench/results/NAME.json and NAME.chart.html (benny).
  *
  * RESULTS.md is written after a full (not --quick) run of every suite.
+ *
+ * When more than one suite runs, each runs in a fresh Node process: one
+ * suite's heap and V8's optimized code for the shared functions (Cpu.run
+ * above all) would otherwise bias the next one's numbers.
  */
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +63,9 @@ function load(): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  const child = args.includes('--child');
   const names = args.filter((a) => !a.startsWith('--'));
-  for (const a of args) if (a.startsWith('--') && a !== '--quick') usage();
+  for (const a of args) if (a.startsWith('--') && a !== '--quick' && a !== '--child') usage();
   for (const n of names) if (!SUITES[n]) usage();
   const chosen = names.length ? names : Object.keys(SUITES);
   const opts: BenchOptions = { quick };
@@ -69,8 +74,22 @@ async function main(): Promise<void> {
   const loadBefore = load();
   const t0 = performance.now();
   console.log(`trapeze benchmarks: ${chosen.join(', ')}${quick ? ' (quick)' : ''}; node ${process.version}, ${cpus().length} CPUs (${cpuModel()}), load ${loadBefore}`);
+  if (child) {
+    // One suite, in this fresh process; the parent reads its report.
+    const report = await SUITES[chosen[0]!]!(opts);
+    writeFileSync(reportPath(chosen[0]!), JSON.stringify(report));
+    return;
+  }
   const reports: SuiteReport[] = [];
-  for (const n of chosen) reports.push(await SUITES[n]!(opts));
+  for (const n of chosen) {
+    if (chosen.length === 1) {
+      reports.push(await SUITES[n]!(opts));
+      continue;
+    }
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--child', n, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`suite ${n} failed (exit ${r.status})`);
+    reports.push(JSON.parse(readFileSync(reportPath(n), 'utf8')) as SuiteReport);
+  }
   const seconds = (performance.now() - t0) / 1000;
   const loadAfter = load();
 
@@ -84,6 +103,10 @@ async function main(): Promise<void> {
     writeResults(reports, { started, seconds, loadBefore, loadAfter, quick });
     console.log('Wrote bench/RESULTS.md');
   }
+}
+
+function reportPath(suite: string): string {
+  return join(BENCH_DIR, 'results', `${suite}.report.json`);
 }
 
 interface RunInfo {

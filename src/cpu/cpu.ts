@@ -26,7 +26,7 @@ import {
   type Isa,
 } from '../isa/table.js';
 import { Console, type Devices } from './devices.js';
-import { firstBadAddress, trapSequence } from './psw.js';
+import { firstBadAddress, hookTrap, resetAndLoad, trapSequence } from './psw.js';
 import { translate, type Block } from './translate.js';
 import type { Image } from '../image.js';
 
@@ -182,13 +182,7 @@ export class Cpu {
   /** Reset state, then copy the image into storage and set pc to its entry. */
   load(image: Image): void {
     this.reset();
-    for (const seg of image.segments) {
-      if (seg.origin + seg.words.length > this.memWords) {
-        throw new RangeError(`image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${this.memWords} words of storage`);
-      }
-      this.mem.set(seg.words, seg.origin);
-    }
-    this.pc = image.entry >>> 0;
+    resetAndLoad(this, image);
   }
 
   reset(): void {
@@ -524,13 +518,7 @@ export class Cpu {
    */
   private deliver(cause: number, info: number, oldPc: number): StopReason | null {
     this.traps[cause]!++;
-    if (this.trapHook) {
-      this.trapCause = cause;
-      this.trapInfo = info | 0;
-      this.trapPc = oldPc >>> 0;
-      this.pc = oldPc >>> 0;
-      return 'trap';
-    }
+    if (this.trapHook) return hookTrap(this, cause, info, oldPc);
     if (!trapSequence(this, cause, info, oldPc)) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     this.afterTrap = true;
     return null;

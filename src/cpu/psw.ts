@@ -3,7 +3,8 @@
  * monitor's virtual hardware (vmm/) must do identically: the trap sequence
  * and the relocation check of a multi-word PSW access. Written once.
  */
-import { FLAGS_MASK, LOW } from '../isa/table.js';
+import type { Image } from '../image.js';
+import { FLAGS, FLAGS_MASK, LOW } from '../isa/table.js';
 
 /** A machine's PSW and storage, as the trap sequence sees them. */
 export interface PswState {
@@ -50,4 +51,58 @@ export function firstBadAddress(m: PswState, at: number, count: number): number 
     if (a >= limit) return a;
   }
   return -1;
+}
+
+/** What a machine with a trap hook records when a trap stops it. */
+export interface Hooked {
+  pc: number;
+  trapCause: number;
+  trapInfo: number;
+  trapPc: number;
+}
+
+/**
+ * The trap hook: instead of the trap sequence, record the trap and stop, with
+ * pc at the old pc, so that the monitor running on this machine decides.
+ */
+export function hookTrap(m: Hooked, cause: number, info: number, oldPc: number): 'trap' {
+  m.trapCause = cause;
+  m.trapInfo = info | 0;
+  m.trapPc = oldPc >>> 0;
+  m.pc = oldPc >>> 0;
+  return 'trap';
+}
+
+/** The parts of a machine that reset and loading set. */
+export interface Resettable extends PswState {
+  readonly regs: Int32Array;
+  timer: number;
+  pending: boolean;
+  halted: boolean;
+  checkStop: unknown;
+  instret: number;
+}
+
+/**
+ * ISA.md's reset state (registers 0, supervisor with IE off, base 0, bound =
+ * storage, TIMER off), then the image's segments copied into storage, which
+ * the caller has cleared, and pc at its entry point.
+ */
+export function resetAndLoad(m: Resettable, image: Image): void {
+  for (const seg of image.segments) {
+    if (seg.origin + seg.words.length > m.memWords) {
+      throw new RangeError(`image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${m.memWords} words of storage`);
+    }
+  }
+  m.regs.fill(0);
+  m.flags = FLAGS.S;
+  m.pc = image.entry >>> 0;
+  m.base = 0;
+  m.bound = m.memWords;
+  m.timer = 0;
+  m.pending = false;
+  m.halted = false;
+  m.checkStop = null;
+  m.instret = 0;
+  for (const seg of image.segments) m.mem.set(seg.words, seg.origin);
 }

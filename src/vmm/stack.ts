@@ -7,7 +7,8 @@
 import { Cpu } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import type { Image } from '../image.js';
-import { FLAGS, type Isa } from '../isa/table.js';
+import type { Isa } from '../isa/table.js';
+import { resetAndLoad } from '../cpu/psw.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
 import { Vmm, type MonitorKind } from './vmm.js';
@@ -55,20 +56,7 @@ export function buildStack(opts: StackOptions): Stack {
 /** Load an image into a VM as the bare machine's reset and load would. */
 export function loadGuest(vm: VirtualMachine, image: Image, console: Console): void {
   vm.mem.fill(0);
-  for (const seg of image.segments) {
-    if (seg.origin + seg.words.length > vm.memWords) throw new RangeError(`image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${vm.memWords} words of storage`);
-    vm.mem.set(seg.words, seg.origin);
-  }
-  vm.regs.fill(0);
-  vm.flags = FLAGS.S;
-  vm.pc = image.entry >>> 0;
-  vm.base = 0;
-  vm.bound = vm.memWords;
-  vm.timer = 0;
-  vm.pending = false;
-  vm.halted = false;
-  vm.checkStop = null;
-  vm.instret = 0;
+  resetAndLoad(vm, image);
   vm.steps = 0;
   vm.console = console;
 }

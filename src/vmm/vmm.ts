@@ -30,7 +30,7 @@ import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ROUTINES, type PrivilegedMnemonic } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
-import { relocationLimit, trapSequence } from '../cpu/psw.js';
+import { hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
 
 export type MonitorKind = 'trap-emulate' | 'hybrid';
 export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
@@ -255,13 +255,7 @@ export class Vmm implements Runner {
    */
   private reflect(vm: VirtualMachine, cause: number, info: number, oldPc: number): StopReason | null {
     vm.stats.reflected[cause]!++;
-    if (vm.trapHook) {
-      vm.trapCause = cause;
-      vm.trapInfo = info | 0;
-      vm.trapPc = oldPc >>> 0;
-      vm.pc = oldPc >>> 0;
-      return 'trap';
-    }
+    if (vm.trapHook) return hookTrap(vm, cause, info, oldPc);
     vm.steps++;
     if (!trapSequence(vm, cause, info, oldPc)) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     vm.afterTrap = true;

@@ -24,7 +24,7 @@ const USAGE = [
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, l.includes('--mem') ? `(default ${DEFAULT_WORDS})` : l.includes('--max-steps') ? `(default ${DEFAULT_STEPS})` : '$&')),
-  '  --input FILE       console input (the same for the bare run and every VM; default none)',
+  '  --input FILE       console input, the same for the bare run and every VM (default: stdin)',
   '  --format F         text (default) or json',
   '',
   'exit status: 0 equivalent, 1 not equivalent (or an assembly error), 2 usage',
@@ -57,7 +57,7 @@ export function equivCommand(args: string[], io: Io): number {
     quantum: intFlag('equiv', p, 'quantum', DEFAULT_QUANTUM, 1, 1e9),
     memWords: opts.memWords,
     maxSteps: opts.maxSteps,
-    ...(inputFile !== undefined ? { input: readInput(io, inputFile) } : {}),
+    input: inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin(),
   };
   // The same checks `run` and `vmm` make, as one line each instead of an internal error.
   if (imageEnd(image) > opts.memWords) {

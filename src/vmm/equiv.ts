@@ -23,7 +23,8 @@ export interface EquivOptions {
   readonly quantum: number;
   readonly memWords: number;
   readonly maxSteps: number;
-  readonly input?: Uint8Array;
+  /** console input, the same for every run; a function is called only if a guest reads */
+  readonly input?: Uint8Array | (() => Uint8Array);
 }
 
 /** What a run left behind, bare or virtual. */
@@ -58,6 +59,8 @@ export interface EquivResult {
   readonly stats: VmStats[];
   readonly divergence?: Divergence;
 }
+
+const NO_INPUT = new Uint8Array(0);
 
 function fnv(mem: Int32Array): string {
   let h = 0x811c9dc5;
@@ -99,7 +102,7 @@ function summarize(m: Machineish, reason: StopReason, console: Console): RunSumm
 
 /** Run on the bare machine. */
 export function runBare(image: Image, opts: Pick<EquivOptions, 'isa' | 'memWords' | 'maxSteps' | 'input'>): { cpu: Cpu; reason: StopReason; console: Console } {
-  const console = new Console(opts.input ?? new Uint8Array(0));
+  const console = new Console(opts.input ?? NO_INPUT);
   const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: console });
   cpu.load(image);
   let reason: StopReason = 'budget';
@@ -142,7 +145,7 @@ export function checkEquivalence(image: Image, opts: EquivOptions): EquivResult 
 
   const stack = buildStack({ isa: opts.isa, monitor: opts.monitor, depth: opts.depth, count: opts.vms, guestWords: opts.memWords });
   const consoles = stack.guests.map((vm) => {
-    const c = new Console(opts.input ?? new Uint8Array(0));
+    const c = new Console(opts.input ?? NO_INPUT);
     loadGuest(vm, image, c);
     return c;
   });
@@ -167,12 +170,12 @@ export function checkEquivalence(image: Image, opts: EquivOptions): EquivResult 
  * at the first step after which their registers, PSW or output differ.
  */
 export function findDivergence(image: Image, opts: EquivOptions, limit = 1_000_000): Divergence | undefined {
-  const bareConsole = new Console(opts.input ?? new Uint8Array(0));
+  const bareConsole = new Console(opts.input ?? NO_INPUT);
   const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: bareConsole });
   cpu.load(image);
   const stack = buildStack({ isa: opts.isa, monitor: opts.monitor, depth: opts.depth, count: 1, guestWords: opts.memWords });
   const vm = stack.guests[0]!;
-  const vmConsole = new Console(opts.input ?? new Uint8Array(0));
+  const vmConsole = new Console(opts.input ?? NO_INPUT);
   loadGuest(vm, image, vmConsole);
   for (let step = 0; step < Math.min(limit, opts.maxSteps); step++) {
     const pc = cpu.pc;

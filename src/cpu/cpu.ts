@@ -7,6 +7,9 @@
  * run(n) is the only way instructions execute. It is built for speed: the
  * hot state lives in locals, innocuous instructions are executed inline by a
  * small-integer switch, and nothing is allocated or thrown per instruction.
+ * Code that becomes hot (the target of 8 taken branches) is translated to
+ * JavaScript by translate.ts and run as a block, with exactly the same
+ * effect, step for step, as interpreting it.
  * Control instructions (the privileged ones and the variants' extras) leave
  * the inner loop and run in `control()`, where the timer and mode bookkeeping
  * is done once, plainly. Every trap is raised by returning its cause, and

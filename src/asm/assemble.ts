@@ -30,7 +30,24 @@ import {
 } from '../isa/table.js';
 import { REGISTERS } from './lexer.js';
 import { CompactSourceMap, LazySourceLines, type LineRun } from './sourcemap.js';
-import { lineStarts, lineOf, parse, unescape, type Expr, type Operand, type Stmt } from './parser.js';
+import {
+  lineStarts,
+  lineOf,
+  parse,
+  unescape,
+  OK_EXPR,
+  OK_MEM0,
+  OK_MEMEXPR,
+  OK_MEMNUM,
+  OK_NUM,
+  OK_REG,
+  OK_STR,
+  OK_SYM,
+  SF_DIRECTIVE,
+  SF_LABEL_IS_REG,
+  type Expr,
+  type Program,
+} from './parser.js';
 
 export interface AsmError {
   readonly file: string;
@@ -59,6 +76,8 @@ export const MAX_SPACE = 1 << 24;
 const MAX_ADDR = 0xffffffffn;
 const LI_MIN = -(2n ** 31n);
 const LI_MAX = 2n ** 32n - 1n;
+const LI_RANGE: [bigint, bigint] = [LI_MIN, LI_MAX];
+const ADDR_RANGE: [bigint, bigint] = [0n, MAX_ADDR];
 
 /** Kinds of operand as the checker sees them (pseudo-instructions included). */
 type Shape = 'reg' | 'value' | 'mem' | 'target';
@@ -95,6 +114,10 @@ const spec = (m: string): Spec => {
   if (!s) throw new Error(`pg32 table lacks '${m}'`);
   return s;
 };
+const ADDI = spec('addi');
+const LUI = spec('lui');
+const ORI = spec('ori');
+const SUB = spec('sub');
 
 /** Signed range of a field, as bigints. */
 const SIGNED = new Map<FieldName, [bigint, bigint]>();
@@ -112,6 +135,13 @@ export function unsignedRange(f: FieldName): [bigint, bigint] {
   if (!r) UNSIGNED.set(f, (r = [0n, (1n << BigInt(fieldWidth(f))) - 1n]));
   return r;
 }
+/** The same ranges as numbers (exact: every bound is below 2^33), for operands that are int32 literals. */
+const NUM_RANGE = new Map<[bigint, bigint], [number, number]>();
+const numRange = (r: [bigint, bigint]): [number, number] => {
+  let n = NUM_RANGE.get(r);
+  if (!n) NUM_RANGE.set(r, (n = [Number(r[0]), Number(r[1])]));
+  return n;
+};
 
 /** One operand value for the low-level encoder: a number, or [offset, base register] for `mem`. */
 export type Val = number | readonly [number, number];
@@ -177,11 +207,13 @@ interface Chunk {
   /** order in the source, for overlap messages */
   readonly seq: number;
   words?: Int32Array;
-  /** index into stmts of the statement that emitted each word */
+  /** index of the statement that emitted each word */
   owner?: Int32Array;
 }
 
+/** what a statement emits (at most one item each; None = nothing) */
 const enum ItemKind {
+  None,
   Real,
   Pseudo,
   Word,
@@ -189,15 +221,27 @@ const enum ItemKind {
   Space,
 }
 
-interface Item {
-  readonly kind: ItemKind;
-  readonly stmt: number;
-  readonly chunk: Chunk;
-  readonly at: number;
-  readonly addr: number;
-  readonly size: number;
-  readonly spec?: Spec;
-  readonly bytes?: Uint8Array;
+/**
+ * The items of the layout, one slot per statement (struct of arrays): kind,
+ * chunk, position in the chunk, address and size; `extra` holds the Spec of
+ * a real instruction or the bytes of a string.
+ */
+class Items {
+  readonly kind: Uint8Array;
+  readonly chunk: Int32Array;
+  readonly at: Float64Array;
+  readonly addr: Float64Array;
+  readonly size: Int32Array;
+  readonly extra: (Spec | Uint8Array | undefined)[];
+  constructor(n: number) {
+    this.kind = new Uint8Array(n);
+    this.chunk = new Int32Array(n);
+    this.at = new Float64Array(n);
+    this.addr = new Float64Array(n);
+    this.size = new Int32Array(n);
+    this.extra = [];
+    for (let i = 0; i < n; i++) this.extra.push(undefined);
+  }
 }
 
 type LayoutFail = { name: string; off: number; later?: boolean } | undefined;
@@ -206,11 +250,15 @@ const hex = (n: number | bigint, pad = 4) => '0x' + n.toString(16).padStart(pad,
 
 const utf8 = new TextEncoder();
 
+/** operand kinds that are expressions, memory operands */
+const isExprKind = (k: number): boolean => k === OK_NUM || k === OK_SYM || k === OK_EXPR;
+const isMemKind = (k: number): boolean => k === OK_MEM0 || k === OK_MEMNUM || k === OK_MEMEXPR;
+
 class Assembler {
   readonly errs: { off: number; message: string }[] = [];
   readonly symbols = new Map<string, Sym>();
   readonly chunks: Chunk[] = [];
-  readonly items: Item[] = [];
+  readonly items: Items;
   /** layout mode: only symbols defined so far may be used */
   private layoutMode = false;
   private layoutFail: LayoutFail;
@@ -218,10 +266,12 @@ class Assembler {
   private entry: { expr: Expr; off: number; line: number } | undefined;
 
   constructor(
-    readonly stmts: Stmt[],
+    readonly prog: Program,
     readonly broken: Set<string>,
     readonly isa: Isa,
-  ) {}
+  ) {
+    this.items = new Items(prog.n);
+  }
 
   err(off: number, message: string): void {
     this.errs.push({ off, message });
@@ -267,6 +317,20 @@ class Assembler {
     }
   }
 
+  /** Evaluate operand `o` (an expression or a memory operand's offset) like `eval`. */
+  private evalOp(o: number): bigint | undefined {
+    const P = this.prog;
+    switch (P.kind[o]) {
+      case OK_NUM:
+      case OK_MEMNUM:
+        return BigInt(P.num[o]!);
+      case OK_SYM:
+        return this.symValue(P.side[o] as string, P.off[o]!);
+      default:
+        return this.eval(P.side[o] as Expr);
+    }
+  }
+
   private symValue(name: string, off: number): bigint | undefined {
     const s = this.symbols.get(name);
     if (!s) {
@@ -306,11 +370,11 @@ class Assembler {
     return v;
   }
 
-  /** Evaluate with only the symbols defined above; undefined (and layoutFail set) if that is not enough. */
-  private evalNow(e: Expr): bigint | undefined {
+  /** Evaluate operand `o` with only the symbols defined above; undefined (and layoutFail set) if that is not enough. */
+  private evalNowOp(o: number): bigint | undefined {
     this.layoutMode = true;
     this.layoutFail = undefined;
-    const v = this.eval(e);
+    const v = this.evalOp(o);
     this.layoutMode = false;
     return v;
   }
@@ -332,22 +396,30 @@ class Assembler {
 
   // ---------- operand shapes ----------
 
-  private checkShapes(name: string, shapes: readonly { name: string; shape: Shape }[], st: Stmt): boolean {
-    const ops = st.ops;
-    if (ops.length !== shapes.length) {
+  /** How an operand is described in messages. */
+  private found(o: number, str = 'a string'): string {
+    const k = this.prog.kind[o]!;
+    return k === OK_REG ? `register '${this.prog.side[o] as string}'` : isMemKind(k) ? 'a memory operand' : k === OK_STR ? str : 'an expression';
+  }
+
+  private checkShapes(name: string, shapes: readonly { name: string; shape: Shape }[], st: number): boolean {
+    const P = this.prog;
+    const count = P.opCount[st]!;
+    const base = P.opStart[st]!;
+    if (count !== shapes.length) {
       const n = shapes.length;
       this.err(
-        ops.length > n ? ops[n]!.off : st.opOff,
-        `${name} takes ${n === 0 ? 'no operands' : n === 1 ? '1 operand' : `${n} operands`} (${syntaxOf(name)}), found ${ops.length}`,
+        count > n ? P.off[base + n]! : P.opOff[st]!,
+        `${name} takes ${n === 0 ? 'no operands' : n === 1 ? '1 operand' : `${n} operands`} (${syntaxOf(name)}), found ${count}`,
       );
       return false;
     }
     let ok = true;
-    for (let i = 0; i < ops.length; i++) {
+    for (let i = 0; i < count; i++) {
       const want = shapes[i]!;
-      const o = ops[i]!;
-      const got = o.k;
-      const fits = want.shape === 'reg' ? got === 'reg' : want.shape === 'mem' ? got === 'mem' : got === 'expr';
+      const o = base + i;
+      const got = P.kind[o]!;
+      const fits = want.shape === 'reg' ? got === OK_REG : want.shape === 'mem' ? isMemKind(got) : isExprKind(got);
       if (!fits) {
         const expected =
           want.shape === 'reg'
@@ -357,9 +429,8 @@ class Assembler {
               : want.shape === 'target'
                 ? 'a label or address'
                 : 'an expression';
-        const found = got === 'reg' ? `register '${o.text}'` : got === 'mem' ? 'a memory operand' : got === 'str' ? 'a string' : 'an expression';
         const forWhat = want.shape === 'mem' ? '' : ` for ${want.name}`;
-        this.err(o.off, `${name}: expected ${expected}${forWhat} (${syntaxOf(name)}), found ${found}`);
+        this.err(P.off[o]!, `${name}: expected ${expected}${forWhat} (${syntaxOf(name)}), found ${this.found(o)}`);
         ok = false;
       }
     }
@@ -370,142 +441,153 @@ class Assembler {
 
   layout(): void {
     let chunk: Chunk = { origin: LOW.LOAD_ORIGIN, size: 0, seq: 0 };
+    let chunkIdx = 0;
     this.chunks.push(chunk);
     let addr: number = LOW.LOAD_ORIGIN;
-    const stmts = this.stmts;
-    const emit = (kind: ItemKind, stmt: number, size: number, extra?: { spec?: Spec; bytes?: Uint8Array }) => {
+    const P = this.prog;
+    const it = this.items;
+    const emit = (kind: ItemKind, stmt: number, size: number, extra: Spec | Uint8Array | undefined) => {
       if (addr + size > 0x1_0000_0000) {
-        this.err(stmts[stmt]!.opOff, `address ${hex(addr + size - 1, 8)} is beyond the 32-bit address space`);
+        this.err(P.opOff[stmt]!, `address ${hex(addr + size - 1, 8)} is beyond the 32-bit address space`);
         return;
       }
-      this.items.push({ kind, stmt, chunk, at: chunk.size, addr, size, spec: extra?.spec, bytes: extra?.bytes });
+      it.kind[stmt] = kind;
+      it.chunk[stmt] = chunkIdx;
+      it.at[stmt] = chunk.size;
+      it.addr[stmt] = addr;
+      it.size[stmt] = size;
+      it.extra[stmt] = extra;
       chunk.size += size;
       addr += size;
     };
-    for (let i = 0; i < stmts.length; i++) {
-      const st = stmts[i]!;
-      if (st.label !== undefined) {
-        if (st.labelIsReg) this.err(st.labelOff, `'${st.label}' is a register name and cannot be used as a symbol`);
-        else this.define(st.label, st.labelOff, st.line, 'label', BigInt(addr), undefined);
+    for (let i = 0; i < P.n; i++) {
+      const label = P.label[i];
+      if (label !== undefined) {
+        if (P.flags[i]! & SF_LABEL_IS_REG) this.err(P.labelOff[i]!, `'${label}' is a register name and cannot be used as a symbol`);
+        else this.define(label, P.labelOff[i]!, P.line[i]!, 'label', BigInt(addr), undefined);
       }
-      if (st.op === undefined) continue;
-      const op = st.op.toLowerCase();
-      if (st.isDirective) {
+      const opText = P.op[i];
+      if (opText === undefined) continue;
+      const op = opText.toLowerCase();
+      const base = P.opStart[i]!;
+      const count = P.opCount[i]!;
+      if (P.flags[i]! & SF_DIRECTIVE) {
         switch (op) {
           case '.org': {
-            if (!this.checkShapes('.org', [{ name: 'address', shape: 'value' }], st)) break;
-            const v = this.layoutValue('.org', st.ops[0]!);
+            if (!this.checkShapes('.org', [{ name: 'address', shape: 'value' }], i)) break;
+            const v = this.layoutValue('.org', base);
             if (v === undefined) break;
             if (v < 0n || v > MAX_ADDR) {
-              this.err(st.ops[0]!.off, `address ${v} out of range 0..${MAX_ADDR} for .org`);
+              this.err(P.off[base]!, `address ${v} out of range 0..${MAX_ADDR} for .org`);
               break;
             }
             addr = Number(v);
             if (chunk.size === 0) chunk.origin = addr;
             else {
-              chunk = { origin: addr, size: 0, seq: this.chunks.length };
+              chunkIdx = this.chunks.length;
+              chunk = { origin: addr, size: 0, seq: chunkIdx };
               this.chunks.push(chunk);
             }
             break;
           }
           case '.space': {
-            if (!this.checkShapes('.space', [{ name: 'n', shape: 'value' }], st)) break;
-            const v = this.layoutValue('.space', st.ops[0]!);
+            if (!this.checkShapes('.space', [{ name: 'n', shape: 'value' }], i)) break;
+            const v = this.layoutValue('.space', base);
             if (v === undefined) break;
             if (v < 0n || v > BigInt(MAX_SPACE)) {
-              this.err(st.ops[0]!.off, `size ${v} out of range 0..${MAX_SPACE} for .space`);
+              this.err(P.off[base]!, `size ${v} out of range 0..${MAX_SPACE} for .space`);
               break;
             }
-            emit(ItemKind.Space, i, Number(v));
+            emit(ItemKind.Space, i, Number(v), undefined);
             break;
           }
           case '.word': {
-            if (st.ops.length === 0) {
-              this.err(st.opOff, '.word takes one or more expressions (.word expr, ...), found none');
+            if (count === 0) {
+              this.err(P.opOff[i]!, '.word takes one or more expressions (.word expr, ...), found none');
               break;
             }
-            for (const o of st.ops) if (o.k !== 'expr') this.err(o.off, `.word: expected an expression, found ${o.k === 'reg' ? `register '${o.text}'` : o.k === 'str' ? 'a string (use .string)' : 'a memory operand'}`);
-            emit(ItemKind.Word, i, st.ops.length);
+            for (let o = base; o < base + count; o++) if (!isExprKind(P.kind[o]!)) this.err(P.off[o]!, `.word: expected an expression, found ${this.found(o, 'a string (use .string)')}`);
+            emit(ItemKind.Word, i, count, undefined);
             break;
           }
           case '.string': {
-            const o = st.ops[0];
-            if (st.ops.length !== 1 || !o || o.k !== 'str') {
-              this.err(o && o.k !== 'str' ? o.off : st.opOff, `.string takes one quoted string (.string "text")${st.ops.length > 1 ? `, found ${st.ops.length} operands` : ''}`);
+            if (count !== 1 || P.kind[base] !== OK_STR) {
+              this.err(count > 0 && P.kind[base] !== OK_STR ? P.off[base]! : P.opOff[i]!, `.string takes one quoted string (.string "text")${count > 1 ? `, found ${count} operands` : ''}`);
               break;
             }
-            const u = unescape(o.raw.slice(1, -1));
+            const u = unescape((P.side[base] as string).slice(1, -1));
             if (u.error) {
-              this.err(o.off, u.error);
+              this.err(P.off[base]!, u.error);
               break;
             }
             const bytes = utf8.encode(u.text);
-            emit(ItemKind.Str, i, bytes.length + 1, { bytes });
+            emit(ItemKind.Str, i, bytes.length + 1, bytes);
             break;
           }
           case '.equ': {
-            const [n, e] = st.ops;
-            if (st.ops.length !== 2) {
-              this.err(st.opOff, `.equ takes a name and an expression (.equ name, expr), found ${st.ops.length} operand${st.ops.length === 1 ? '' : 's'}`);
+            if (count !== 2) {
+              this.err(P.opOff[i]!, `.equ takes a name and an expression (.equ name, expr), found ${count} operand${count === 1 ? '' : 's'}`);
               break;
             }
-            if (n!.k === 'reg') {
-              this.err(n!.off, `'${n!.text}' is a register name and cannot be used as a symbol`);
+            const n = base;
+            const e = base + 1;
+            if (P.kind[n] === OK_REG) {
+              this.err(P.off[n]!, `'${P.side[n] as string}' is a register name and cannot be used as a symbol`);
               break;
             }
-            if (n!.k !== 'expr' || typeof n!.e === 'bigint' || n!.e.t !== 'sym') {
-              this.err(n!.off, '.equ: expected a symbol name (.equ name, expr)');
+            const ne = isExprKind(P.kind[n]!) ? P.expr(n) : undefined;
+            if (ne === undefined || typeof ne === 'bigint' || ne.t !== 'sym') {
+              this.err(P.off[n]!, '.equ: expected a symbol name (.equ name, expr)');
               break;
             }
-            if (e!.k !== 'expr') {
-              this.err(e!.off, '.equ: expected an expression (.equ name, expr)');
+            if (!isExprKind(P.kind[e]!)) {
+              this.err(P.off[e]!, '.equ: expected an expression (.equ name, expr)');
               break;
             }
-            this.define(n!.e.name, n!.off, st.line, 'equ', undefined, e!.e);
+            this.define(ne.name, P.off[n]!, P.line[i]!, 'equ', undefined, P.expr(e));
             break;
           }
           case '.entry': {
-            if (!this.checkShapes('.entry', [{ name: 'label', shape: 'value' }], st)) break;
+            if (!this.checkShapes('.entry', [{ name: 'label', shape: 'value' }], i)) break;
             if (this.entry) {
-              this.err(st.opOff, `duplicate .entry (the first is on line ${this.entry.line})`);
+              this.err(P.opOff[i]!, `duplicate .entry (the first is on line ${this.entry.line})`);
               break;
             }
-            this.entry = { expr: (st.ops[0] as { e: Expr }).e, off: st.ops[0]!.off, line: st.line };
+            this.entry = { expr: P.expr(base), off: P.off[base]!, line: P.line[i]! };
             break;
           }
           default:
-            this.err(st.opOff, `unknown directive '${st.op}' (expected .org, .word, .string, .space, .equ or .entry)`);
+            this.err(P.opOff[i]!, `unknown directive '${opText}' (expected .org, .word, .string, .space, .equ or .entry)`);
         }
         continue;
       }
       // an instruction
       const real = BY_MNEMONIC.get(op);
       if (real) {
-        if (!this.isa.has(op)) this.err(st.opOff, `instruction '${op}' is not in ISA ${this.isa.name}`);
-        else if (this.checkShapes(op, shapesOf(real), st)) {
-          emit(ItemKind.Real, i, 1, { spec: real });
+        if (!this.isa.has(op)) this.err(P.opOff[i]!, `instruction '${op}' is not in ISA ${this.isa.name}`);
+        else if (this.checkShapes(op, shapesOf(real), i)) {
+          emit(ItemKind.Real, i, 1, real);
           continue;
         }
-        emit(ItemKind.Space, i, 1); // keep the addresses of what follows
+        emit(ItemKind.Space, i, 1, undefined); // keep the addresses of what follows
         continue;
       }
       const pseudo = Object.hasOwn(PSEUDOS, op) ? PSEUDOS[op] : undefined; // not inherited keys: '__proto__', 'constructor'
       if (!pseudo) {
-        this.err(st.opOff, `unknown mnemonic '${st.op}'`);
+        this.err(P.opOff[i]!, `unknown mnemonic '${opText}'`);
         continue;
       }
-      if (!this.checkShapes(op, pseudo.operands, st)) {
-        emit(ItemKind.Space, i, 1);
+      if (!this.checkShapes(op, pseudo.operands, i)) {
+        emit(ItemKind.Space, i, 1, undefined);
         continue;
       }
-      emit(ItemKind.Pseudo, i, this.pseudoSize(op, st));
+      emit(ItemKind.Pseudo, i, this.pseudoSize(op, i), undefined);
     }
   }
 
   /** `.org`/`.space` operands: only symbols defined above. */
-  private layoutValue(dir: string, o: Operand): bigint | undefined {
-    const e = (o as { e: Expr }).e;
-    const v = this.evalNow(e);
+  private layoutValue(dir: string, o: number): bigint | undefined {
+    const v = this.evalNowOp(o);
     if (v !== undefined) return v;
     const f = this.layoutFail;
     if (f && f.name === '') this.err(f.off, 'division by zero');
@@ -519,11 +601,16 @@ class Assembler {
     return undefined;
   }
 
-  private pseudoSize(op: string, st: Stmt): number {
+  private pseudoSize(op: string, st: number): number {
     switch (op) {
       case 'li':
       case 'la': {
-        const v = this.evalNow((st.ops[1] as { e: Expr }).e);
+        const o = this.prog.opStart[st]! + 1;
+        if (this.prog.kind[o] === OK_NUM) {
+          const n = this.prog.num[o]!; // an int32: in range, and its own signed 32-bit reading
+          return n >= -32768 && n <= 32767 ? 1 : 2;
+        }
+        const v = this.evalNowOp(o);
         if (v === undefined || v < LI_MIN || v > LI_MAX) return 2;
         const s = BigInt.asIntN(32, v);
         return s >= -32768n && s <= 32767n ? 1 : 2;
@@ -555,45 +642,78 @@ class Assembler {
     return Number(v);
   }
 
-  private target(o: Operand, field: FieldName, addr: number, name: string): number | undefined {
-    const e = (o as { e: Expr }).e;
+  /** `ranged` for operand `o`; an int32 literal is checked as a number (the same message). */
+  private rangedOp(o: number, range: [bigint, bigint], what: string, name: string): number | undefined {
+    const P = this.prog;
+    const k = P.kind[o];
+    if (k === OK_NUM || k === OK_MEMNUM) {
+      const v = P.num[o]!;
+      const [lo, hi] = numRange(range);
+      if (v < lo || v > hi) {
+        this.err(P.off[o]!, `${what} ${v} out of range ${lo}..${hi} for ${name}`);
+        return undefined;
+      }
+      return v;
+    }
+    return this.ranged(this.evalOp(o), range, what, name, P.off[o]!);
+  }
+
+  private target(o: number, field: FieldName, addr: number, name: string): number | undefined {
+    const P = this.prog;
+    if (P.kind[o] === OK_SYM) {
+      // a label: all in numbers (an address is below 2^32)
+      const sym = P.side[o] as string;
+      const s = this.symbols.get(sym);
+      if (s !== undefined && s.kind === 'label' && s.state === 2 && s.value !== undefined) {
+        const t = Number(s.value);
+        const off = t - (addr + 1);
+        const [lo, hi] = numRange(signedRange(field));
+        if (off < lo || off > hi) {
+          this.err(P.off[o]!, `target '${sym}' (${hex(t)}) out of reach for ${name}: offset ${off} from the next instruction is not in ${lo}..${hi}`);
+          return undefined;
+        }
+        return off;
+      }
+    }
+    const e = P.expr(o);
     const t = this.eval(e);
     if (t === undefined) return undefined;
     const off = t - BigInt(addr + 1);
     const [lo, hi] = signedRange(field);
     if (off < lo || off > hi) {
       const what = typeof e !== 'bigint' && e.t === 'sym' ? `'${e.name}' (${hex(t)})` : hex(t);
-      this.err(o.off, `target ${what} out of reach for ${name}: offset ${off} from the next instruction is not in ${lo}..${hi}`);
+      this.err(P.off[o]!, `target ${what} out of reach for ${name}: offset ${off} from the next instruction is not in ${lo}..${hi}`);
       return undefined;
     }
     return Number(off);
   }
 
-  private encodeReal(s: Spec, st: Stmt, addr: number, name = s.mnemonic as string): number | undefined {
+  private encodeReal(s: Spec, st: number, addr: number, name = s.mnemonic as string): number | undefined {
+    const P = this.prog;
     const specs = operandsOf(s);
+    const base = P.opStart[st]!;
     let w = opcodeWord(s);
     let ok = true;
     for (let i = 0; i < specs.length; i++) {
       const o = specs[i]!;
-      const op = st.ops[i]!;
+      const op = base + i;
       let v: number | undefined;
       switch (o.kind) {
         case 'reg':
-          v = (op as { reg: number }).reg;
+          v = P.reg[op]!;
           break;
         case 'simm16':
-          v = this.ranged(this.eval((op as { e: Expr }).e), signedRange(o.field), 'immediate', name, op.off);
+          v = this.rangedOp(op, signedRange(o.field), 'immediate', name);
           break;
         case 'uimm16':
-          v = this.ranged(this.eval((op as { e: Expr }).e), unsignedRange(o.field), o.name === 'port' ? 'port' : o.name === 'n' ? 'number' : 'immediate', name, op.off);
+          v = this.rangedOp(op, unsignedRange(o.field), o.name === 'port' ? 'port' : o.name === 'n' ? 'number' : 'immediate', name);
           break;
         case 'shamt':
-          v = this.ranged(this.eval((op as { e: Expr }).e), unsignedRange(o.field), 'shift amount', name, op.off);
+          v = this.rangedOp(op, unsignedRange(o.field), 'shift amount', name);
           break;
         case 'mem': {
-          const m = op as { e: Expr | undefined; reg: number };
-          v = m.e === undefined ? 0 : this.ranged(this.eval(m.e), signedRange(o.field), 'offset', name, op.off);
-          w = put(w, o.baseField!, m.reg);
+          v = P.kind[op] === OK_MEM0 ? 0 : this.rangedOp(op, signedRange(o.field), 'offset', name);
+          w = put(w, o.baseField!, P.reg[op]!);
           break;
         }
         case 'target':
@@ -606,52 +726,67 @@ class Assembler {
     return ok ? w : undefined;
   }
 
-  /** The words of a pseudo-instruction (isa/ASSEMBLER.md), or undefined after reporting. */
-  private encodePseudo(op: string, st: Stmt, addr: number, size: number): number[] | undefined {
+  /** Write the words of a pseudo-instruction (isa/ASSEMBLER.md) at `words[at]`, or report. */
+  private encodePseudo(op: string, st: number, addr: number, size: number, words: Int32Array, at: number): void {
     // no closures here: one is created per call (and named by tsx with defineProperty)
-    const ops = st.ops;
-    const o0 = ops[0];
-    const o1 = ops[1];
-    const r0 = o0 !== undefined && o0.k === 'reg' ? o0.reg : 0;
-    const r1 = o1 !== undefined && o1.k === 'reg' ? o1.reg : 0;
+    const P = this.prog;
+    const base = P.opStart[st]!;
+    const count = P.opCount[st]!;
+    const r0 = count > 0 && P.kind[base] === OK_REG ? P.reg[base]! : 0;
+    const r1 = count > 1 && P.kind[base + 1] === OK_REG ? P.reg[base + 1]! : 0;
     const R0 = 0;
     switch (op) {
       case 'li':
       case 'la': {
-        const v = this.ranged(this.eval((ops[1] as { e: Expr }).e), [LI_MIN, LI_MAX], 'value', op, ops[1]!.off);
-        if (v === undefined) return undefined;
+        const v = this.rangedOp(base + 1, LI_RANGE, 'value', op);
+        if (v === undefined) return;
         const u = v >>> 0;
-        if (size === 1) return [encodeFields(spec('addi'), [r0, R0, u | 0])];
-        return [encodeFields(spec('lui'), [r0, u >>> 16]), encodeFields(spec('ori'), [r0, r0, u & 0xffff])];
+        if (size === 1) words[at] = encodeFields(ADDI, [r0, R0, u | 0]);
+        else {
+          words[at] = encodeFields(LUI, [r0, u >>> 16]);
+          words[at + 1] = encodeFields(ORI, [r0, r0, u & 0xffff]);
+        }
+        return;
       }
       case 'mov':
-        return [encodeFields(spec('addi'), [r0, r1, 0])];
+        words[at] = encodeFields(ADDI, [r0, r1, 0]);
+        return;
       case 'not': // ~x = −x − 1, correct for any rd, rs (rd = rs included)
-        return [encodeFields(spec('sub'), [r0, R0, r1]), encodeFields(spec('addi'), [r0, r0, -1])];
+        words[at] = encodeFields(SUB, [r0, R0, r1]);
+        words[at + 1] = encodeFields(ADDI, [r0, r0, -1]);
+        return;
       case 'neg':
-        return [encodeFields(spec('sub'), [r0, R0, r1])];
+        words[at] = encodeFields(SUB, [r0, R0, r1]);
+        return;
       case 'b': {
-        const t = this.target(ops[0]!, targetField(spec('jmp')), addr, op);
-        return t === undefined ? undefined : [encodeFields(spec('jmp'), [t])];
+        const t = this.target(base, targetField(spec('jmp')), addr, op);
+        if (t !== undefined) words[at] = encodeFields(spec('jmp'), [t]);
+        return;
       }
       case 'beqz':
       case 'bnez': {
         const s = spec(op === 'beqz' ? 'beq' : 'bne');
-        const t = this.target(ops[1]!, targetField(s), addr, op);
-        return t === undefined ? undefined : [encodeFields(s, [r0, R0, t])];
+        const t = this.target(base + 1, targetField(s), addr, op);
+        if (t !== undefined) words[at] = encodeFields(s, [r0, R0, t]);
+        return;
       }
       case 'call': {
-        const t = this.target(ops[0]!, targetField(spec('jal')), addr, op);
-        return t === undefined ? undefined : [encodeFields(spec('jal'), [LR, t])];
+        const t = this.target(base, targetField(spec('jal')), addr, op);
+        if (t !== undefined) words[at] = encodeFields(spec('jal'), [LR, t]);
+        return;
       }
       case 'ret':
-        return [encodeFields(spec('jr'), [LR])];
+        words[at] = encodeFields(spec('jr'), [LR]);
+        return;
       case 'push':
-        return [encodeFields(spec('addi'), [SP, SP, -1]), encodeFields(spec('st'), [r0, [0, SP]])];
+        words[at] = encodeFields(ADDI, [SP, SP, -1]);
+        words[at + 1] = encodeFields(spec('st'), [r0, [0, SP]]);
+        return;
       case 'pop':
-        return [encodeFields(spec('ld'), [r0, [0, SP]]), encodeFields(spec('addi'), [SP, SP, 1])];
+        words[at] = encodeFields(spec('ld'), [r0, [0, SP]]);
+        words[at + 1] = encodeFields(ADDI, [SP, SP, 1]);
+        return;
     }
-    return undefined;
   }
 
   encode(): void {
@@ -659,32 +794,43 @@ class Assembler {
       c.words = new Int32Array(c.size);
       c.owner = new Int32Array(c.size);
     }
-    for (const it of this.items) {
-      const st = this.stmts[it.stmt]!;
-      const words = it.chunk.words!;
-      it.chunk.owner!.fill(it.stmt, it.at, it.at + it.size);
-      switch (it.kind) {
+    const P = this.prog;
+    const it = this.items;
+    for (let i = 0; i < P.n; i++) {
+      const kind = it.kind[i]!;
+      if (kind === ItemKind.None) continue;
+      const chunk = this.chunks[it.chunk[i]!]!;
+      const words = chunk.words!;
+      const at = it.at[i]!;
+      const size = it.size[i]!;
+      if (size === 1) chunk.owner![at] = i;
+      else chunk.owner!.fill(i, at, at + size);
+      switch (kind) {
         case ItemKind.Real: {
-          const w = this.encodeReal(it.spec!, st, it.addr);
-          if (w !== undefined) words[it.at] = w;
+          const w = this.encodeReal(it.extra[i] as Spec, i, it.addr[i]!);
+          if (w !== undefined) words[at] = w;
           break;
         }
-        case ItemKind.Pseudo: {
-          const ws = this.encodePseudo(st.op!.toLowerCase(), st, it.addr, it.size);
-          if (ws) for (let k = 0; k < ws.length; k++) words[it.at + k] = ws[k]!;
+        case ItemKind.Pseudo:
+          this.encodePseudo(P.op[i]!.toLowerCase(), i, it.addr[i]!, size, words, at);
           break;
-        }
-        case ItemKind.Word:
-          for (let k = 0; k < st.ops.length; k++) {
-            const o = st.ops[k]!;
-            if (o.k !== 'expr') continue;
-            const v = this.ranged(this.eval(o.e), [LI_MIN, LI_MAX], 'value', '.word', o.off);
-            if (v !== undefined) words[it.at + k] = v | 0;
+        case ItemKind.Word: {
+          const base = P.opStart[i]!;
+          const count = P.opCount[i]!;
+          for (let k = 0; k < count; k++) {
+            const o = base + k;
+            const ok = P.kind[o]!;
+            if (ok === OK_NUM) words[at + k] = P.num[o]!; // an int32: in range
+            else if (ok === OK_SYM || ok === OK_EXPR) {
+              const v = this.ranged(this.evalOp(o), LI_RANGE, 'value', '.word', P.off[o]!);
+              if (v !== undefined) words[at + k] = v | 0;
+            }
           }
           break;
+        }
         case ItemKind.Str: {
-          const b = it.bytes!;
-          for (let k = 0; k < b.length; k++) words[it.at + k] = b[k]!;
+          const b = it.extra[i] as Uint8Array;
+          for (let k = 0; k < b.length; k++) words[at + k] = b[k]!;
           break;
         }
         case ItemKind.Space:
@@ -697,7 +843,7 @@ class Assembler {
 
   entryPoint(): number | undefined {
     if (this.entry) {
-      const v = this.ranged(this.eval(this.entry.expr), [0n, MAX_ADDR], 'entry point', '.entry', this.entry.off);
+      const v = this.ranged(this.eval(this.entry.expr), ADDR_RANGE, 'entry point', '.entry', this.entry.off);
       return v;
     }
     const start = this.symbols.get('start');
@@ -709,6 +855,7 @@ class Assembler {
 
   /** Two words at one address: report each overlap once, at the later statement. */
   checkOverlaps(): Chunk[] {
+    const P = this.prog;
     const cs = this.chunks.filter((c) => c.size > 0).sort((a, b) => a.origin - b.origin || a.seq - b.seq);
     let far: Chunk | undefined;
     for (const c of cs) {
@@ -717,20 +864,18 @@ class Assembler {
         const [early, late] = far.seq < c.seq ? [far, c] : [c, far];
         const lateIdx = late.owner![a - late.origin]!;
         const earlyIdx = early.owner![a - early.origin]!;
-        const ls = this.stmts[lateIdx]!;
-        this.err(ls.op !== undefined ? ls.opOff : ls.labelOff, `two words at address ${hex(a, 8)}: this statement overlaps words emitted by line ${this.stmts[earlyIdx]!.line}`);
+        this.err(P.op[lateIdx] !== undefined ? P.opOff[lateIdx]! : P.labelOff[lateIdx]!, `two words at address ${hex(a, 8)}: this statement overlaps words emitted by line ${P.line[earlyIdx]!}`);
       }
       if (!far || c.origin + c.size > far.origin + far.size) far = c;
     }
     return cs;
   }
 }
-
 /** Assemble `source` (named `file` in messages and the source map). Never throws for bad input. */
 export function assemble(source: string, file: string, options: AssembleOptions = {}): AssembleResult {
   const isa = options.isa ?? ALL;
   const parsed = parse(source);
-  const A = new Assembler(parsed.stmts, parsed.broken, isa);
+  const A = new Assembler(parsed.prog, parsed.broken, isa);
   for (const e of parsed.errors) A.err(e.off, e.message);
   A.layout();
   A.resolve();
@@ -753,7 +898,7 @@ export function assemble(source: string, file: string, options: AssembleOptions 
   // segments: merge chunks that touch; the source map holds a line number per word
   const segments: Segment[] = [];
   const runs: LineRun[] = [];
-  const stmts = A.stmts;
+  const stmtLine = A.prog.line;
   let run: Chunk[] = [];
   const flush = () => {
     if (!run.length) return;
@@ -765,7 +910,7 @@ export function assemble(source: string, file: string, options: AssembleOptions 
       if (run.length > 1) words.set(c.words!, c.origin - origin);
       const owner = c.owner!;
       const at = c.origin - origin;
-      for (let k = 0; k < c.size; k++) lines[at + k] = stmts[owner[k]!]!.line;
+      for (let k = 0; k < c.size; k++) lines[at + k] = stmtLine[owner[k]!]!;
     }
     segments.push({ origin, words });
     runs.push({ origin, lines });

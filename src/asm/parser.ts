@@ -88,10 +88,211 @@ export interface ParseError {
 }
 
 export interface ParseResult {
-  readonly stmts: Stmt[];
+  /** the statements, compactly (see `Program`; `toStmts` gives the object form) */
+  readonly prog: Program;
   readonly errors: ParseError[];
   /** names defined on lines that failed to parse: references to them are not reported again */
   readonly broken: Set<string>;
+}
+
+/*
+ * Statements as compact data: a 100,000-line file becomes a few large typed
+ * arrays instead of some 400,000 small objects that the garbage collector
+ * would copy (twice) while the file is assembled. Statement i has operands
+ * opStart[i] .. opStart[i] + opCount[i] - 1 in the operand arrays. An
+ * operand is a kind (OK_*), an offset, a register and an int32 (`num`), and
+ * `side`: what does not fit (an expression tree, a symbol's name, a
+ * register's spelling, a string's raw text).
+ */
+/** a register: reg; side = its spelling */
+export const OK_REG = 1;
+/** an expression that is a literal fitting int32: num */
+export const OK_NUM = 2;
+/** an expression that is just a symbol (at the operand's offset): side = its name */
+export const OK_SYM = 3;
+/** any other expression: side = the Expr */
+export const OK_EXPR = 4;
+/** `(rs)`: reg */
+export const OK_MEM0 = 5;
+/** `imm(rs)` with a literal fitting int32: num, reg */
+export const OK_MEMNUM = 6;
+/** `expr(rs)`: side = the Expr, reg */
+export const OK_MEMEXPR = 7;
+/** a string: side = its raw text (quotes included) */
+export const OK_STR = 8;
+
+/** statement flags */
+export const SF_LABEL_IS_REG = 1;
+export const SF_DIRECTIVE = 2;
+
+const I32_MIN = -(2n ** 31n);
+const I32_MAX = 2n ** 31n - 1n;
+
+export class Program {
+  /** statements */
+  n = 0;
+  line: Int32Array;
+  labelOff: Int32Array;
+  opOff: Int32Array;
+  opStart: Int32Array;
+  opCount: Int32Array;
+  flags: Uint8Array;
+  readonly label: (string | undefined)[] = [];
+  readonly op: (string | undefined)[] = [];
+  /** operands */
+  m = 0;
+  /** operands before this one belong to finished statements (the rest are dropped when a line fails) */
+  committed = 0;
+  kind: Uint8Array;
+  off: Int32Array;
+  reg: Int8Array;
+  num: Int32Array;
+  readonly side: unknown[] = [];
+
+  constructor(stmtCap = 64) {
+    const c = Math.max(16, stmtCap);
+    this.line = new Int32Array(c);
+    this.labelOff = new Int32Array(c);
+    this.opOff = new Int32Array(c);
+    this.opStart = new Int32Array(c);
+    this.opCount = new Int32Array(c);
+    this.flags = new Uint8Array(c);
+    const oc = c * 2;
+    this.kind = new Uint8Array(oc);
+    this.off = new Int32Array(oc);
+    this.reg = new Int8Array(oc);
+    this.num = new Int32Array(oc);
+  }
+
+  /** drop the operands of a statement that was not finished */
+  rollback(): void {
+    this.m = this.committed;
+    if (this.side.length > this.m) this.side.length = this.m;
+  }
+
+  addStmt(line: number, label: string | undefined, labelOff: number, flags: number, op: string | undefined, opOff: number): void {
+    let i = this.n;
+    if (i === this.line.length) this.growStmts();
+    this.line[i] = line;
+    this.labelOff[i] = labelOff;
+    this.opOff[i] = opOff;
+    this.flags[i] = flags;
+    this.opStart[i] = this.committed;
+    this.opCount[i] = this.m - this.committed;
+    this.label.push(label);
+    this.op.push(op);
+    this.n = i + 1;
+    this.committed = this.m;
+  }
+
+  addOp(kind: number, off: number, reg: number, num: number, side: unknown): void {
+    const o = this.m;
+    if (o === this.kind.length) this.growOps();
+    this.kind[o] = kind;
+    this.off[o] = off;
+    this.reg[o] = reg;
+    this.num[o] = num;
+    this.side.push(side);
+    this.m = o + 1;
+  }
+
+  /** an expression operand (`mem` with register `reg` if `memReg`) */
+  addExprOp(e: Expr, off: number, mem: boolean, reg: number): void {
+    if (typeof e === 'bigint') {
+      if (e >= I32_MIN && e <= I32_MAX) this.addOp(mem ? OK_MEMNUM : OK_NUM, off, reg, Number(e), undefined);
+      else this.addOp(mem ? OK_MEMEXPR : OK_EXPR, off, reg, 0, e);
+    } else if (!mem && e.t === 'sym' && e.off === off) this.addOp(OK_SYM, off, 0, 0, e.name);
+    else this.addOp(mem ? OK_MEMEXPR : OK_EXPR, off, reg, 0, e);
+  }
+
+  private growStmts(): void {
+    const c = this.line.length * 2;
+    const g32 = (a: Int32Array) => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    this.line = g32(this.line);
+    this.labelOff = g32(this.labelOff);
+    this.opOff = g32(this.opOff);
+    this.opStart = g32(this.opStart);
+    this.opCount = g32(this.opCount);
+    const f = new Uint8Array(c);
+    f.set(this.flags);
+    this.flags = f;
+  }
+
+  private growOps(): void {
+    const c = this.kind.length * 2;
+    const k = new Uint8Array(c);
+    k.set(this.kind);
+    this.kind = k;
+    const o = new Int32Array(c);
+    o.set(this.off);
+    this.off = o;
+    const r = new Int8Array(c);
+    r.set(this.reg);
+    this.reg = r;
+    const n = new Int32Array(c);
+    n.set(this.num);
+    this.num = n;
+  }
+
+  /** Operand `o` as an expression (its kind must be NUM, SYM, EXPR, MEMNUM or MEMEXPR). */
+  expr(o: number): Expr {
+    switch (this.kind[o]) {
+      case OK_NUM:
+      case OK_MEMNUM:
+        return BigInt(this.num[o]!);
+      case OK_SYM:
+        return { t: 'sym', name: this.side[o] as string, off: this.off[o]! };
+      default:
+        return this.side[o] as Expr;
+    }
+  }
+
+  /** Operand `o` in the object form. */
+  operand(o: number): Operand {
+    const off = this.off[o]!;
+    switch (this.kind[o]) {
+      case OK_REG:
+        return { k: 'reg', reg: this.reg[o]!, text: this.side[o] as string, off };
+      case OK_MEM0:
+        return { k: 'mem', e: undefined, reg: this.reg[o]!, off };
+      case OK_MEMNUM:
+      case OK_MEMEXPR:
+        return { k: 'mem', e: this.expr(o), reg: this.reg[o]!, off };
+      case OK_STR:
+        return { k: 'str', raw: this.side[o] as string, off };
+      default:
+        return { k: 'expr', e: this.expr(o), off };
+    }
+  }
+
+  /** Statement `i` in the object form. */
+  stmt(i: number): Stmt {
+    const label = this.label[i];
+    const op = this.op[i];
+    const ops: Operand[] = [];
+    for (let o = this.opStart[i]!, e = o + this.opCount[i]!; o < e; o++) ops.push(this.operand(o));
+    return {
+      line: this.line[i]!,
+      label,
+      labelOff: this.labelOff[i]!,
+      labelIsReg: (this.flags[i]! & SF_LABEL_IS_REG) !== 0,
+      op,
+      opOff: this.opOff[i]!,
+      isDirective: (this.flags[i]! & SF_DIRECTIVE) !== 0,
+      ops,
+    };
+  }
+}
+
+/** Every statement in the object form (for tests and tools; the assembler reads `Program` directly). */
+export function toStmts(p: Program): Stmt[] {
+  const r: Stmt[] = [];
+  for (let i = 0; i < p.n; i++) r.push(p.stmt(i));
+  return r;
 }
 
 const describeTok = (t: IToken | undefined): string => {
@@ -156,7 +357,6 @@ export function unescape(body: string): { text: string; error?: string } {
   return { text: out };
 }
 
-const NO_OPERANDS: Operand[] = [];
 /** bigints of small literals are shared (they are immutable): fewer objects to keep while a file is assembled */
 const SMALL = 1 << 16;
 const SMALL_BIGINTS: (bigint | undefined)[] = new Array(SMALL).fill(undefined);
@@ -170,7 +370,7 @@ const NUMBER_FORM = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)$/;
  * expression rules keep their partial results on a stack.
  */
 class AsmParser extends EmbeddedActionsParser {
-  stmts: Stmt[] = [];
+  prog = new Program();
   litErrors: ParseError[] = [];
   lineNo = 1;
 
@@ -178,8 +378,6 @@ class AsmParser extends EmbeddedActionsParser {
   private labelTok: IToken | undefined;
   private opTok: IToken | undefined;
   private isDirective = false;
-  /** operands of the line so far (reused; copied to an exact-size array per statement) */
-  private readonly ops: Operand[] = [];
   private memReg: IToken | undefined;
   private exprStack: Expr[] = [];
 
@@ -218,17 +416,14 @@ class AsmParser extends EmbeddedActionsParser {
     const label = this.labelTok;
     const op = this.opTok;
     if (label || op)
-      this.stmts.push({
-        line: this.lineNo,
-        label: label?.image,
-        labelOff: label ? label.startOffset : 0,
-        labelIsReg: label ? label.tokenType === Register : false,
-        op: op?.image,
-        opOff: op ? op.startOffset : 0,
-        isDirective: this.isDirective,
-        // a pushed-to array keeps room for 17 elements: copy to the exact size (less to keep and to collect)
-        ops: this.ops.length === 0 ? NO_OPERANDS : this.ops.slice(),
-      });
+      this.prog.addStmt(
+        this.lineNo,
+        label?.image,
+        label ? label.startOffset : 0,
+        (label && label.tokenType === Register ? SF_LABEL_IS_REG : 0) | (this.isDirective ? SF_DIRECTIVE : 0),
+        op?.image,
+        op ? op.startOffset : 0,
+      );
     this.lineNo++;
   };
 
@@ -237,7 +432,7 @@ class AsmParser extends EmbeddedActionsParser {
     this.labelTok = undefined;
     this.opTok = undefined;
     this.isDirective = false;
-    this.ops.length = 0;
+    this.prog.rollback();
     this.OPTION(this.labelPart);
     this.OPTION2(this.statementPart);
     this.CONSUME(Newline);
@@ -251,41 +446,40 @@ class AsmParser extends EmbeddedActionsParser {
   line = this.RULE('line', this.lineBody);
 
   // ----- operands -----
-  private readonly regAlt = (): Operand => {
+  private readonly regAlt = () => {
     const r = this.CONSUME(Register);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'reg', reg: REGISTER_SPELLINGS.get(r.image)!, text: r.image, off: r.startOffset };
+    if (!this.RECORDING_PHASE) this.prog.addOp(OK_REG, r.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, r.image);
   };
-  private readonly bareMemAlt = (): Operand => {
+  private readonly bareMemAlt = () => {
     const lp = this.CONSUME(LParen);
     const r = this.CONSUME2(Register);
     this.CONSUME(RParen);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'mem', e: undefined, reg: REGISTER_SPELLINGS.get(r.image)!, off: lp.startOffset };
+    if (!this.RECORDING_PHASE) this.prog.addOp(OK_MEM0, lp.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, undefined);
   };
   private readonly memSuffix = () => {
     this.CONSUME2(LParen);
     this.memReg = this.CONSUME3(Register);
     this.CONSUME2(RParen);
   };
-  private readonly exprAlt = (): Operand => {
+  private readonly exprAlt = () => {
     const start = this.LA(1).startOffset;
     const e = this.SUBRULE(this.expr);
     this.memReg = undefined;
     this.OPTION(this.memSuffix);
-    if (this.RECORDING_PHASE) return undefined as never;
+    if (this.RECORDING_PHASE) return;
     const r = this.memReg as IToken | undefined;
-    return r ? { k: 'mem', e, reg: REGISTER_SPELLINGS.get(r.image)!, off: start } : { k: 'expr', e, off: start };
+    this.prog.addExprOp(e, start, r !== undefined, r ? REGISTER_SPELLINGS.get(r.image)! : 0);
   };
-  private readonly stringAlt = (): Operand => {
+  private readonly stringAlt = () => {
     const s = this.CONSUME(StringLit);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'str', raw: s.image, off: s.startOffset };
+    if (!this.RECORDING_PHASE) this.prog.addOp(OK_STR, s.startOffset, 0, 0, s.image);
   };
   private readonly operandAlts = {
     DEF: [{ ALT: this.regAlt }, { ALT: this.bareMemAlt }, { ALT: this.exprAlt }, { ALT: this.stringAlt }],
     ERR_MSG: 'an operand (a register, an expression, imm(rs) or a string)',
   };
   private readonly pushOperand = () => {
-    const o = this.OR(this.operandAlts);
-    if (!this.RECORDING_PHASE) this.ops.push(o);
+    this.OR(this.operandAlts);
   };
   private readonly operandsOpts = { SEP: Comma, DEF: this.pushOperand };
 
@@ -447,7 +641,7 @@ class AsmParser extends EmbeddedActionsParser {
     this.labelTok = undefined;
     this.opTok = undefined;
     this.isDirective = false;
-    this.ops.length = 0;
+    this.prog.rollback();
     this.OPTION7(this.fLead);
     this.CONSUME5(Newline);
     this.ACTION(this.pushStmt);
@@ -458,13 +652,13 @@ class AsmParser extends EmbeddedActionsParser {
   });
 
   // operands: the first atom of an expression is read here, not by `expr` and `atom`
-  private readonly fRegOp = (): Operand => {
+  private readonly fRegOp = () => {
     const r = this.CONSUME5(Register);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'reg', reg: REGISTER_SPELLINGS.get(r.image)!, text: r.image, off: r.startOffset };
+    if (!this.RECORDING_PHASE) this.prog.addOp(OK_REG, r.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, r.image);
   };
-  private readonly fStringOp = (): Operand => {
+  private readonly fStringOp = () => {
     const s = this.CONSUME5(StringLit);
-    return this.RECORDING_PHASE ? (undefined as never) : { k: 'str', raw: s.image, off: s.startOffset };
+    if (!this.RECORDING_PHASE) this.prog.addOp(OK_STR, s.startOffset, 0, 0, s.image);
   };
   private readonly fNumber = (): Expr => {
     const n = this.CONSUME5(NumberLit);
@@ -512,7 +706,7 @@ class AsmParser extends EmbeddedActionsParser {
     { ALT: this.fPlus },
     { ALT: this.fParen },
   ];
-  private readonly fExprOp = (): Operand => {
+  private readonly fExprOp = () => {
     const start = this.LA(1).startOffset;
     this.bareReg = undefined;
     const st = this.exprStack;
@@ -524,22 +718,22 @@ class AsmParser extends EmbeddedActionsParser {
     this.OPTION5(this.memSuffix);
     if (this.RECORDING_PHASE) {
       st.length = base;
-      return undefined as never;
+      return;
     }
     const r = this.memReg as IToken | undefined;
     if (bare) {
       // `line` reads `(rs)` as a whole operand: nothing may follow it
       if (st.length !== base + 1 || r) this.fastFail = true;
       st.length = base;
-      return { k: 'mem', e: undefined, reg: REGISTER_SPELLINGS.get(bare.image)!, off: start };
+      this.prog.addOp(OK_MEM0, start, REGISTER_SPELLINGS.get(bare.image)!, 0, undefined);
+      return;
     }
     const e = this.fold(base);
-    return r ? { k: 'mem', e, reg: REGISTER_SPELLINGS.get(r.image)!, off: start } : { k: 'expr', e, off: start };
+    this.prog.addExprOp(e, start, r !== undefined, r ? REGISTER_SPELLINGS.get(r.image)! : 0);
   };
   private readonly fOperandAlts = [{ ALT: this.fRegOp }, { ALT: this.fExprOp }, { ALT: this.fStringOp }];
   private readonly fPushOperand = () => {
-    const o = this.OR7(this.fOperandAlts);
-    if (!this.RECORDING_PHASE) this.ops.push(o);
+    this.OR7(this.fOperandAlts);
   };
   private readonly fOperandsOpts = { SEP: Comma, DEF: this.fPushOperand };
 
@@ -583,6 +777,7 @@ class AsmParser extends EmbeddedActionsParser {
   }
 }
 
+const EMPTY = new Program(0);
 let theParser: AsmParser | undefined;
 const parser = () => (theParser ??= new AsmParser());
 
@@ -606,7 +801,8 @@ export function parseEachLine(source: string): ParseResult {
 /** The fast path: slice by slice, no recovery; undefined as soon as anything is wrong. */
 function parseFast(source: string): ParseResult | undefined {
   const p = parser();
-  p.stmts = [];
+  const prog = new Program(source.length >> 4);
+  p.prog = prog;
   p.litErrors = [];
   p.lineNo = 1;
   try {
@@ -627,9 +823,9 @@ function parseFast(source: string): ParseResult | undefined {
       from = to;
       if (to >= source.length) break;
     }
-    return { stmts: p.stmts, errors: p.litErrors, broken: new Set() };
+    return { prog, errors: p.litErrors, broken: new Set() };
   } finally {
-    p.stmts = [];
+    p.prog = EMPTY;
     p.litErrors = [];
     p.input = [];
   }
@@ -640,7 +836,7 @@ function parseByLine(source: string, tokens: IToken[], lexErrors: { offset: numb
   const p = parser();
   const errors: ParseError[] = lexErrors.map((e) => ({ off: e.offset, message: e.message }));
   const broken = new Set<string>();
-  const stmts: Stmt[] = [];
+  const prog = new Program(source.length >> 4);
   const litErrors: ParseError[] = [];
   // which lines the lexer could not read: those are reported once, not parsed
   const badLexLines = new Set<number>();
@@ -656,7 +852,7 @@ function parseByLine(source: string, tokens: IToken[], lexErrors: { offset: numb
       const lineToks = tokens.slice(from, i + 1);
       if (badLexLines.has(line)) noteBroken(lineToks, broken);
       else {
-        p.stmts = stmts;
+        p.prog = prog;
         p.litErrors = litErrors;
         p.lineNo = line;
         p.resetState();
@@ -674,11 +870,12 @@ function parseByLine(source: string, tokens: IToken[], lexErrors: { offset: numb
     from = i + 1;
     line++;
   }
-  p.stmts = [];
+  prog.rollback(); // the last line may have failed half-way
+  p.prog = EMPTY;
   p.input = [];
   errors.push(...litErrors);
   errors.sort((a, b) => a.off - b.off);
-  return { stmts, errors, broken };
+  return { prog, errors, broken };
 }
 
 function noteBroken(toks: IToken[], broken: Set<string>): void {

@@ -571,89 +571,55 @@ class AsmParser extends EmbeddedActionsParser {
   // ----- the fast path's grammar -----
   /*
    * `fastProgram` accepts the same lines as `line` and builds the same
-   * statements, but every decision is LL(1) and an operand costs no rule
-   * call (in `line`, a label needs two tokens of lookahead, an operand three,
-   * and an expression operand two rule calls). It is used only on the fast
+   * statements, but it is one rule: a line, its operands and an operand's
+   * first atom cost no rule call (in `line`, an operand needs three tokens of
+   * lookahead and an expression operand two rule calls); only the label
+   * needs two tokens of lookahead. It is used only on the fast
    * path, where any failure just sends the file to `line`, which gives the
    * messages; so it may reject more (it never accepts more): `fastFail` marks
    * what it reads but `line` would reject (a bare `(rs)` followed by more).
    */
   fastFail = false;
-  private leadTok: IToken | undefined;
   private bareReg: IToken | undefined;
-  private readonly fDirStmt1 = () => {
-    this.opTok = this.CONSUME5(Directive);
-    this.isDirective = true;
-    this.SUBRULE5(this.fOperands);
-  };
-  private readonly fNameStmt1 = () => {
-    this.opTok = this.CONSUME5(Name);
-    this.SUBRULE6(this.fOperands);
-  };
-  private readonly fStmtAlts1 = [{ ALT: this.fDirStmt1 }, { ALT: this.fNameStmt1 }];
-  private readonly fStmt1 = () => {
-    this.OR5(this.fStmtAlts1);
-  };
-  private readonly fDirStmt2 = () => {
-    this.opTok = this.CONSUME6(Directive);
-    this.isDirective = true;
-    this.SUBRULE7(this.fOperands);
-  };
-  private readonly fNameStmt2 = () => {
-    this.opTok = this.CONSUME6(Name);
-    this.SUBRULE8(this.fOperands);
-  };
-  private readonly fStmtAlts2 = [{ ALT: this.fDirStmt2 }, { ALT: this.fNameStmt2 }];
-  private readonly fStmt2 = () => {
-    this.OR6(this.fStmtAlts2);
+  private readonly fNameLabel = () => {
+    this.labelTok = this.CONSUME7(Name);
   };
   /** `r1: ...` (reported later: a register is no label) */
   private readonly fRegLabel = () => {
     this.labelTok = this.CONSUME5(Register);
+  };
+  private readonly fLabelAlts = [{ ALT: this.fNameLabel }, { ALT: this.fRegLabel }];
+  private readonly fLabel = () => {
+    this.OR8(this.fLabelAlts);
     this.CONSUME5(Colon);
-    this.OPTION5(this.fStmt1);
   };
-  private readonly fNameColon = () => {
-    this.CONSUME6(Colon);
-    this.labelTok = this.leadTok;
-    this.OPTION6(this.fStmt2);
-  };
-  private readonly fNameOperands = () => {
-    this.opTok = this.leadTok;
-    this.SUBRULE9(this.fOperands);
-  };
-  private readonly fAfterName = [{ ALT: this.fNameColon }, { ALT: this.fNameOperands }];
-  /** `name: ...` or `mnemonic operands` */
-  private readonly fNameLead = () => {
-    this.leadTok = this.CONSUME7(Name);
-    this.OR7(this.fAfterName);
-  };
-  private readonly fDirLead = () => {
+  private readonly fDirOp = () => {
     this.opTok = this.CONSUME8(Directive);
     this.isDirective = true;
-    this.SUBRULE4(this.fOperands);
   };
-  private readonly fLeadAlts = [{ ALT: this.fRegLabel }, { ALT: this.fNameLead }, { ALT: this.fDirLead }];
-  private readonly fLead = () => {
-    this.OR8(this.fLeadAlts);
+  private readonly fNameOp = () => {
+    this.opTok = this.CONSUME6(Name);
+  };
+  private readonly fOpAlts = [{ ALT: this.fDirOp }, { ALT: this.fNameOp }];
+  /** the statement: its operands are read here, in the same rule (no rule call per line) */
+  private readonly fStmt = () => {
+    this.OR9(this.fOpAlts);
+    this.MANY_SEP5(this.fOperandsOpts);
   };
   private readonly fLine = () => {
     this.labelTok = undefined;
     this.opTok = undefined;
     this.isDirective = false;
     this.prog.rollback();
-    this.OPTION7(this.fLead);
+    this.OPTION7(this.fLabel);
+    this.OPTION8(this.fStmt);
     this.CONSUME5(Newline);
     this.ACTION(this.pushStmt);
   };
 
-  fastProgram = this.RULE('fastProgram', () => {
-    this.MANY5(this.fLine);
-  });
-
   // operands: the first atom of an expression is read here, not by `expr` and `atom`
   private readonly fRegOp = () => {
-    const r = this.CONSUME5(Register);
+    const r = this.CONSUME6(Register);
     if (!this.RECORDING_PHASE) this.prog.addOp(OK_REG, r.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, r.image);
   };
   private readonly fStringOp = () => {
@@ -665,7 +631,7 @@ class AsmParser extends EmbeddedActionsParser {
     return this.RECORDING_PHASE ? 0n : this.number(n);
   };
   private readonly fSym = (): Expr => {
-    const s = this.CONSUME8(Name);
+    const s = this.CONSUME9(Name);
     return this.RECORDING_PHASE ? 0n : { t: 'sym', name: s.image, off: s.startOffset };
   };
   private readonly fChar = (): Expr => {
@@ -683,7 +649,7 @@ class AsmParser extends EmbeddedActionsParser {
     return this.SUBRULE6(this.atom);
   };
   private readonly fBareReg = (): Expr => {
-    this.bareReg = this.CONSUME6(Register);
+    this.bareReg = this.CONSUME7(Register);
     this.CONSUME5(RParen);
     return 0n;
   };
@@ -713,7 +679,7 @@ class AsmParser extends EmbeddedActionsParser {
     const base = st.length;
     st.push(this.OR6(this.fAtomAlts));
     const bare = this.bareReg as IToken | undefined;
-    this.MANY5(this.binTail);
+    this.MANY6(this.binTail);
     this.memReg = undefined;
     this.OPTION5(this.memSuffix);
     if (this.RECORDING_PHASE) {
@@ -737,8 +703,8 @@ class AsmParser extends EmbeddedActionsParser {
   };
   private readonly fOperandsOpts = { SEP: Comma, DEF: this.fPushOperand };
 
-  fOperands = this.RULE('fOperands', () => {
-    this.MANY_SEP5(this.fOperandsOpts);
+  fastProgram = this.RULE('fastProgram', () => {
+    this.MANY5(this.fLine);
   });
 
   private number(t: IToken): bigint {

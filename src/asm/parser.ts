@@ -764,6 +764,9 @@ export function parseEachLine(source: string): ParseResult {
   return parseByLine(source, tokens, lexErrors);
 }
 
+/** The token objects every slice of the fast path is lexed into (see `lex`). */
+const tokenPool: IToken[] = [];
+
 /** The fast path: slice by slice, no recovery; undefined as soon as anything is wrong. */
 function parseFast(source: string): ParseResult | undefined {
   const p = parser();
@@ -778,13 +781,15 @@ function parseFast(source: string): ParseResult | undefined {
         const nl = source.indexOf('\n', from + SLICE);
         if (nl >= 0) to = nl + 1;
       }
-      const { tokens, errors } = lex(source, from, to);
+      const { tokens, errors } = lex(source, from, to, tokenPool);
       if (errors.length) return undefined;
-      if (tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!)) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
+      const synthetic = tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!);
+      if (synthetic) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
       p.resetState();
       p.fastFail = false;
       p.input = tokens;
       p.fastProgram();
+      if (synthetic) tokens.pop(); // keep the pool's tokens of one shape
       if (p.errors.length || p.fastFail) return undefined;
       from = to;
       if (to >= source.length) break;

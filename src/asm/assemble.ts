@@ -28,7 +28,7 @@ import {
   type OperandSpec,
   type Spec,
 } from '../isa/table.js';
-import { REGISTERS } from './lexer.js';
+import { REGISTERS, REGISTER_SPELLINGS } from './lexer.js';
 import { CompactSourceMap, LazySourceLines, type LineRun } from './sourcemap.js';
 import {
   lineStarts,
@@ -159,6 +159,14 @@ export function encodeFields(s: Spec, vals: readonly Val[]): number {
       w = setField(w, o.baseField!, v[1]);
     }
   }
+  return w;
+}
+
+/** `encodeFields` for operands that are all numbers, without an array per call. */
+function enc(s: Spec, a: number, b = 0, c = 0): number {
+  let w = opcodeWord(s);
+  const ops = operandsOf(s);
+  for (let i = 0; i < ops.length; i++) w = put(w, ops[i]!.field, i === 0 ? a : i === 1 ? b : c);
   return w;
 }
 
@@ -382,7 +390,8 @@ class Assembler {
   // ---------- symbols ----------
 
   private define(name: string, off: number, line: number, kind: 'label' | 'equ', value: bigint | undefined, expr: Expr | undefined): void {
-    if (REGISTERS.has(name.toLowerCase())) {
+    if (REGISTER_SPELLINGS.has(name)) {
+      // (every spelling in any case: the same test as REGISTERS.has(name.toLowerCase()), without a new string)
       this.err(off, `'${name}' is a register name and cannot be used as a symbol`);
       return;
     }
@@ -633,8 +642,11 @@ class Assembler {
   // ---------- encode ----------
 
   /** Range-check `v` and return it as a number, or report and return undefined. */
-  private ranged(v: bigint | undefined, [lo, hi]: [bigint, bigint], what: string, name: string, off: number): number | undefined {
+  private ranged(v: bigint | undefined, range: [bigint, bigint], what: string, name: string, off: number): number | undefined {
     if (v === undefined) return undefined;
+    // (no destructuring on these paths: it would create an iterator per call)
+    const lo = range[0];
+    const hi = range[1];
     if (v < lo || v > hi) {
       this.err(off, `${what} ${v} out of range ${lo}..${hi} for ${name}`);
       return undefined;
@@ -648,7 +660,9 @@ class Assembler {
     const k = P.kind[o];
     if (k === OK_NUM || k === OK_MEMNUM) {
       const v = P.num[o]!;
-      const [lo, hi] = numRange(range);
+      const r = numRange(range);
+      const lo = r[0];
+      const hi = r[1];
       if (v < lo || v > hi) {
         this.err(P.off[o]!, `${what} ${v} out of range ${lo}..${hi} for ${name}`);
         return undefined;
@@ -667,7 +681,9 @@ class Assembler {
       if (s !== undefined && s.kind === 'label' && s.state === 2 && s.value !== undefined) {
         const t = Number(s.value);
         const off = t - (addr + 1);
-        const [lo, hi] = numRange(signedRange(field));
+        const r = numRange(signedRange(field));
+        const lo = r[0];
+        const hi = r[1];
         if (off < lo || off > hi) {
           this.err(P.off[o]!, `target '${sym}' (${hex(t)}) out of reach for ${name}: offset ${off} from the next instruction is not in ${lo}..${hi}`);
           return undefined;
@@ -741,38 +757,38 @@ class Assembler {
         const v = this.rangedOp(base + 1, LI_RANGE, 'value', op);
         if (v === undefined) return;
         const u = v >>> 0;
-        if (size === 1) words[at] = encodeFields(ADDI, [r0, R0, u | 0]);
+        if (size === 1) words[at] = enc(ADDI, r0, R0, u | 0);
         else {
-          words[at] = encodeFields(LUI, [r0, u >>> 16]);
-          words[at + 1] = encodeFields(ORI, [r0, r0, u & 0xffff]);
+          words[at] = enc(LUI, r0, u >>> 16);
+          words[at + 1] = enc(ORI, r0, r0, u & 0xffff);
         }
         return;
       }
       case 'mov':
-        words[at] = encodeFields(ADDI, [r0, r1, 0]);
+        words[at] = enc(ADDI, r0, r1, 0);
         return;
       case 'not': // ~x = −x − 1, correct for any rd, rs (rd = rs included)
-        words[at] = encodeFields(SUB, [r0, R0, r1]);
-        words[at + 1] = encodeFields(ADDI, [r0, r0, -1]);
+        words[at] = enc(SUB, r0, R0, r1);
+        words[at + 1] = enc(ADDI, r0, r0, -1);
         return;
       case 'neg':
-        words[at] = encodeFields(SUB, [r0, R0, r1]);
+        words[at] = enc(SUB, r0, R0, r1);
         return;
       case 'b': {
         const t = this.target(base, targetField(spec('jmp')), addr, op);
-        if (t !== undefined) words[at] = encodeFields(spec('jmp'), [t]);
+        if (t !== undefined) words[at] = enc(spec('jmp'), t);
         return;
       }
       case 'beqz':
       case 'bnez': {
         const s = spec(op === 'beqz' ? 'beq' : 'bne');
         const t = this.target(base + 1, targetField(s), addr, op);
-        if (t !== undefined) words[at] = encodeFields(s, [r0, R0, t]);
+        if (t !== undefined) words[at] = enc(s, r0, R0, t);
         return;
       }
       case 'call': {
         const t = this.target(base, targetField(spec('jal')), addr, op);
-        if (t !== undefined) words[at] = encodeFields(spec('jal'), [LR, t]);
+        if (t !== undefined) words[at] = enc(spec('jal'), LR, t);
         return;
       }
       case 'ret':

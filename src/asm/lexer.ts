@@ -271,18 +271,26 @@ function put(tokens: IToken[], n: number, image: string, startOffset: number, to
 /**
  * Tokenize `source` from `from` to `to` (offsets are in `source`), like
  * Chevrotain's lexer with positionTracking "onlyOffset".
- *
- * `reuse`: an array of tokens from an earlier call whose tokens are no longer
- * needed; its token objects are overwritten and it is returned as `tokens`
- * (the parser reads a slice's tokens only while it parses that slice, so the
- * fast path lexes every slice into the same objects instead of allocating
- * some 800,000 short-lived ones per 100,000 lines).
  */
-export function lex(source: string, from = 0, to = source.length, reuse?: IToken[]): LexResult {
+export function lex(source: string, from = 0, to = source.length): LexResult {
+  const tokens: IToken[] = [];
+  const errors: LexError[] = [];
+  lexInto(source, from, to, tokens, errors);
+  return { tokens, errors };
+}
+
+/**
+ * `lex` into `pool`, appending to `errors`: the pool's token objects (left by
+ * an earlier call, no longer needed) are overwritten, and more are added if
+ * needed; returns the number of tokens (the pool is never shortened). The
+ * parser reads a slice's tokens only while it parses that slice, so the fast
+ * path lexes every slice into the same objects instead of allocating some
+ * 800,000 short-lived ones per 100,000 lines.
+ */
+export function lexInto(source: string, from: number, to: number, pool: IToken[], errors: LexError[]): number {
+  const tokens = pool;
   const s = source;
-  const tokens: IToken[] = reuse ?? [];
   let n = 0;
-  let errors: LexError[] | undefined;
   let i = from;
   while (i < to) {
     const c = s.charCodeAt(i);
@@ -376,8 +384,7 @@ export function lex(source: string, from = 0, to = source.length, reuse?: IToken
     const start = i;
     i++;
     while (i < to && !tokenStartsAt(s, i, to)) i++;
-    (errors ??= []).push({ offset: start, length: i - start, message: lexMessage(s, start) });
+    errors.push({ offset: start, length: i - start, message: lexMessage(s, start) });
   }
-  tokens.length = n;
-  return { tokens, errors: errors ?? [] };
+  return n;
 }

@@ -40,6 +40,8 @@ import {
   Star,
   StringLit,
   lex,
+  lexInto,
+  type LexError,
 } from './lexer.js';
 
 export interface SymRef {
@@ -157,7 +159,7 @@ export class Program {
     this.opStart = new Int32Array(c);
     this.opCount = new Int32Array(c);
     this.flags = new Uint8Array(c);
-    const oc = c * 2;
+    const oc = c * 3;
     this.kind = new Uint8Array(oc);
     this.off = new Int32Array(oc);
     this.reg = new Int8Array(oc);
@@ -672,6 +674,9 @@ class AsmParser extends EmbeddedActionsParser {
     { ALT: this.fPlus },
     { ALT: this.fParen },
   ];
+  private readonly binTails = () => {
+    this.AT_LEAST_ONE6(this.binTail);
+  };
   private readonly fExprOp = () => {
     const start = this.LA(1).startOffset;
     this.bareReg = undefined;
@@ -679,7 +684,7 @@ class AsmParser extends EmbeddedActionsParser {
     const base = st.length;
     st.push(this.OR6(this.fAtomAlts));
     const bare = this.bareReg as IToken | undefined;
-    this.MANY6(this.binTail);
+    this.OPTION6(this.binTails); // = MANY(binTail), but Chevrotain's MANY allocates on every call
     this.memReg = undefined;
     this.OPTION5(this.memSuffix);
     if (this.RECORDING_PHASE) {
@@ -734,7 +739,13 @@ class AsmParser extends EmbeddedActionsParser {
       this.litErrors.push({ off: t.startOffset, message: u.error });
       return 0n;
     }
-    const cps = [...u.text];
+    const text = u.text;
+    // one UTF-16 unit is one code point (no iterator and array per literal)
+    if (text.length === 1) {
+      const c = text.charCodeAt(0);
+      return c < SMALL ? (SMALL_BIGINTS[c] ??= BigInt(c)) : BigInt(c);
+    }
+    const cps = [...text];
     if (cps.length !== 1) {
       this.litErrors.push({ off: t.startOffset, message: `a character literal holds exactly one character, not ${cps.length}` });
       return 0n;
@@ -764,13 +775,22 @@ export function parseEachLine(source: string): ParseResult {
   return parseByLine(source, tokens, lexErrors);
 }
 
+/** Lines ending in \n (a capacity hint). */
+function countLines(s: string): number {
+  let n = 1;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 /** The token objects every slice of the fast path is lexed into (see `lex`). */
 const tokenPool: IToken[] = [];
+const tokenInput: IToken[] = [];
 
 /** The fast path: slice by slice, no recovery; undefined as soon as anything is wrong. */
 function parseFast(source: string): ParseResult | undefined {
   const p = parser();
-  const prog = new Program(source.length >> 4);
+  const prog = new Program(countLines(source));
+  const lexErrors: LexError[] = [];
   p.prog = prog;
   p.litErrors = [];
   p.lineNo = 1;
@@ -781,15 +801,17 @@ function parseFast(source: string): ParseResult | undefined {
         const nl = source.indexOf('\n', from + SLICE);
         if (nl >= 0) to = nl + 1;
       }
-      const { tokens, errors } = lex(source, from, to, tokenPool);
-      if (errors.length) return undefined;
-      const synthetic = tokens.length === 0 || !isNewline(tokens[tokens.length - 1]!);
-      if (synthetic) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
+      const n = lexInto(source, from, to, tokenPool, lexErrors);
+      if (lexErrors.length) return undefined;
+      // the parser's input: exactly this slice's tokens (the pool may hold more)
+      const tokens = tokenInput;
+      for (let k = 0; k < n; k++) tokens[k] = tokenPool[k]!;
+      tokens.length = n;
+      if (n === 0 || !isNewline(tokens[n - 1]!)) tokens.push(createTokenInstance(Newline, '', to, to, NaN, NaN, NaN, NaN));
       p.resetState();
       p.fastFail = false;
       p.input = tokens;
       p.fastProgram();
-      if (synthetic) tokens.pop(); // keep the pool's tokens of one shape
       if (p.errors.length || p.fastFail) return undefined;
       from = to;
       if (to >= source.length) break;

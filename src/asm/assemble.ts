@@ -333,9 +333,9 @@ class Assembler {
       case OK_MEMNUM:
         return BigInt(P.num[o]!);
       case OK_SYM:
-        return this.symValue(P.side[o] as string, P.off[o]!);
+        return this.symValue(P.sideOf(o) as string, P.off[o]!);
       default:
-        return this.eval(P.side[o] as Expr);
+        return this.eval(P.sideOf(o) as Expr);
     }
   }
 
@@ -408,7 +408,7 @@ class Assembler {
   /** How an operand is described in messages. */
   private found(o: number, str = 'a string'): string {
     const k = this.prog.kind[o]!;
-    return k === OK_REG ? `register '${this.prog.side[o] as string}'` : isMemKind(k) ? 'a memory operand' : k === OK_STR ? str : 'an expression';
+    return k === OK_REG ? `register '${this.prog.regText(o)}'` : isMemKind(k) ? 'a memory operand' : k === OK_STR ? str : 'an expression';
   }
 
   private checkShapes(name: string, shapes: readonly { name: string; shape: Shape }[], st: number): boolean {
@@ -524,7 +524,7 @@ class Assembler {
               this.err(count > 0 && P.kind[base] !== OK_STR ? P.off[base]! : P.opOff[i]!, `.string takes one quoted string (.string "text")${count > 1 ? `, found ${count} operands` : ''}`);
               break;
             }
-            const u = unescape((P.side[base] as string).slice(1, -1));
+            const u = unescape((P.sideOf(base) as string).slice(1, -1));
             if (u.error) {
               this.err(P.off[base]!, u.error);
               break;
@@ -541,7 +541,7 @@ class Assembler {
             const n = base;
             const e = base + 1;
             if (P.kind[n] === OK_REG) {
-              this.err(P.off[n]!, `'${P.side[n] as string}' is a register name and cannot be used as a symbol`);
+              this.err(P.off[n]!, `'${P.regText(n)}' is a register name and cannot be used as a symbol`);
               break;
             }
             const ne = isExprKind(P.kind[n]!) ? P.expr(n) : undefined;
@@ -676,7 +676,7 @@ class Assembler {
     const P = this.prog;
     if (P.kind[o] === OK_SYM) {
       // a label: all in numbers (an address is below 2^32)
-      const sym = P.side[o] as string;
+      const sym = P.sideOf(o) as string;
       const s = this.symbols.get(sym);
       if (s !== undefined && s.kind === 'label' && s.state === 2 && s.value !== undefined) {
         const t = Number(s.value);

@@ -106,7 +106,7 @@ export interface ParseResult {
  * `side`: what does not fit (an expression tree, a symbol's name, a
  * register's spelling, a string's raw text).
  */
-/** a register: reg; side = its spelling */
+/** a register: reg; num = its spelling's index in REGISTER_SPELLING_LIST */
 export const OK_REG = 1;
 /** an expression that is a literal fitting int32: num */
 export const OK_NUM = 2;
@@ -126,6 +126,11 @@ export const OK_STR = 8;
 /** statement flags */
 export const SF_LABEL_IS_REG = 1;
 export const SF_DIRECTIVE = 2;
+
+/** every spelling of every register name (REGISTER_SPELLINGS), numbered */
+const REGISTER_SPELLING_LIST: string[] = [...REGISTER_SPELLINGS.keys()];
+const REGISTER_SPELLING_REG: number[] = [...REGISTER_SPELLINGS.values()];
+const REGISTER_SPELLING_INDEX = new Map<string, number>(REGISTER_SPELLING_LIST.map((w, i) => [w, i]));
 
 const I32_MIN = -(2n ** 31n);
 const I32_MAX = 2n ** 31n - 1n;
@@ -149,7 +154,9 @@ export class Program {
   off: Int32Array;
   reg: Int8Array;
   num: Int32Array;
+  /** side data of SYM, EXPR, MEMEXPR and STR operands (their `num` is its index here) */
   readonly side: unknown[] = [];
+  private committedSide = 0;
 
   constructor(stmtCap = 64) {
     const c = Math.max(16, stmtCap);
@@ -169,7 +176,7 @@ export class Program {
   /** drop the operands of a statement that was not finished */
   rollback(): void {
     this.m = this.committed;
-    if (this.side.length > this.m) this.side.length = this.m;
+    if (this.side.length > this.committedSide) this.side.length = this.committedSide;
   }
 
   addStmt(line: number, label: string | undefined, labelOff: number, flags: number, op: string | undefined, opOff: number): void {
@@ -185,26 +192,48 @@ export class Program {
     this.op.push(op);
     this.n = i + 1;
     this.committed = this.m;
+    this.committedSide = this.side.length;
   }
 
-  addOp(kind: number, off: number, reg: number, num: number, side: unknown): void {
+  addOp(kind: number, off: number, reg: number, num: number): void {
     const o = this.m;
     if (o === this.kind.length) this.growOps();
     this.kind[o] = kind;
     this.off[o] = off;
     this.reg[o] = reg;
     this.num[o] = num;
-    this.side.push(side);
     this.m = o + 1;
+  }
+
+  /** an operand with side data */
+  addSideOp(kind: number, off: number, reg: number, side: unknown): void {
+    this.addOp(kind, off, reg, this.side.length);
+    this.side.push(side);
+  }
+
+  /** a register operand written `text` */
+  addRegOp(off: number, text: string): void {
+    const i = REGISTER_SPELLING_INDEX.get(text)!;
+    this.addOp(OK_REG, off, REGISTER_SPELLING_REG[i]!, i);
+  }
+
+  /** the side data of operand `o` */
+  sideOf(o: number): unknown {
+    return this.side[this.num[o]!];
+  }
+
+  /** how register operand `o` was written */
+  regText(o: number): string {
+    return REGISTER_SPELLING_LIST[this.num[o]!]!;
   }
 
   /** an expression operand (`mem` with register `reg` if `memReg`) */
   addExprOp(e: Expr, off: number, mem: boolean, reg: number): void {
     if (typeof e === 'bigint') {
-      if (e >= I32_MIN && e <= I32_MAX) this.addOp(mem ? OK_MEMNUM : OK_NUM, off, reg, Number(e), undefined);
-      else this.addOp(mem ? OK_MEMEXPR : OK_EXPR, off, reg, 0, e);
-    } else if (!mem && e.t === 'sym' && e.off === off) this.addOp(OK_SYM, off, 0, 0, e.name);
-    else this.addOp(mem ? OK_MEMEXPR : OK_EXPR, off, reg, 0, e);
+      if (e >= I32_MIN && e <= I32_MAX) this.addOp(mem ? OK_MEMNUM : OK_NUM, off, reg, Number(e));
+      else this.addSideOp(mem ? OK_MEMEXPR : OK_EXPR, off, reg, e);
+    } else if (!mem && e.t === 'sym' && e.off === off) this.addSideOp(OK_SYM, off, 0, e.name);
+    else this.addSideOp(mem ? OK_MEMEXPR : OK_EXPR, off, reg, e);
   }
 
   private growStmts(): void {
@@ -247,9 +276,9 @@ export class Program {
       case OK_MEMNUM:
         return BigInt(this.num[o]!);
       case OK_SYM:
-        return { t: 'sym', name: this.side[o] as string, off: this.off[o]! };
+        return { t: 'sym', name: this.sideOf(o) as string, off: this.off[o]! };
       default:
-        return this.side[o] as Expr;
+        return this.sideOf(o) as Expr;
     }
   }
 
@@ -258,14 +287,14 @@ export class Program {
     const off = this.off[o]!;
     switch (this.kind[o]) {
       case OK_REG:
-        return { k: 'reg', reg: this.reg[o]!, text: this.side[o] as string, off };
+        return { k: 'reg', reg: this.reg[o]!, text: this.regText(o), off };
       case OK_MEM0:
         return { k: 'mem', e: undefined, reg: this.reg[o]!, off };
       case OK_MEMNUM:
       case OK_MEMEXPR:
         return { k: 'mem', e: this.expr(o), reg: this.reg[o]!, off };
       case OK_STR:
-        return { k: 'str', raw: this.side[o] as string, off };
+        return { k: 'str', raw: this.sideOf(o) as string, off };
       default:
         return { k: 'expr', e: this.expr(o), off };
     }
@@ -450,13 +479,13 @@ class AsmParser extends EmbeddedActionsParser {
   // ----- operands -----
   private readonly regAlt = () => {
     const r = this.CONSUME(Register);
-    if (!this.RECORDING_PHASE) this.prog.addOp(OK_REG, r.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, r.image);
+    if (!this.RECORDING_PHASE) this.prog.addRegOp(r.startOffset, r.image);
   };
   private readonly bareMemAlt = () => {
     const lp = this.CONSUME(LParen);
     const r = this.CONSUME2(Register);
     this.CONSUME(RParen);
-    if (!this.RECORDING_PHASE) this.prog.addOp(OK_MEM0, lp.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, undefined);
+    if (!this.RECORDING_PHASE) this.prog.addOp(OK_MEM0, lp.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0);
   };
   private readonly memSuffix = () => {
     this.CONSUME2(LParen);
@@ -474,7 +503,7 @@ class AsmParser extends EmbeddedActionsParser {
   };
   private readonly stringAlt = () => {
     const s = this.CONSUME(StringLit);
-    if (!this.RECORDING_PHASE) this.prog.addOp(OK_STR, s.startOffset, 0, 0, s.image);
+    if (!this.RECORDING_PHASE) this.prog.addSideOp(OK_STR, s.startOffset, 0, s.image);
   };
   private readonly operandAlts = {
     DEF: [{ ALT: this.regAlt }, { ALT: this.bareMemAlt }, { ALT: this.exprAlt }, { ALT: this.stringAlt }],
@@ -622,11 +651,11 @@ class AsmParser extends EmbeddedActionsParser {
   // operands: the first atom of an expression is read here, not by `expr` and `atom`
   private readonly fRegOp = () => {
     const r = this.CONSUME6(Register);
-    if (!this.RECORDING_PHASE) this.prog.addOp(OK_REG, r.startOffset, REGISTER_SPELLINGS.get(r.image)!, 0, r.image);
+    if (!this.RECORDING_PHASE) this.prog.addRegOp(r.startOffset, r.image);
   };
   private readonly fStringOp = () => {
     const s = this.CONSUME5(StringLit);
-    if (!this.RECORDING_PHASE) this.prog.addOp(OK_STR, s.startOffset, 0, 0, s.image);
+    if (!this.RECORDING_PHASE) this.prog.addSideOp(OK_STR, s.startOffset, 0, s.image);
   };
   private readonly fNumber = (): Expr => {
     const n = this.CONSUME5(NumberLit);
@@ -696,7 +725,7 @@ class AsmParser extends EmbeddedActionsParser {
       // `line` reads `(rs)` as a whole operand: nothing may follow it
       if (st.length !== base + 1 || r) this.fastFail = true;
       st.length = base;
-      this.prog.addOp(OK_MEM0, start, REGISTER_SPELLINGS.get(bare.image)!, 0, undefined);
+      this.prog.addOp(OK_MEM0, start, REGISTER_SPELLINGS.get(bare.image)!, 0);
       return;
     }
     const e = this.fold(base);

@@ -69,7 +69,7 @@ export async function run(opts: BenchOptions): Promise<SuiteReport> {
       target: `assembler ≥ ${fmtInt(TARGET_LPS)} lines/s`,
       measured: `${fmtInt(lps)} lines/s on ${fmtInt(big.lines)} lines ±${bt.rme.toFixed(1)}%; ${fmtInt(slps)} on ${fmtInt(small.lines)}`,
       met: Math.min(lps, slps) >= TARGET_LPS,
-      note: `Profiled (node --cpu-prof): the Chevrotain parser's grammar actions ~23 %, garbage collection 12–25 % (every statement and its operands stay alive for the whole assembly), the hand-written lexer ~8 %, layout and encoding ~13 %. The best of 15 in-process runs (npx tsx bench/asm-speed.ts) reaches 500–590k lines/s on a quiet machine; benny's mean does not. Next step: statements as typed arrays instead of objects.`,
+      note: `Statements are compact typed-array data (src/asm/parser.ts Program), the fast path lexes into a reused token pool and parses with one LL(1) Chevrotain rule; errors fall back to the line grammar. Profiled (node --cpu-prof): Chevrotain's per-production lookahead and bookkeeping ~20–25 %, the hand-written lexer ~13 %, layout/encode/symbols ~15 %, our grammar actions ~10 %, GC ~7 %. On a busy 2-core machine the mean has less headroom than the best runs.`,
     },
   ];
   return {

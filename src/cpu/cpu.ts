@@ -29,7 +29,7 @@ import {
   type Isa,
 } from '../isa/table.js';
 import { Console, type Devices } from './devices.js';
-import { firstBadAddress, hookTrap, resetAndLoad, trapSequence } from './psw.js';
+import { firstBadAddress, hookTrap, loadPsw, resetAndLoad, resetState, storePsw, trapSequence } from './psw.js';
 import { translate, type Block } from './translate.js';
 import type { Image } from '../image.js';
 
@@ -184,25 +184,21 @@ export class Cpu {
 
   /** Reset state, then copy the image into storage and set pc to its entry. */
   load(image: Image): void {
-    this.reset();
+    this.clear();
     resetAndLoad(this, image);
   }
 
   reset(): void {
-    this.regs.fill(0);
+    this.clear();
+    resetState(this);
+  }
+
+  /** What reset does beyond the architected reset state: storage, trap counts. */
+  private clear(): void {
     // Clearing a fresh gigaword store would touch every page for nothing.
     if (!this.zeroed) this.mem.fill(0);
     this.zeroed = false;
-    this.flags = S;
-    this.pc = 0;
-    this.base = 0;
-    this.bound = this.memWords;
-    this.timer = 0;
-    this.pending = false;
-    this.halted = false;
-    this.checkStop = null;
     this.afterTrap = false;
-    this.instret = 0;
     this.traps.fill(0);
   }
 
@@ -436,12 +432,7 @@ export class Cpu {
         const at = R[b]! >>> 0;
         const bad = firstBadAddress(this, at, 4);
         if (bad >= 0) return this.memoryTrap(bad);
-        const p = this.base + at;
-        const E = this.mem;
-        this.flags = E[p]! & FLAGS_MASK;
-        this.pc = E[p + 1]! >>> 0;
-        this.base = E[p + 2]! >>> 0;
-        this.bound = E[p + 3]! >>> 0;
+        loadPsw(this, this.base + at);
         return DONE;
       }
       case SPSW: {
@@ -449,12 +440,7 @@ export class Cpu {
         const at = R[b]! >>> 0;
         const bad = firstBadAddress(this, at, 4);
         if (bad >= 0) return this.memoryTrap(bad);
-        const p = this.base + at;
-        const E = this.mem;
-        E[p] = this.flags & FLAGS_MASK;
-        E[p + 1] = this.pc + 1;
-        E[p + 2] = this.base;
-        E[p + 3] = this.bound;
+        storePsw(this, this.base + at, this.pc + 1);
         this.pc = this.pc + 1;
         return DONE;
       }

@@ -23,18 +23,29 @@ export interface PswState {
  * check-stop.
  */
 export function trapSequence(m: PswState, cause: number, info: number, oldPc: number): boolean {
-  const E = m.mem;
-  E[LOW.OLD_PSW] = m.flags & FLAGS_MASK;
-  E[LOW.OLD_PSW + 1] = oldPc;
-  E[LOW.OLD_PSW + 2] = m.base;
-  E[LOW.OLD_PSW + 3] = m.bound;
-  E[LOW.CAUSE] = cause;
-  E[LOW.INFO] = info;
-  m.flags = E[LOW.NEW_PSW]! & FLAGS_MASK;
-  m.pc = E[LOW.NEW_PSW + 1]! >>> 0;
-  m.base = E[LOW.NEW_PSW + 2]! >>> 0;
-  m.bound = E[LOW.NEW_PSW + 3]! >>> 0;
+  storePsw(m, LOW.OLD_PSW, oldPc);
+  m.mem[LOW.CAUSE] = cause;
+  m.mem[LOW.INFO] = info;
+  loadPsw(m, LOW.NEW_PSW);
   return m.bound !== 0;
+}
+
+/** PSW ← the four words at physical p..p+3 (flags keep bits 0–1 only): lpsw and the trap sequence. */
+export function loadPsw(m: PswState, p: number): void {
+  const E = m.mem;
+  m.flags = E[p]! & FLAGS_MASK;
+  m.pc = E[p + 1]! >>> 0;
+  m.base = E[p + 2]! >>> 0;
+  m.bound = E[p + 3]! >>> 0;
+}
+
+/** The four words at physical p..p+3 ← PSW, with `pc` as its pc (other flag bits stored as 0): spsw and the trap sequence. */
+export function storePsw(m: PswState, p: number, pc: number): void {
+  const E = m.mem;
+  E[p] = m.flags & FLAGS_MASK;
+  E[p + 1] = pc;
+  E[p + 2] = m.base;
+  E[p + 3] = m.bound;
 }
 
 /** Virtual addresses below this are reachable: a < bound and base + a < storage. */
@@ -83,20 +94,11 @@ export interface Resettable extends PswState {
   instret: number;
 }
 
-/**
- * ISA.md's reset state (registers 0, supervisor with IE off, base 0, bound =
- * storage, TIMER off), then the image's segments copied into storage, which
- * the caller has cleared, and pc at its entry point.
- */
-export function resetAndLoad(m: Resettable, image: Image): void {
-  for (const seg of image.segments) {
-    if (seg.origin + seg.words.length > m.memWords) {
-      throw new RangeError(`image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${m.memWords} words of storage`);
-    }
-  }
+/** ISA.md's reset state: registers 0, supervisor with IE off, pc 0, base 0, bound = storage, TIMER off; running, no instructions yet. */
+export function resetState(m: Resettable): void {
   m.regs.fill(0);
   m.flags = FLAGS.S;
-  m.pc = image.entry >>> 0;
+  m.pc = 0;
   m.base = 0;
   m.bound = m.memWords;
   m.timer = 0;
@@ -104,5 +106,39 @@ export function resetAndLoad(m: Resettable, image: Image): void {
   m.halted = false;
   m.checkStop = null;
   m.instret = 0;
+}
+
+/**
+ * The reset state, then the image's segments copied into storage (which the
+ * caller has cleared) and pc at its entry point. A segment that does not fit
+ * is refused before anything changes.
+ */
+export function resetAndLoad(m: Resettable, image: Image): void {
+  for (const seg of image.segments) {
+    if (seg.origin + seg.words.length > m.memWords) {
+      throw new RangeError(`image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${m.memWords} words of storage`);
+    }
+  }
+  resetState(m);
+  m.pc = image.entry >>> 0;
   for (const seg of image.segments) m.mem.set(seg.words, seg.origin);
+}
+
+/** The processor state a monitor hands to and takes back from a software CPU: PSW, TIMER, pending interrupt (registers apart). */
+export interface ProcessorState {
+  flags: number;
+  pc: number;
+  base: number;
+  bound: number;
+  timer: number;
+  pending: boolean;
+}
+
+export function copyProcessorState(to: ProcessorState, from: ProcessorState): void {
+  to.flags = from.flags;
+  to.pc = from.pc;
+  to.base = from.base;
+  to.bound = from.bound;
+  to.timer = from.timer;
+  to.pending = from.pending;
 }

@@ -13,6 +13,7 @@ import { causeName, type Isa } from '../isa/table.js';
 import { roundRobin } from './scheduler.js';
 import { buildStack, loadGuest } from './stack.js';
 import type { MonitorKind } from './vmm.js';
+import type { Machine } from './machine.js';
 import type { VirtualMachine, VmStats } from './vm.js';
 
 export interface EquivOptions {
@@ -74,19 +75,7 @@ function fnv(mem: Int32Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-interface Machineish {
-  regs: Int32Array;
-  flags: number;
-  pc: number;
-  base: number;
-  bound: number;
-  timer: number;
-  instret: number;
-  mem: Int32Array;
-  checkStop: { cause: number; info: number; pc: number; why: string } | null;
-}
-
-function summarize(m: Machineish, reason: StopReason, console: Console): RunSummary {
+function summarize(m: Machine, reason: StopReason, console: Console): RunSummary {
   const c = m.checkStop;
   return {
     reason,

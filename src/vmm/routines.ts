@@ -9,8 +9,8 @@
  * and the virtual timer must not count it: stimer), or a trap cause for the
  * dispatcher to reflect, with the info in vm.trapInfo.
  */
-import { CAUSES, FIELDS, FLAGS_MASK, type Mnemonic } from '../isa/table.js';
-import { firstBadAddress } from '../cpu/psw.js';
+import { CAUSES, FIELDS, type Mnemonic } from '../isa/table.js';
+import { firstBadAddress, loadPsw, storePsw } from '../cpu/psw.js';
 import type { VirtualMachine } from './vm.js';
 
 export const DONE = 0;
@@ -41,11 +41,7 @@ export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
     const at = R[(w >> B) & 15]! >>> 0;
     const bad = firstBadAddress(vm, at, 4);
     if (bad >= 0) return memoryFault(vm, bad);
-    const p = vm.base + at;
-    vm.flags = vm.mem[p]! & FLAGS_MASK;
-    vm.pc = vm.mem[p + 1]! >>> 0;
-    vm.base = vm.mem[p + 2]! >>> 0;
-    vm.bound = vm.mem[p + 3]! >>> 0;
+    loadPsw(vm, vm.base + at);
     return DONE;
   },
 
@@ -54,11 +50,7 @@ export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
     const at = R[(w >> B) & 15]! >>> 0;
     const bad = firstBadAddress(vm, at, 4);
     if (bad >= 0) return memoryFault(vm, bad);
-    const p = vm.base + at;
-    vm.mem[p] = vm.flags & FLAGS_MASK;
-    vm.mem[p + 1] = vm.pc + 1;
-    vm.mem[p + 2] = vm.base;
-    vm.mem[p + 3] = vm.bound;
+    storePsw(vm, vm.base + at, vm.pc + 1);
     vm.pc = vm.pc + 1;
     return DONE;
   },

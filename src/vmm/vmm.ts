@@ -30,7 +30,7 @@ import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ROUTINES, type PrivilegedMnemonic } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
-import { hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
+import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
 
 export type MonitorKind = 'trap-emulate' | 'hybrid';
 export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
@@ -218,23 +218,13 @@ export class Vmm implements Runner {
     cpu.devices = vm.console;
     const R = this.host.regs; // the guest's registers, resident below
     cpu.regs.set(R);
-    cpu.flags = vm.flags;
-    cpu.pc = vm.pc;
-    cpu.base = vm.base;
-    cpu.bound = vm.bound;
-    cpu.timer = vm.timer;
-    cpu.pending = vm.pending;
+    copyProcessorState(cpu, vm);
     cpu.halted = false;
     const before = cpu.instret;
     const r = cpu.run(1);
     const done = cpu.instret - before;
     R.set(cpu.regs);
-    vm.flags = cpu.flags;
-    vm.pc = cpu.pc;
-    vm.base = cpu.base;
-    vm.bound = cpu.bound;
-    vm.timer = cpu.timer;
-    vm.pending = cpu.pending;
+    copyProcessorState(vm, cpu);
     vm.instret += done;
     vm.steps += done;
     vm.stats.interpreted += done;

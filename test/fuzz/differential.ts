@@ -11,6 +11,7 @@ import type { Image } from '../../src/image.js';
 import { isaOrThrow, type Isa } from '../../src/isa/table.js';
 import { checkEquivalence } from '../../src/vmm/equiv.js';
 import { buildStack, loadGuest } from '../../src/vmm/stack.js';
+import type { Machine } from '../../src/vmm/machine.js';
 import type { MonitorKind } from '../../src/vmm/vmm.js';
 import { build, MAX_STEPS, MEM, program, source, type Program } from './generator.js';
 
@@ -76,20 +77,7 @@ export const differentialProperty = () =>
 
 // ------------------------------------------------------------------ lockstep
 
-interface StateLike {
-  regs: Int32Array;
-  flags: number;
-  pc: number;
-  base: number;
-  bound: number;
-  timer: number;
-  pending: boolean;
-  instret: number;
-  mem: Int32Array;
-  halted: boolean;
-}
-
-function diffState(a: StateLike, b: StateLike, ac: Console, bc: Console): string[] {
+function diffState(a: Machine, b: Machine, ac: Console, bc: Console): string[] {
   const d: string[] = [];
   for (let r = 0; r < 16; r++) if (a.regs[r] !== b.regs[r]) d.push(`r${r}: bare ${a.regs[r]}, virtual ${b.regs[r]}`);
   for (const k of ['flags', 'pc', 'base', 'bound', 'timer', 'pending', 'instret', 'halted'] as const) if (a[k] !== b[k]) d.push(`${k}: bare ${a[k]}, virtual ${b[k]}`);

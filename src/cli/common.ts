@@ -3,7 +3,8 @@
  * classify): which ISA, how much storage, how many steps, and loading a
  * program from source or image.
  */
-import { loadProgram } from '../asm/index.js';
+import { posix } from 'node:path';
+import { loadProgram, type IncludeReader } from '../asm/index.js';
 import type { Image } from '../image.js';
 import { DEFAULT_MEM_WORDS, MIN_MEM_WORDS, resolveIsa, type Isa } from '../isa/table.js';
 import { intFlag, stringFlag, type FlagSpec, type Parsed } from './args.js';
@@ -47,11 +48,34 @@ export function machineOptions(command: string, p: Parsed): MachineOptions {
  */
 export function loadFile(command: string, io: Io, path: string, isa: Isa): Image {
   const bytes = readInput(io, path);
-  const r = loadProgram(bytes, path, isa);
+  const r = loadProgram(bytes, path, isa, includeReader(io));
   if ('errors' in r) {
     for (const e of r.errors) io.err(e.endsWith('\n') ? e : e + '\n');
     // Each error already names the file: nothing more to say.
     throw new UsageError('', 1);
   }
   return r.image;
+}
+
+/**
+ * How the CLI reads `.include "file"`: relative to the including file's
+ * directory (absolute names as they are), from the same file system as the
+ * program itself. The name it returns is what messages show.
+ */
+export function includeReader(io: Io): IncludeReader {
+  return (path, from) => {
+    const name = path.startsWith('/') ? posix.normalize(path) : posix.normalize(posix.join(posix.dirname(from), path));
+    let bytes: Uint8Array;
+    try {
+      bytes = io.readFile(name);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { error: code === 'ENOENT' ? `no such file '${name}'` : code === 'EISDIR' ? `'${name}' is a directory` : code === 'EACCES' ? `permission denied reading '${name}'` : (e as Error).message };
+    }
+    try {
+      return { name, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    } catch {
+      return { error: `'${name}' is not UTF-8 text` };
+    }
+  };
 }

@@ -19,7 +19,8 @@
 ; That file provides:
 ;   gregs        16 words: the current guest's r0..r15 (gregs+0 stays 0)
 ;   plat_name    the monitor's name, for its own messages ("type1")
-;   plat_line    r1 = a 0-terminated line: write it to the console
+;   plat_line    r1 = a line (one byte per word), r2 = its length: write it
+;                to the console (a guest may write 0 bytes: no terminator)
 ;   plat_getc    r1 <- the next console input byte, or -1
 ;   plat_run     run the guest at r10 until it traps (the allocator composes
 ;                its real relocation first); comes back through `dispatch`
@@ -819,19 +820,27 @@ vbuffer_empty:
 ; The console. Each guest has a line buffer; a line goes out whole, as
 ; "[name] text", when the guest writes '\n' (or fills the buffer, or stops).
 
-; con_putc: the guest at r10 writes the byte r1 (low 8 bits).
+; con_putc: the guest at r10 writes the byte r1 (low 8 bits). A line
+; longer than LINE_MAX goes out in pieces of LINE_MAX.
 con_putc:
         andi    r1, r1, 0xFF
         li      r2, '\n'
         beq     r1, r2, con_emit
         ld      r2, V_LEN(r10)
+        li      r3, LINE_MAX
+        bne     r2, r3, con_append
+        push    lr                      ; full: this piece goes out first
+        push    r1
+        call    con_emit
+        pop     r1
+        pop     lr
+        li      r2, 0
+con_append:
         ld      r3, V_LBUF(r10)
         add     r3, r3, r2
         st      r1, 0(r3)
         addi    r2, r2, 1
         st      r2, V_LEN(r10)
-        li      r3, LINE_MAX
-        beq     r2, r3, con_emit
         ret
 
 ; con_flush: at a guest's stop, an unfinished line goes out too.
@@ -924,13 +933,12 @@ ob_hex:
         st      r1, optr(r0)
         jr      r6
 ob_line:
-        mov     r6, lr
+        mov     r7, lr
         li      r1, '\n'
         call    ob_char
-        ld      r2, optr(r0)
-        st      r0, 0(r2)
         la      r1, obuf
-        mov     r7, r6
+        ld      r2, optr(r0)
+        sub     r2, r2, r1
         call    plat_line
         jr      r7
 

@@ -245,12 +245,13 @@ plat_slice:
         st      r0, stepping(r0)
         ret
 
-; plat_line: write the 0-terminated line at r1 to the console.
+; plat_line: write the r2 bytes at r1 (one per word) to the console.
 plat_line:
-        ld      r2, 0(r1)
         beqz    r2, plat_line_end
-        out     r2, 0
+        ld      r3, 0(r1)
+        out     r3, 0
         addi    r1, r1, 1
+        addi    r2, r2, -1
         b       plat_line
 plat_line_end:
         ret

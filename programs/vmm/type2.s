@@ -30,6 +30,7 @@
         .equ    RB_STEPS, 20            ; the run block (programs/os/run.s)
         .equ    RB_CAUSE, 21
         .equ    RB_INFO, 22
+        .equ    KERNEL_QUANTUM, 50      ; the host kernel's time slice (kernel.s QUANTUM)
 
         .org    16
 ; The run block, which is also the current guest's register file for
@@ -75,8 +76,18 @@ plat_timer:                             ; its steps are done
         st      r2, V_PC(r10)
         ld      r1, runsteps(r0)
         li      r2, 1
-        bne     r1, r2, schedule        ; a slice (or the kernel's quantum) ended
-        ld      r1, sliceleft(r0)       ; one step: exactly one instruction completed
+        beq     r1, r2, plat_step
+        ; A longer run ended by time: the kernel may have ended it early, at its
+        ; own quantum, and does not say after how many steps (it cannot read the
+        ; timer either). The guest cannot tell where its slice ends: charge it
+        ; one kernel quantum and go on; resume switches guests when the slice
+        ; is used up.
+        ld      r1, sliceleft(r0)
+        addi    r1, r1, -KERNEL_QUANTUM
+        st      r1, sliceleft(r0)
+        b       resume
+plat_step:                              ; one step: exactly one instruction completed
+        ld      r1, sliceleft(r0)
         addi    r1, r1, -1
         st      r1, sliceleft(r0)
         call    tick

@@ -19,7 +19,7 @@ const USAGE = [
   'registers and PSW, final storage, stop reason and guest instruction count. If they differ, a',
   'lockstep replay names the first instruction after which they do.',
   '',
-  '  --monitor M        trap-emulate (default) or hybrid',
+  '  --monitor M        trap-emulate (default), hybrid or hw',
   '  --depth N          monitors stacked (default 1)',
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
@@ -64,7 +64,7 @@ export function equivCommand(args: string[], io: Io): number {
     const seg = image.segments.find((s) => s.origin + s.words.length > opts.memWords)!;
     throw new UsageError(`trapeze equiv: ${p.positional[0]}: image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${opts.memWords} words of storage (try a larger --mem)`, 1);
   }
-  checkStackSize('equiv', options.vms, options.depth, opts.memWords);
+  checkStackSize('equiv', options.vms, options.depth, opts.memWords, options.monitor);
   const result = checkEquivalence(image, options);
   io.out(format === 'json' ? json(result) : text(result, p.positional[0]!));
   return result.equivalent ? 0 : 1;

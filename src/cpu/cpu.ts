@@ -178,8 +178,10 @@ export class Cpu {
   private readonly reserved = new Int32Array(256).fill(-1);
   /** the intercept bit that covers each opcode in guest mode (0: none), from the table */
   private readonly interceptOf = new Int32Array(256);
-  /** the pc of the last trap delivered: a fault fetching there is a check-stop */
-  private afterTrap = false;
+  /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
+  afterTrap = false;
+  /** a guest processor's last exit was its handler's first fetch failing (a TypeScript monitor tells that NPF from others) */
+  exitAfterTrap = false;
 
   /** translated blocks by physical address (made on first use) and taken-branch counts */
   readonly translating: boolean;
@@ -313,6 +315,7 @@ export class Cpu {
           if (this.guestMode) {
             const npf = pc >>> 0 < this.bound;
             this.exit(npf ? EXITS.NPF : EXITS.CHECKSTOP, npf ? this.base + (pc >>> 0) : MEMORY);
+            this.exitAfterTrap = true;
             return 'exit';
           }
           return this.stop(MEMORY, pc, pc, 'the trap handler\'s first instruction is outside its relocation bounds');
@@ -638,6 +641,7 @@ export class Cpu {
 
   /** Record a guest processor's exit (the run loop then returns 'exit'). */
   exit(code: number, info: number): number {
+    this.exitAfterTrap = false;
     this.exitCode = code;
     this.exitInfo = info | 0;
     return DONE_EXIT;
@@ -665,8 +669,8 @@ export class Cpu {
    * instruction around it. Returns 0 (now in guest mode: run() it; with
    * exitHook set it returns 'exit' at the exit) or BADVMCB.
    */
-  enterGuest(cb: number): number {
-    return enterGuest(this, this.isa, this.devices, cb, false);
+  enterGuest(cb: number, isa: Isa = this.isa): number {
+    return enterGuest(this, isa, this.devices, cb, false);
   }
 
   private stop(cause: number, info: number, pc: number, why: string): StopReason {

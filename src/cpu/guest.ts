@@ -64,15 +64,15 @@ export class GuestMode {
 }
 
 /** Guest processors are kept per host storage and partition, so translated guest code survives from one vmrun to the next. */
-const processors = new WeakMap<Int32Array, Map<number, Cpu>>();
+const processors = new WeakMap<Int32Array, Map<string, Cpu>>();
 const KEPT = 8;
 
 function processorFor(host: VtHost, isa: Isa, partBase: number, size: number): Cpu {
   let m = processors.get(host.mem);
   if (!m) processors.set(host.mem, (m = new Map()));
-  const key = partBase * 2 ** 31 + size; // exact: both < 2^31
+  const key = `${isa.name} ${partBase} ${size}`;
   let cpu = m.get(key);
-  if (!cpu || cpu.isa !== isa) {
+  if (!cpu) {
     if (m.size >= KEPT) m.delete(m.keys().next().value!);
     cpu = new Cpu({ isa, mem: host.mem.subarray(partBase, partBase + size) });
     cpu.guestMode = true;

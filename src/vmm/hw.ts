@@ -23,7 +23,8 @@
  */
 import type { StopReason } from '../cpu/cpu.js';
 import { leaveGuest, runGuest } from '../cpu/guest.js';
-import { causeName, CAUSES, EXITS, FIELDS, FLAGS_MASK, INTERCEPTS, OPCODE, VMCB, type Isa } from '../isa/table.js';
+import { causeName, CAUSES, EXITS, FIELDS, FLAGS_MASK, INTERCEPTS, LOW, OPCODE, VMCB, type Isa } from '../isa/table.js';
+import { loadPsw } from '../cpu/psw.js';
 import { Console } from '../cpu/devices.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
@@ -188,8 +189,12 @@ export class HwMonitor implements Runner {
         // The guest took a trap it has no handler for: the VM stops, alone,
         // reporting what the bare machine would.
         const cause = afterTrap ? CAUSES.MEMORY : info;
-        const trapInfo = afterTrap ? vm.pc : vm.mem[5]!;
-        return this.checkStop(vm, cause, trapInfo, vm.pc, afterTrap ? "the trap handler's first instruction is outside its relocation bounds" : 'no trap handler installed (new PSW bound is 0)');
+        const trapInfo = afterTrap ? vm.pc : vm.mem[LOW.INFO]!;
+        const oldPc = vm.pc;
+        // The block holds the PSW at the trap; the bare machine stops with the
+        // (unusable) new PSW loaded, and so does the VM.
+        if (!afterTrap) loadPsw(vm, LOW.NEW_PSW);
+        return this.checkStop(vm, cause, trapInfo, oldPc, afterTrap ? "the trap handler's first instruction is outside its relocation bounds" : 'no trap handler installed (new PSW bound is 0)');
       }
 
       default:

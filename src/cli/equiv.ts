@@ -6,7 +6,7 @@ import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { checkStackSize, DEFAULT_QUANTUM, monitorFlag } from './vmm.js';
+import { checkStackSize, DEFAULT_QUANTUM, exitCounts, exitNames, monitorFlag } from './vmm.js';
 import { imageEnd } from '../image.js';
 
 const DEFAULT_WORDS = 65536;
@@ -76,7 +76,16 @@ function json(r: EquivResult): string {
     JSON.stringify(
       {
         ...rest,
-        stats: stats.map((s) => ({ direct: s.direct, emulated: Object.fromEntries(s.emulated), interpreted: s.interpreted, traps: [...s.traps], reflected: [...s.reflected] })),
+        stats: stats.map((s) => ({
+          direct: s.direct,
+          emulated: Object.fromEntries(s.emulated),
+          interpreted: s.interpreted,
+          traps: [...s.traps],
+          reflected: [...s.reflected],
+          entries: s.entries,
+          exits: exitCounts(s.exits),
+          guestMode: s.guestMode,
+        })),
       },
       null,
       2,
@@ -91,6 +100,7 @@ function text(r: EquivResult, file: string): string {
   out.push(`  bare:    ${r.bare.reason}, ${r.bare.instructions} instructions, output ${r.bare.output.length} chars, storage ${r.bare.storageHash}`);
   r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${v.reason}, ${v.instructions} instructions, output ${v.output.length} chars, storage ${v.storageHash}`));
   out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected`);
+  if (s.entries) out.push(`  hw: ${s.entries} VM entries; exits: ${exitNames(s.exits)}`);
   if (!r.equivalent) {
     out.push('  differences:');
     for (const d of r.differences.slice(0, 20)) out.push(`    ${d}`);

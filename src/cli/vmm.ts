@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import { Console } from '../cpu/devices.js';
-import { causeName } from '../isa/table.js';
+import { causeName, EXITS } from '../isa/table.js';
 import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
@@ -142,6 +142,21 @@ export function vmmCommand(args: string[], io: Io): number {
   return status;
 }
 
+/** Exit counts by name: { INSTR: 12, SVC: 3, HTIMER: 40 } (1–6 are intercepted trap causes). */
+export function exitCounts(exits: Float64Array): Record<string, number> {
+  const names = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
+  const out: Record<string, number> = {};
+  exits.forEach((n, code) => {
+    if (n) out[code <= 6 ? causeName(code) : names.get(code) ?? `exit ${code}`] = n;
+  });
+  return out;
+}
+
+/** `INSTR 12, SVC 3, HTIMER 40` */
+export function exitNames(exits: Float64Array): string {
+  return Object.entries(exitCounts(exits)).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+}
+
 export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<VirtualMachine, string>, depth: number, seconds: number, levelVms: VirtualMachine[][]): string {
   const out: string[] = [];
   const causes = (t: Float64Array) =>
@@ -154,8 +169,12 @@ export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<Virtu
     const total = vm.instret || 1;
     out.push(`${nameOf.get(vm) ?? vm.name}: ${vm.instret} instructions: ${s.direct} direct (${((100 * s.direct) / total).toFixed(2)}%), ${s.emulations} emulated, ${s.interpreted} interpreted`);
     if (s.emulations) out.push(`  emulated: ${[...s.emulated].map(([m, n]) => `${m} ${n}`).join(', ')}`);
-    out.push(`  traps into the monitor: ${causes(s.traps)}`);
-    out.push(`  reflected to the guest: ${causes(s.reflected)}`);
+    if (s.entries) out.push(`  VM entries (vmrun): ${s.entries}; exits: ${exitNames(s.exits)}`);
+    if (s.guestMode) out.push(`  its own guest ran ${s.guestMode} instructions in guest mode (vmrun, emulated by the monitor)`);
+    if (!s.entries) {
+      out.push(`  traps into the monitor: ${causes(s.traps)}`);
+      out.push(`  reflected to the guest: ${causes(s.reflected)}`);
+    }
     out.push(`  time in the monitor: ${s.monitorMs.toFixed(1)} ms`);
   }
   // The levels below the guests' monitor: each is one VM that the next monitor runs on.

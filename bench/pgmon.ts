@@ -198,7 +198,7 @@ function section(table: string): string {
     '  emulated.',
     "- **A timed instruction** is the price of exact virtual time. PG32's TIMER cannot be read (no instruction reveals time: Theorem 2's",
     '  condition), so a monitor written in PG32 cannot learn how many guest instructions ran before an unexpected trap, and steps a',
-    "  guest whose TIMER runs: one real-timer trap per guest instruction through type1.s's eleven-instruction fast path",
+    "  guest whose TIMER runs: one real-timer trap per guest instruction through type1.s's twelve-instruction fast path",
     '  (programs/vmm/type1.s, "TIME"). trapeze\'s VMM and hw read and set the TIMER from outside the machine and pay nothing.',
     '  Nested, the outer monitor steps the inner one all the time (the inner\'s slice timer is always on), which is where depth 2',
     '  multiplies.',

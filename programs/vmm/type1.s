@@ -47,13 +47,13 @@
 ;       instructions after `stimer`), so every trap comes after 0 or 1 guest
 ;       instructions, known by its cause: TIMER = one completed, anything
 ;       else = the trapping instruction did not complete. The fast path
-;       (`trap`, eleven instructions) counts a batch of steps, min(guest
+;       (`trap`, twelve instructions) counts a batch of steps, min(guest
 ;       TIMER, slice), in `stepleft`; `settle` charges the batch to the
 ;       virtual TIMER and the slice when the monitor proper is entered.
 ;
 ; Emulated instructions count for the virtual timer in the interpreter
 ; routines (core.s `tick`), `stimer` excepted, as on the bare machine.
-; Virtual time is exact in both modes; what the exactness costs is ~11
+; Virtual time is exact in both modes; what the exactness costs is 12
 ; monitor instructions per guest instruction while a guest's timer runs
 ; (bench/RESULTS.md, "PG32 monitors"). The guest's IE is virtual: the real
 ; PSW always has IE on, so the monitor's timer reaches it; pg32 has no

@@ -582,7 +582,7 @@ khex_out:
 
 ; ===========================================================================
 ; The run-guest service (svc 5), and tasks loaded beside the kernel.
-;;
+;
 ; svc 5 (run) is the kernel's KVM_RUN. A task hands the kernel a run block
 ; in its own storage; the kernel runs that register file and pc in user
 ; mode, relocated inside the task's own partition, until it traps, and

@@ -4,6 +4,7 @@
  *   2. the mini kernel on the bare machine
  *   3. two copies of the kernel at once under the trap-and-emulate VMM
  *   4. an x86-like guest diverging under the VMM, and why
+ *   5. the monitor as a PG32 program, type 1 and type 2 (tour-pgmon.ts)
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,7 @@ import { isaOrThrow, type Isa } from './isa/table.js';
 import { checkEquivalence, runBare } from './vmm/equiv.js';
 import { roundRobin } from './vmm/scheduler.js';
 import { buildStack, loadGuest } from './vmm/stack.js';
+import { pgmonStep } from './tour-pgmon.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (s = '') => process.stdout.write(s + '\n');
@@ -80,4 +82,5 @@ if (r.divergence) {
   say(`   first divergence: \`${r.divergence.instruction}\` at pc ${r.divergence.pc} (${r.divergence.differences.join('; ')})`);
   say('   gpsw and getr are sensitive but not privileged: they run directly and report the real machine.');
 }
+pgmonStep(ROOT, say, heading, indent);
 say('\nNext: trapeze --help, programs/README.md, and `npm test`.');

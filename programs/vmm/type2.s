@@ -4,7 +4,7 @@
 ; user-space monitor asks /dev/kvm, and does the rest of the emulation
 ; itself.
 ;
-;   trapeze run programs/os/kernel.s --input programs/vmm/type2.input \
+;   trapeze run programs/os/kernel.s --input programs/os/kernel.input \
 ;       --load programs/vmm/type2.s@0x2000:0x10000 \
 ;       --load programs/hello.s@0x6000:0x4000 --load programs/sieve.s@0xa000:0x4000
 ;
@@ -133,8 +133,6 @@ plat_getc:
 plat_done:
         li      r1, 0
         svc     0
-
-; monitor_trapped: (type1.s's; a hosted monitor's own faults end its task)
 
 ; ===========================================================================
 start:

@@ -18,6 +18,7 @@
  */
 import { imageEnd, type Image, type Segment, type SourceLine } from './image.js';
 import { LOW } from './isa/table.js';
+import { SourceMapView } from './sourcemaps.js';
 
 /** The boot table's layout (isa/BOOT.md). */
 export const BOOT = {
@@ -286,11 +287,13 @@ function mergeSources(images: readonly Image[]): ReadonlyMap<string, readonly st
 }
 
 /** Source lines of the combined image: the main program's, then each loaded program's at its offset. */
-class LoadedSourceMap implements ReadonlyMap<number, SourceLine> {
+class LoadedSourceMap extends SourceMapView {
   constructor(
     private readonly main: ReadonlyMap<number, SourceLine>,
     private readonly loaded: readonly { origin: number; end: number; map: ReadonlyMap<number, SourceLine> }[],
-  ) {}
+  ) {
+    super();
+  }
 
   get size(): number {
     return this.main.size + this.loaded.reduce((n, l) => n + l.map.size, 0);
@@ -301,28 +304,8 @@ class LoadedSourceMap implements ReadonlyMap<number, SourceLine> {
     return this.main.get(addr);
   }
 
-  has(addr: number): boolean {
-    return this.get(addr) !== undefined;
-  }
-
   *entries(): MapIterator<[number, SourceLine]> {
     yield* this.main.entries();
     for (const l of this.loaded) for (const [a, s] of l.map) yield [a + l.origin, s];
-  }
-
-  *keys(): MapIterator<number> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  *values(): MapIterator<SourceLine> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  [Symbol.iterator](): MapIterator<[number, SourceLine]> {
-    return this.entries();
-  }
-
-  forEach(fn: (value: SourceLine, key: number, map: ReadonlyMap<number, SourceLine>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 }

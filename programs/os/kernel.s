@@ -682,7 +682,10 @@ run_bad:                                ; "kernel: task D: run with a bad addres
 
 ; gtrap: a trap while a guest runs. Save the guest exactly as `trap` saves
 ; a task, but into the run block; then the task goes on after its svc 5,
-; with r1 = the cause, or is preempted if its quantum is spent.
+; with r1 = the cause, or is preempted if its quantum is spent. (The same
+; fifteen stores as `trap`, in an entry of its own: one test in `trap`
+; would cost every task's system calls an instruction, and the tasks'
+; timing must not change.)
 gtrap:
         st      r1, ksave+1(r0)
         st      r2, ksave+2(r0)

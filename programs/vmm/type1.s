@@ -188,6 +188,9 @@ plat_run:
         ld      r1, sliceleft(r0)
         addi    r1, r1, SLICE_ARM
         b       exit_arm
+exit_noarm:
+        li      r1, 0
+        b       exit_arm
 plat_run_step:                          ; step mode: a batch of min(TIMER, slice) steps
         ld      r2, sliceleft(r0)
         bltu    r1, r2, plat_run_batch
@@ -200,7 +203,9 @@ plat_run_batch:
         st      r0, slicearmed(r0)
         li      r1, STEP_ARM
 
-; exit_arm: real TIMER <- r1, the guest's registers back, into the guest.
+; exit_arm: the guest's registers back, the real TIMER <- r1 (0: leave the
+; timer alone), into the guest. After `stimer` exactly two instructions
+; run before the guest's (STEP_ARM, SLICE_ARM count them).
 exit_arm:
         ld      r2, gregs+2(r0)
         ld      r3, gregs+3(r0)
@@ -216,28 +221,11 @@ exit_arm:
         ld      r13, gregs+13(r0)
         ld      r14, gregs+14(r0)
         ld      r15, gregs+15(r0)
+        beqz    r1, exit_go
         stimer  r1                      ; (not counted)
+exit_go:
         ld      r1, gregs+1(r0)         ; 1
         lpsw    r0                      ; 2: PSW <- words 0..3, the composed PSW
-
-; exit_noarm: the same without touching the timer.
-exit_noarm:
-        ld      r1, gregs+1(r0)
-        ld      r2, gregs+2(r0)
-        ld      r3, gregs+3(r0)
-        ld      r4, gregs+4(r0)
-        ld      r5, gregs+5(r0)
-        ld      r6, gregs+6(r0)
-        ld      r7, gregs+7(r0)
-        ld      r8, gregs+8(r0)
-        ld      r9, gregs+9(r0)
-        ld      r10, gregs+10(r0)
-        ld      r11, gregs+11(r0)
-        ld      r12, gregs+12(r0)
-        ld      r13, gregs+13(r0)
-        ld      r14, gregs+14(r0)
-        ld      r15, gregs+15(r0)
-        lpsw    r0
 
 ; plat_slice: a guest is switched in; its slice is not on the real timer yet.
 plat_slice:

@@ -15,6 +15,7 @@
  * including file; tests pass a map.
  */
 import type { SourceLine } from '../image.js';
+import { SourceMapView } from '../sourcemaps.js';
 import type { AsmError } from './assemble.js';
 import { unescape } from './parser.js';
 
@@ -155,11 +156,13 @@ export function mapError(x: Expansion, e: AsmError): AsmError {
 }
 
 /** An image source map over the expanded source, told in the original files. */
-export class IncludedSourceMap implements ReadonlyMap<number, SourceLine> {
+export class IncludedSourceMap extends SourceMapView {
   constructor(
     private readonly inner: ReadonlyMap<number, SourceLine>,
     private readonly x: Expansion,
-  ) {}
+  ) {
+    super();
+  }
 
   get size(): number {
     return this.inner.size;
@@ -170,27 +173,7 @@ export class IncludedSourceMap implements ReadonlyMap<number, SourceLine> {
     return s && origin(this.x, s.line);
   }
 
-  has(addr: number): boolean {
-    return this.inner.has(addr);
-  }
-
   *entries(): MapIterator<[number, SourceLine]> {
     for (const [a, s] of this.inner) yield [a, origin(this.x, s.line)];
-  }
-
-  *keys(): MapIterator<number> {
-    yield* this.inner.keys();
-  }
-
-  *values(): MapIterator<SourceLine> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  [Symbol.iterator](): MapIterator<[number, SourceLine]> {
-    return this.entries();
-  }
-
-  forEach(fn: (value: SourceLine, key: number, map: ReadonlyMap<number, SourceLine>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 }

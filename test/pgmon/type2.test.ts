@@ -5,11 +5,14 @@
  * Every guest prints what it prints on the bare machine, and the kernel's
  * own tasks print what they print without the monitor beside them.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assemble, formatError } from '../../src/asm/assemble.js';
 import type { Image } from '../../src/image.js';
 import { PG32 } from '../../src/isa/table.js';
 import { programs } from '../library.js';
+import { program, source } from '../fuzz/generator.js';
+import { underType2 } from './fuzz.js';
 import { arrange, asShown, bare, guest, runImage, verdictOf, type Load } from './harness.js';
 
 const KERNEL = 'programs/os/kernel.s';
@@ -98,5 +101,9 @@ describe('type2.s hosted by the mini kernel', () => {
     expect(r.reason).toBe('halt');
     expect(r.out).toContain('kernel: task D: run with a bad address 0x70000000; task ended\n');
     expect(kernelLines(r.out)).toEqual(kernelLines(kernelAlone()));
+  });
+
+  it('10 random programs from the fuzz generator (seed 1718): each that stops as on the bare machine', () => {
+    for (const p of fc.sample(program, { seed: 1718, numRuns: 10 })) expect(underType2(source(p), p.input), source(p)).toEqual([]);
   });
 });

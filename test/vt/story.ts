@@ -13,6 +13,7 @@
  *           la   r13, cb
  *   vmrun:  vmrun r13
  *   after:  <after>          ; host code after vmrun (default: halt)
+ *   hend:
  *   cb:     .word …          ; the 32 words of C
  *   .org PART + 8            ; the guest's new PSW (only with a guest handler)
  *   .org PART + 16
@@ -94,6 +95,7 @@ ${s.host ?? ''}
 vmrun:  vmrun r13
 after:
 ${s.after ?? '        halt'}
+hend:
 ${s.hostHandler !== undefined ? `hhandler:\n${s.hostHandler}` : ''}
 cb:     .word ${s.flags ?? 1}, ${s.pc ?? 'gstart - PART'}, ${s.base ?? 0}, ${s.bound ?? 'SIZE'}
         .word ${s.timer ?? 0}, ${s.pending ?? 0}, PART, SIZE
@@ -183,11 +185,11 @@ export class VtMachine {
     return this.m.word(this.m.sym(label));
   }
 
-  /** The host ran vmrun once, the guest exited, and the host halted right after (at `after`). */
+  /** The host ran vmrun once, the guest exited, and the host ran its `after` code to its final halt. */
   expectExit(code: number, info?: number): this {
     expect(this.reason, `stopped by ${this.reason}${this.cpu.checkStop ? ' ' + JSON.stringify(this.cpu.checkStop) : ''}`).toBe('halt');
     expect(this.cpu.guest, 'still in guest mode').toBeNull();
-    expect(this.cpu.pc, 'host resumes after vmrun').toBe(this.sym('after') + 1);
+    expect(this.cpu.pc, 'host resumes after vmrun and halts at the end').toBe(this.sym('hend'));
     expect(this.cb.code, 'exit code').toBe(code);
     if (info !== undefined) expect(this.cb.info, 'exit info').toBe(info);
     return this;

@@ -204,3 +204,37 @@ export function story(s: Story): VtMachine {
 export function runStory(s: Story, steps = 100_000): VtMachine {
   return story(s).run(steps);
 }
+
+/**
+ * The guest of a story as a plain program on a bare PG32 the partition's
+ * size: its part of the source with PART = 0, loaded, then the PSW, TIMER,
+ * pending interrupt and registers set from the story's control block (as
+ * vmrun would load them).
+ */
+export function bare(s: Story): Machine {
+  const size = Number(s.size ?? SIZE);
+  const src = source({ ...s, part: 0, size }).replace(/^[\s\S]*?\n(\s*\.org PART \+ (8|16)\n)/, '        .equ PART, 0\n        .equ SIZE, ' + size + '\n$1');
+  const m = machine(src, { isa: (s.isa ?? 'pg32+vt').replace(/-vt$|\+vt/, '') || 'pg32', memWords: size, input: s.input });
+  const cpu = m.cpu;
+  const num = (v: W | undefined, d: number) => (v === undefined ? d : typeof v === 'number' ? v : Number.NaN);
+  const sym = (v: W | undefined, d: number) => {
+    const n = num(v, d);
+    return Number.isNaN(n) ? evalIn(m, String(v)) : n;
+  };
+  cpu.flags = sym(s.flags, 1) & 3;
+  cpu.pc = sym(s.pc, m.sym('gstart')) >>> 0;
+  cpu.base = sym(s.base, 0) >>> 0;
+  cpu.bound = sym(s.bound, size) >>> 0;
+  cpu.timer = sym(s.timer, 0) >>> 0;
+  cpu.pending = sym(s.pending, 0) !== 0;
+  for (const [r, v] of Object.entries(s.regs ?? {})) cpu.regs[Number(r)] = sym(v, 0);
+  cpu.regs[0] = 0;
+  return m;
+}
+
+/** a story's expression (`gstart - PART - 8`, `SIZE`) evaluated with the bare program's symbols */
+function evalIn(m: Machine, expr: string): number {
+  const js = expr.replace(/[A-Za-z_][A-Za-z0-9_]*/g, (name) => String(m.sym(name)));
+  if (!/^[-+*/()\d\s]+$/.test(js)) throw new Error(`cannot evaluate ${expr}`);
+  return Function(`return (${js})`)() as number;
+}

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CAUSES } from '../../src/isa/table.js';
 import { machine } from '../harness.js';
-import { EXITS, MEM, PART, SENTINEL, SIZE, bare, runStory, type Story } from './story.js';
+import { EXITS, MEM, PART, SENTINEL, SIZE, runStory, sameAsBare } from './story.js';
 
 /** the guest's handler: copy the save area into r1–r6, then an (intercepted) halt */
 const saveAreaToRegs = `
@@ -17,22 +17,6 @@ const saveAreaToRegs = `
         ld r5, 4(r0)
         ld r6, 5(r0)
 hlt:    halt`;
-
-/**
- * Run the story in a guest (HALT intercepted) and as a bare program; the
- * guest exits INSTR at the halt where the bare machine halts (one instruction
- * later), with the same registers, mode, relocation and storage.
- */
-function sameAsBare(s: Story) {
-  const g = runStory({ ...s, intercepts: ['HALT'] }).expectExit(EXITS.INSTR);
-  const b = bare(s).run(100_000).expectHalt();
-  expect(g.cb.regs).toEqual([...b.cpu.regs]);
-  expect({ flags: g.cb.flags, pc: g.cb.pc + 1, base: g.cb.base, bound: g.cb.bound }).toEqual({ flags: b.cpu.flags, pc: b.cpu.pc, base: b.cpu.base, bound: b.cpu.bound });
-  const size = Number(s.size ?? SIZE);
-  for (let p = 0; p < size; p++) if (g.gword(p) !== b.word(p)) expect(g.gword(p), `guest-physical ${p}`).toBe(b.word(p));
-  expect(g.out).toBe(b.out);
-  return g;
-}
 
 describe('a trap that is not intercepted is delivered inside the guest', () => {
   it('SVC from guest user mode: old PSW, cause and info at partition words 0–5; the new PSW from partition words 8–11', () => {

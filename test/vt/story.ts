@@ -238,3 +238,27 @@ function evalIn(m: Machine, expr: string): number {
   if (!/^[-+*/()\d\s]+$/.test(js)) throw new Error(`cannot evaluate ${expr}`);
   return Function(`return (${js})`)() as number;
 }
+
+/**
+ * Run the story in a guest (HALT intercepted) and as a bare program; the
+ * guest exits INSTR at the halt where the bare machine halts (one instruction
+ * later), with the same registers, mode, relocation and storage.
+ */
+export function sameAsBare(s: Story) {
+  const g = runStory({ ...s, intercepts: ['HALT'] }).expectExit(EXITS.INSTR);
+  const b = bare(s).run(100_000).expectHalt();
+  expect(g.cb.regs).toEqual([...b.cpu.regs]);
+  expect({ flags: g.cb.flags, pc: g.cb.pc + 1, base: g.cb.base, bound: g.cb.bound }).toEqual({ flags: b.cpu.flags, pc: b.cpu.pc, base: b.cpu.base, bound: b.cpu.bound });
+  const size = Number(s.size ?? SIZE);
+  for (let p = 0; p < size; p++) if (g.gword(p) !== b.word(p)) expect(g.gword(p), `guest-physical ${p}`).toBe(b.word(p));
+  expect(g.out).toBe(b.out);
+  // The bare halt completes (one more instruction, one more TIMER tick); the intercepted one does not.
+  const t = g.cb.timer;
+  expect({ timer: t > 0 ? t - 1 : 0, pending: g.cb.pending === 1 || t === 1 }).toEqual({ timer: b.cpu.timer, pending: b.cpu.pending });
+  if (s.host === undefined && s.after === undefined) {
+    const hostInstructions = g.sym('vmrun') - g.sym('start') + 2; // up to vmrun, vmrun itself, the final halt
+    expect(g.cpu.instret - hostInstructions, 'guest instructions').toBe(b.cpu.instret - 1);
+  }
+  return g;
+}
+

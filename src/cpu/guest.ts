@@ -38,6 +38,8 @@ export interface VtHost extends PswState {
   instret: number;
   /** the guest it is running, while in guest mode */
   guest: GuestMode | null;
+  /** whether the host translates hot code (its guest processor does as it does; default true) */
+  readonly translating?: boolean;
 }
 
 /** Exit counts, by exit code (index 1–6: intercepted trap causes; 16–21: the named exits). */
@@ -72,9 +74,10 @@ function processorFor(host: VtHost, isa: Isa, partBase: number, size: number): C
   if (!m) processors.set(host.mem, (m = new Map()));
   const key = partBase * 2 ** 31 + size; // exact: both < 2^31
   let cpu = m.get(key);
-  if (!cpu || cpu.isa !== isa) {
+  const translate = host.translating ?? true;
+  if (!cpu || cpu.isa !== isa || cpu.translating !== translate) {
     if (m.size >= KEPT) m.delete(m.keys().next().value!);
-    cpu = new Cpu({ isa, mem: host.mem.subarray(partBase, partBase + size) });
+    cpu = new Cpu({ isa, mem: host.mem.subarray(partBase, partBase + size), translate });
     cpu.guestMode = true;
     m.set(key, cpu);
   }

@@ -25,6 +25,8 @@
  */
 import { expect } from 'vitest';
 import { EXITS, INTERCEPTS, VMCB, type InterceptName } from '../../src/isa/table.js';
+import type { Cpu } from '../../src/cpu/cpu.js';
+import type { Console } from '../../src/cpu/devices.js';
 import { machine, type Machine } from '../harness.js';
 
 export const MEM = 4096;
@@ -262,3 +264,15 @@ export function sameAsBare(s: Story) {
   return g;
 }
 
+
+/** The whole machine state: the host, storage, the console, and the guest processor while in guest mode. */
+export function wholeState(cpu: Cpu, con: Console) {
+  let h = 0;
+  for (let i = 0; i < cpu.mem.length; i++) h = (Math.imul(h, 31) + cpu.mem[i]!) | 0;
+  const g = cpu.guest;
+  return {
+    regs: [...cpu.regs], flags: cpu.flags, pc: cpu.pc, base: cpu.base, bound: cpu.bound, timer: cpu.timer, pending: cpu.pending,
+    instret: cpu.instret, delivered: cpu.delivered, halted: cpu.halted, checkStop: cpu.checkStop, mem: h, out: con.text(),
+    guest: g && { cb: g.cb, inject: g.injectCause, regs: [...g.cpu.regs], flags: g.cpu.flags, pc: g.cpu.pc, base: g.cpu.base, bound: g.cpu.bound, timer: g.cpu.timer, pending: g.cpu.pending },
+  };
+}

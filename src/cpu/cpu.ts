@@ -234,6 +234,7 @@ export class Cpu {
     this.zeroed = false;
     this.afterTrap = false;
     this.traps.fill(0);
+    this.guest = null; // reset leaves guest mode: the reset state is the host's
   }
 
   get supervisor(): boolean {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CAUSES } from '../../src/isa/table.js';
 import { machine } from '../harness.js';
-import { EXITS, MEM, PART, SENTINEL, SIZE, runStory, sameAsBare } from './story.js';
+import { EXITS, MEM, PART, SENTINEL, SIZE, runStory, sameAsBare, story } from './story.js';
 
 /** the guest's handler: copy the save area into r1–r6, then an (intercepted) halt */
 const saveAreaToRegs = `
@@ -222,6 +222,26 @@ handler:
 ${hostHandler}
 `, { isa: 'pg32', memWords: MEM }).run(1000).expectHalt();
     expect(m.reg(10)).toBe(CAUSES.ILLEGAL);
+  });
+});
+
+describe('a monitor written in TypeScript drives guest mode (Cpu.enterGuest, exitHook)', () => {
+  it('run() stops with \'exit\' at each exit, C written, no host instruction around it', () => {
+    const m = story({ intercepts: ['SVC'], guest: '        li r1, 4\n        svc 1\n        svc 2\n        halt' });
+    const cpu = m.cpu;
+    const cb = m.sym('cb');
+    cpu.exitHook = true;
+    expect(cpu.enterGuest(cb)).toBe(0);
+    expect(cpu.run(100)).toBe('exit');
+    expect([cpu.mem[cb + 9], cpu.mem[cb + 10], cpu.mem[cb + 17]]).toEqual([CAUSES.SVC, 1, 4]);
+    expect(cpu.enterGuest(cb)).toBe(0);
+    expect(cpu.run(100)).toBe('exit');
+    expect(cpu.mem[cb + 10]).toBe(2);
+    expect(cpu.instret).toBe(1); // the guest's li; no vmrun instruction completed
+    expect(cpu.pc).toBe(m.sym('start')); // the host never ran
+    cpu.mem[cb + 6] = MEM; // a partition past storage
+    expect(cpu.enterGuest(cb)).toBe(EXITS.BADVMCB);
+    expect(cpu.mem[cb + 9]).toBe(EXITS.BADVMCB);
   });
 });
 

@@ -31,6 +31,11 @@ describe('an injected trap is delivered before the first guest instruction', () 
     });
   }
 
+  it('an injected MEMORY trap below the bound is delivered as it is, never turned into an NPF exit', () => {
+    const m = runStory({ size: 64, bound: 1000, inject: CAUSES.MEMORY, injectInfo: 100, intercepts: ['HALT'], handler, guest }).expectExit(EXITS.INSTR);
+    expect(m.cb.regs.slice(5, 7)).toEqual([CAUSES.MEMORY, 100]);
+  });
+
   it('the handler then runs as a guest: its own traps are intercepted as usual', () => {
     const m = runStory({ inject: CAUSES.PRIV, injectInfo: 5, intercepts: ['SVC'], handler: '        ld r9, 5(r0)\n        svc 8', guest }).expectExit(CAUSES.SVC, 8);
     expect(m.cb.regs[9]).toBe(5);

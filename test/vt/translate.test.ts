@@ -109,7 +109,7 @@ describe('translation in guest mode is exact', () => {
           if (a !== 'budget') break;
         }
       }),
-      { seed: 1306, numRuns: 30 },
+      { seed: 1306, numRuns: 20 },
     );
   });
 

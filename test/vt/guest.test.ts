@@ -6,17 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAUSES } from '../../src/isa/table.js';
 import { machine } from '../harness.js';
-import { EXITS, MEM, PART, SENTINEL, SIZE, runStory, sameAsBare, story } from './story.js';
+import { EXITS, MEM, PART, SENTINEL, SIZE, runStory, sameAsBare, saveAreaToRegs, story } from './story.js';
 
-/** the guest's handler: copy the save area into r1–r6, then an (intercepted) halt */
-const saveAreaToRegs = `
-        ld r1, 0(r0)
-        ld r2, 1(r0)
-        ld r3, 2(r0)
-        ld r4, 3(r0)
-        ld r5, 4(r0)
-        ld r6, 5(r0)
-hlt:    halt`;
 
 describe('a trap that is not intercepted is delivered inside the guest', () => {
   it('SVC from guest user mode: old PSW, cause and info at partition words 0–5; the new PSW from partition words 8–11', () => {

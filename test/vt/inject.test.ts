@@ -3,19 +3,11 @@
 // word 11 is cleared by vmrun.
 import { describe, expect, it } from 'vitest';
 import { CAUSES } from '../../src/isa/table.js';
-import { EXITS, INTERCEPTS, SIZE, runStory } from './story.js';
+import { EXITS, INTERCEPTS, SIZE, runStory, saveAreaToRegs } from './story.js';
 
 const ALL = Object.values(INTERCEPTS).reduce((a, b) => a | b, 0);
 
-/** the guest's handler: the save area into r1–r6, then an intercepted halt */
-const handler = `
-        ld r1, 0(r0)
-        ld r2, 1(r0)
-        ld r3, 2(r0)
-        ld r4, 3(r0)
-        ld r5, 4(r0)
-        ld r6, 5(r0)
-hlt:    halt`;
+const handler = saveAreaToRegs;
 /** would mark r7 if it ran before the handler */
 const guest = `first:  li r7, 1\n        halt`;
 

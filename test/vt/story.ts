@@ -37,6 +37,16 @@ export const SENTINEL = 0x5a5a5a5a;
 
 export { EXITS, INTERCEPTS, VMCB };
 
+/** a guest handler: the save area (guest-physical 0–5) into r1–r6, then `hlt: halt` (intercept HALT to see them in C) */
+export const saveAreaToRegs = `
+        ld r1, 0(r0)
+        ld r2, 1(r0)
+        ld r3, 2(r0)
+        ld r4, 3(r0)
+        ld r5, 4(r0)
+        ld r6, 5(r0)
+hlt:    halt`;
+
 type W = number | string;
 
 export interface Story {

@@ -49,7 +49,7 @@ function loop(body: string): Image {
 }
 
 export function pgmonStep(root: string, say: (s?: string) => void, heading: (s: string) => void, indent: (t: string, p?: string) => string): void {
-  heading('5. The monitor as a PG32 program: type 1 and type 2   (trapeze run programs/vmm/type1.s --load programs/sieve.s@0x4000)');
+  heading('6. The monitor as a PG32 program: type 1 and type 2   (trapeze run programs/vmm/type1.s --load programs/sieve.s@0x4000)');
   say('   programs/vmm/type1.s runs on the bare machine and hosts the sieve as a guest; type2.s is the same monitor');
   say('   core as a user task of the mini kernel, which runs guest code for it (svc 5, like KVM_RUN):');
   const guest = 'programs/sieve.s';

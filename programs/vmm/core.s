@@ -81,7 +81,7 @@
 ; ===========================================================================
 ; Boot: find the guests, give each a VCB, and start the first.
 ;
-; Why: the loader (trapeze … --load, or the monitor one level down) left a
+; Why: the loader (trapeze … --load, or the monitor this one runs under) left a
 ; boot table; each program of this level in it becomes a guest, in the
 ; reset state of a bare machine whose storage is its partition.
 ; Preserves: nothing (it runs once, before any guest).
@@ -362,12 +362,16 @@ emulated:
         call    count_emulated
         b       resume
 
+; advance_pc: the guest's pc past the instruction just emulated (the real
+; pc never moved: the instruction trapped). Clobbers r3.
 advance_pc:
         ld      r3, V_PC(r10)
         addi    r3, r3, 1
         st      r3, V_PC(r10)
         ret
 
+; count_emulated: one more emulated instruction in the guest's statistics
+; (type1.s prints them when the guest stops); then `tick`. Clobbers r3.
 count_emulated:
         ld      r3, V_EMU(r10)
         addi    r3, r3, 1

@@ -131,7 +131,7 @@ export interface Dump {
 export const DUMP_USAGE = '  --dump ADDR:LEN   also show LEN storage words from ADDR (a number or a label; several: a:n,b:m)';
 
 /** Parse `--dump` (`16:4`, `msg:14`, `0x100:8,buf:3`) against the program's labels and the storage size. */
-export function parseDumps(spec: string | undefined, image: Image, memWords: number): Dump[] | { error: string } {
+export function parseDumps(spec: string | undefined, image: Image, memWords: number, file = 'the program'): Dump[] | { error: string } {
   if (spec === undefined) return [];
   const dumps: Dump[] = [];
   for (const part of spec.split(',')) {
@@ -141,7 +141,7 @@ export function parseDumps(spec: string | undefined, image: Image, memWords: num
     let address = num(m[1]!);
     if (Number.isNaN(address)) {
       const v = image.symbols.get(m[1]!);
-      if (v === undefined) return { error: `--dump: '${m[1]}' is neither a number nor a label of the program` };
+      if (v === undefined) return { error: `--dump: '${m[1]}' is neither a number nor a label of ${file}` };
       address = v;
     }
     const length = num(m[2]!);

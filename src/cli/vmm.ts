@@ -105,8 +105,8 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
   const isa = commonIsa('vmm', p.positional, programs, opts.isaFlag);
   const images = programs.map((pr) => pr.image);
   const vmNames = names(p.positional);
-  const dumps: Dump[][] = images.map((image) => {
-    const d = parseDumps(stringFlag(p, 'dump'), image, opts.memWords);
+  const dumps: Dump[][] = images.map((image, i) => {
+    const d = parseDumps(stringFlag(p, 'dump'), image, opts.memWords, p.positional[i]);
     if ('error' in d) throw new UsageError(`trapeze vmm: ${d.error}`);
     return d;
   });

@@ -26,33 +26,38 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate closest to `word`, or undefined if none is close enough. A
- * candidate that differs only in case wins outright (labels are
- * case-sensitive, so `Loop` for `loop` is the commonest slip); otherwise the
- * distance, compared without case, must be at most 1 for short words and 2
- * for longer ones, and ties go to the earlier candidate.
+ * The candidates closest to `word` (at most three, in the order given), or
+ * none if none is close enough. A candidate that differs only in case wins
+ * outright (labels are case-sensitive, so `Loop` for `loop` is the commonest
+ * slip); otherwise the distance, compared without case, must be at most 1
+ * for short words and 2 for longer ones, and among the closest a missing or
+ * doubled letter ranks before a wrong one.
  */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+export function closest(word: string, candidates: Iterable<string>): string[] {
   const w = word.toLowerCase();
   const limit = w.length <= 3 ? 1 : 2;
-  let best: string | undefined;
+  let best: string[] = [];
   let bestD = Infinity;
   for (const c of candidates) {
     if (c === word) continue;
     const lc = c.toLowerCase();
-    if (lc === w) return c;
+    if (lc === w) return [c];
     if (Math.abs(lc.length - w.length) > limit) continue;
-    const d = editDistance(w, lc);
-    if (d <= limit && d < bestD) {
-      best = c;
-      bestD = d;
-    }
+    const e = editDistance(w, lc);
+    if (e > limit) continue;
+    // Among equally close words, a letter typed twice or left out (`addd` for `add`) is likelier than a wrong one (`addi`).
+    const d = e + (lc.length === w.length ? 0.25 : 0);
+    if (d > bestD) continue;
+    if (d < bestD) best = [];
+    bestD = d;
+    if (!best.includes(c)) best.push(c);
   }
-  return best;
+  return best.slice(0, 3);
 }
 
-/** ` (did you mean 'x'?)`, or nothing. */
+/** ` (did you mean 'x'?)`, ` (did you mean 'x' or 'y'?)`, or nothing. */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
-  const c = closest(word, candidates);
-  return c === undefined ? '' : ` (did you mean '${c}'?)`;
+  const c = closest(word, candidates).map((s) => `'${s}'`);
+  if (!c.length) return '';
+  return ` (did you mean ${c.length === 1 ? c[0] : `${c.slice(0, -1).join(', ')} or ${c[c.length - 1]}`}?)`;
 }

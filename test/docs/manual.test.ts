@@ -35,3 +35,26 @@ describe('the generated documentation', () => {
     expect(readme).not.toContain('../shared/ISA.md');
   });
 });
+
+describe('the README', () => {
+  it('its library example runs as written, with the results its comments give', async () => {
+    const readme = committed('README.md');
+    const code = /## The library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code).toBeDefined();
+    const api = (await import('../../src/index.js')) as Record<string, unknown>;
+    const names = /^import \{([^}]+)\} from 'trapeze';$/m.exec(code!)![1]!.split(',').map((n) => n.trim());
+    for (const n of names) expect(api[n], n).toBeDefined();
+    // each `expr; // value` line becomes a check that expr is value
+    const checks: [string, unknown][] = [];
+    const body = code!
+      .replace(/^import .*$/m, '')
+      .replace(/^(.+?);\s+\/\/ ('[^']*'|true|false|-?\d+)$/gm, (_, expr: string, value: string) => {
+        checks.push([expr, value.startsWith("'") ? value.slice(1, -1) : JSON.parse(value)]);
+        return `__results.push(${expr});`;
+      });
+    expect(checks.length).toBeGreaterThanOrEqual(3);
+    const results: unknown[] = [];
+    new Function('__api', '__results', `const { ${names.join(', ')} } = __api;\n${body}`)(api, results);
+    expect(results).toEqual(checks.map(([, v]) => v));
+  });
+});

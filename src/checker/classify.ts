@@ -16,7 +16,7 @@
  *   completes in both and the results differ.
  */
 import { causeName, CAUSES, type Isa, type Spec } from '../isa/table.js';
-import { controlAfterTick, controlDiff, Prober, type Outcome, type State } from './probe.js';
+import { controlAfterTick, controlDiff, INCOMPLETE, Prober, type Outcome, type State } from './probe.js';
 import { MAX_SHIFT, shifted, statesFor, withMode, withTimer } from './states.js';
 
 export type Property =
@@ -86,14 +86,14 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
   let privilegedExample: Witness | undefined;
   let counterexample: Witness | undefined;
 
-  for (const st of statesFor(spec, count, seed)) {
+  for (const st of statesFor(spec, count, seed, prober.isa.instructions)) {
     const sS = withMode(st, true);
     const sU = withMode(st, false);
     const oS = prober.run(sS);
     const oU = prober.run(sU);
 
     // privileged: traps in user mode and not in supervisor mode, for every M pair that does not memory-trap
-    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY) {
+    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY && oS.trap !== INCOMPLETE && oU.trap !== INCOMPLETE) {
       modePairs++;
       const ok = oU.trap !== 0 && oS.trap === 0;
       const w: Witness = {

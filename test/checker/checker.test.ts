@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyIsa, type Report } from '../../src/checker/classify.js';
 import { Prober } from '../../src/checker/probe.js';
-import { EXPECTED_OUTCOMES, EXTENSIONS, isaOrThrow, withDeclared, type Extension } from '../../src/isa/table.js';
+import { EXPECTED_OUTCOMES, EXTRAS, isaOrThrow, withDeclared, type Extension } from '../../src/isa/table.js';
 
 const reports = new Map<string, Report>();
 function report(name: string): Report {
@@ -47,7 +47,7 @@ describe('the shipped variants come out as ISA.md says', () => {
 
 describe('every composition of the extras gets the verdict its definition implies', () => {
   const subsets: Extension[][] = [];
-  for (let m = 0; m < 1 << EXTENSIONS.length; m++) subsets.push(EXTENSIONS.filter((_, i) => m & (1 << i)));
+  for (let m = 0; m < 1 << EXTRAS.length; m++) subsets.push(EXTRAS.filter((_, i) => m & (1 << i)));
   it.each(subsets.map((s) => [['pg32', ...s].join('+'), s] as const))('%s', (name, exts) => {
     const r = classifyIsa(isaOrThrow(name), { states: 300 });
     // every extra is sensitive and unprivileged; only getr is user-sensitive; none reveals time

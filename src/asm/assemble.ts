@@ -280,7 +280,8 @@ function isasWith(ext: Extension): string {
   const named = Object.entries(VARIANTS)
     .filter(([, exts]) => exts.includes(ext))
     .map(([n]) => n);
-  return [...named, `pg32+${ext}`].join(' or ');
+  const all = [...named, `pg32+${ext}`];
+  return all.length > 1 ? `${all.slice(0, -1).join(', ')} or ${all[all.length - 1]}` : all[0]!;
 }
 
 const hex = (n: number | bigint, pad = 4) => '0x' + n.toString(16).padStart(pad, '0');

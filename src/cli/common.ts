@@ -5,7 +5,7 @@
  */
 import type { LoadedProgram } from '../asm/program.js';
 import { readProgram } from '../asm/program.js';
-import { DEFAULT_MEM_WORDS, MIN_MEM_WORDS, PG32, resolveIsa, sameIsa, type Isa } from '../isa/table.js';
+import { DEFAULT_MEM_WORDS, EXTENSIONS, MIN_MEM_WORDS, PG32, resolveIsa, sameIsa, VARIANTS, type Isa } from '../isa/table.js';
 import { intFlag, stringFlag, type FlagSpec, type Parsed } from './args.js';
 import { readInput, UsageError, type Io } from './io.js';
 
@@ -19,8 +19,8 @@ export const MACHINE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const MACHINE_USAGE = [
-  "  --isa NAME         the program's own (.isa NAME), else pg32; or pg32-pdp10, pg32-x86, pg32+EXT+...",
-  '                     (EXT: jrstu gpsw sflags getr); a program whose .isa says otherwise is refused',
+  `  --isa NAME         the program's own (.isa NAME), else pg32; or ${Object.keys(VARIANTS).slice(1).join(', ')}, pg32+EXT+...`,
+  `                     (EXT: ${EXTENSIONS.join(' ')}); a program whose .isa says otherwise is refused`,
   `  --mem WORDS        storage size in words (default ${DEFAULT_MEM_WORDS})`,
   `  --max-steps N      stop a runaway program after N steps (default ${DEFAULT_MAX_STEPS})`,
 ];

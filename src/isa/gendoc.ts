@@ -16,8 +16,11 @@ import { PSEUDO_MNEMONICS } from '../asm/lexer.js';
 import {
   CAUSES,
   DEFAULT_MEM_WORDS,
+  EXITS,
   EXPECTED_OUTCOMES,
   EXTENSIONS,
+  INTERCEPTS,
+  VMCB,
   FIELDS,
   FLAGS,
   FORMATS,
@@ -188,6 +191,47 @@ export const PSEUDO_NOTES: Readonly<Record<string, string>> = {
   pop: '`ld rd, 0(sp)` + `addi sp, sp, 1`',
 };
 
+/** What each word of the `vt` control block holds (ISA.md "Extension vt"). */
+export const VMCB_NOTES: Readonly<Record<string, string>> = {
+  PSW: 'guest PSW: `flags, pc, base, bound` (flags bits 0–1 kept)',
+  TIMER: 'guest TIMER',
+  PENDING: 'guest timer interrupt pending (0 or 1)',
+  PART_BASE: 'partition base: the physical address of guest-physical word 0',
+  PART_SIZE: 'partition size in words',
+  INTERCEPTS: 'intercepts (bit mask, below)',
+  EXIT_CODE: 'exit code (written at the exit)',
+  EXIT_INFO: 'exit info (written at the exit)',
+  INJECT: 'inject: a trap cause (1–6) to deliver into the guest before its first instruction, 0 = none; cleared by `vmrun`',
+  INJECT_INFO: 'inject info',
+  REGS: 'guest `r0`–`r15` (`r0` reads 0 whatever is stored)',
+  SIZE: '',
+};
+
+/** What each intercept covers beyond the instructions that name it in pg32.ts. */
+export const INTERCEPT_NOTES: Readonly<Record<string, string>> = {
+  IO: '',
+  HALT: '',
+  TIMER: '',
+  PSW: '',
+  SVC: '`svc` (as a trap, cause 4)',
+  TRAPS: 'every other guest trap: PRIV, ILLEGAL, MEMORY, ARITH, the guest\'s timer interrupt',
+  EXTRAS: "the variants' extra instructions",
+};
+
+/** When each `vt` exit happens, the guest pc saved, and the exit info. */
+export const EXIT_NOTES: Readonly<Record<string, readonly [when: string, pc: string, info: string]>> = {
+  INSTR: ['an intercepted instruction', 'the instruction', 'the instruction word'],
+  NPF: ['a guest-physical address at or past the partition size', 'the instruction', 'the guest-physical address'],
+  HTIMER: ['the host TIMER reached 0', 'the next instruction', '0'],
+  VMRUN: ['`vmrun` executed in guest supervisor mode (nesting is the monitor\'s to emulate; in guest user mode it is a guest PRIV trap, privilege first)', 'the instruction', 'the instruction word'],
+  CHECKSTOP: [
+    "a guest trap found no handler (the guest's save area is written as on the bare machine; words 0–3 get the PSW at the trap), or the handler's first fetch failed (as on the bare machine: MEMORY, the handler's pc; past the partition it is an NPF exit)",
+    "the trap's old pc",
+    'the cause',
+  ],
+  BADVMCB: ['`partition base + size` exceeds storage, or size < 16, or an inject cause outside 1–6; no guest instruction ran', 'unchanged', '0'],
+};
+
 /** Names in pg32.ts (or the assembler) that the notes above do not describe: the docs test requires none. */
 export function undocumented(): string[] {
   const missing: string[] = [];
@@ -196,6 +240,9 @@ export function undocumented(): string[] {
   for (const n of Object.keys(LOW)) if (!Object.hasOwn(LOW_NOTES, n)) missing.push(`low storage ${n}`);
   for (const d of DIRECTIVES) if (!Object.hasOwn(DIRECTIVE_NOTES, d)) missing.push(`directive ${d}`);
   for (const p of PSEUDO_MNEMONICS) if (!Object.hasOwn(PSEUDO_NOTES, p)) missing.push(`pseudo-instruction ${p}`);
+  for (const n of Object.keys(VMCB)) if (!Object.hasOwn(VMCB_NOTES, n)) missing.push(`control block word ${n}`);
+  for (const n of Object.keys(INTERCEPTS)) if (!Object.hasOwn(INTERCEPT_NOTES, n)) missing.push(`intercept ${n}`);
+  for (const n of Object.keys(EXITS)) if (!Object.hasOwn(EXIT_NOTES, n)) missing.push(`exit ${n}`);
   return missing;
 }
 
@@ -298,6 +345,51 @@ function extensionsTable(): string[] {
   ];
 }
 
+/** The control block, word by word; words no entry names are reserved. */
+function vmcbTable(): string[] {
+  const size = VMCB.SIZE;
+  const entries = Object.entries(VMCB)
+    .filter(([n]) => n !== 'SIZE')
+    .sort((a, b) => a[1] - b[1]);
+  const rows: string[] = [];
+  let next = 0;
+  entries.forEach(([name, at], i) => {
+    if (at > next) rows.push(`| ${next === at - 1 ? next : `${next}–${at - 1}`} | — | reserved, 0 |`);
+    const end = (entries[i + 1]?.[1] ?? size) - 1;
+    // a block of words only where the manual says so (the PSW, the registers); else one word
+    const last = name === 'PSW' ? at + 3 : name === 'REGS' ? end : at;
+    rows.push(`| ${last > at ? `${at}–${last}` : at} | \`${name}\` | ${cell(VMCB_NOTES[name] ?? '?')} |`);
+    next = last + 1;
+  });
+  if (next < size) rows.push(`| ${next}–${size - 1} | — | reserved, 0 |`);
+  return ['| word of C | name | what |', '|---|---|---|', ...rows];
+}
+
+function interceptsTable(): string[] {
+  return [
+    '| bit | name | intercepts |',
+    '|---|---|---|',
+    ...Object.entries(INTERCEPTS).map(([name, mask]) => {
+      const insns = INSTRUCTIONS.filter((s) => s.intercept === name).map((s) => `\`${s.mnemonic}\``);
+      const what = [insns.join(', '), INTERCEPT_NOTES[name] ?? '?'].filter(Boolean).join(': ');
+      return `| ${Math.log2(mask)} | \`${name}\` | ${cell(what)} |`;
+    }),
+  ];
+}
+
+function exitsTable(): string[] {
+  const causes = Object.values(CAUSES);
+  return [
+    '| code | name | when | guest pc saved | info |',
+    '|---|---|---|---|---|',
+    `| ${Math.min(...causes)}–${Math.max(...causes)} | the cause | an intercepted guest trap | the trap's old pc | the trap's info |`,
+    ...Object.entries(EXITS).map(([name, code]) => {
+      const [when, pc, info] = EXIT_NOTES[name] ?? ['?', '?', '?'];
+      return `| ${code} | ${name} | ${cell(when)} | ${pc} | ${info} |`;
+    }),
+  ];
+}
+
 /** The generated sections of the manual, by the name its source uses: `<!-- gen:NAME -->`. */
 export const MANUAL_SECTIONS: Readonly<Record<string, () => string[]>> = {
   state: stateFacts,
@@ -311,4 +403,7 @@ export const MANUAL_SECTIONS: Readonly<Record<string, () => string[]>> = {
   pseudo: pseudoTable,
   variants: variantsTable,
   extensions: extensionsTable,
+  vmcb: vmcbTable,
+  intercepts: interceptsTable,
+  exits: exitsTable,
 };

@@ -124,7 +124,7 @@ describe('a program says its ISA', () => {
     expect(asm.status).toBe(1);
     expect(run.status).toBe(1);
     expect(run.err).toBe(asm.err.split('\n')[0] + '\n');
-    expect(asm.err).toMatch(/instruction 'getr' is not in ISA pg32; it is in pg32-x86 or pg32\+getr/);
+    expect(asm.err).toMatch(/instruction 'getr' is not in ISA pg32; it is in pg32-x86, pg32-x86-vt or pg32\+getr/);
   });
   it('vmm: programs written for different ISAs cannot share one machine', async () => {
     const r = await cli(['vmm', 'a.s', 'b.s'], { 'a.s': '.isa pg32-x86\nhalt\n', 'b.s': '.isa pg32-pdp10\nhalt\n' });

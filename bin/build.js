@@ -11,13 +11,14 @@
  *   node bin/build.js            all of it
  *   node bin/build.js --js       the bundles only (a fraction of a second: the tests' setup)
  *   node bin/build.js --types    the types only
+ *   --force                      the types even if they are newer than every source
  *
  * Bundled, a command starts several times faster than through tsx (which
  * compiles TypeScript at run time, and loads Chevrotain's ~650 lodash-es
  * modules one by one through its hooks): see bench/startup.bench.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,13 +51,16 @@ export async function buildJs() {
 }
 
 const TYPES = join(DIST, 'types');
+/** written after every types build: they are as new as this (tsc does not rewrite an unchanged declaration) */
+const STAMP = join(TYPES, '.built');
 
 /**
  * The library's .d.ts files. tsc also writes the declarations of modules no
  * public type refers to (the parser's, which name Chevrotain's types): those
  * are removed, so what ships is exactly what `import … from 'trapeze'` sees.
  */
-export function buildTypes() {
+export function buildTypes({ force = false } = {}) {
+  if (!force && typesFresh()) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const emit = () => {
     const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
@@ -87,10 +91,23 @@ export function buildTypes() {
     const path = join(TYPES, String(f));
     if (path.endsWith('.d.ts') && !needed.has(path)) rmSync(path);
   }
+  writeFileSync(STAMP, new Date().toISOString() + '\n');
+}
+
+/** The declarations are newer than every TypeScript source and config they come from: nothing to do. */
+function typesFresh() {
+  const index = join(TYPES, 'src', 'index.d.ts');
+  if (!existsSync(index) || !existsSync(STAMP)) return false;
+  const built = statSync(STAMP).mtimeMs;
+  const sources = ['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => join(ROOT, f));
+  for (const dir of ['src', 'isa']) {
+    for (const f of readdirSync(join(ROOT, dir), { recursive: true })) if (String(f).endsWith('.ts')) sources.push(join(ROOT, dir, String(f)));
+  }
+  return sources.every((f) => statSync(f).mtimeMs < built);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const only = process.argv.includes('--js') ? 'js' : process.argv.includes('--types') ? 'types' : undefined;
   if (only !== 'types') await buildJs();
-  if (only !== 'js') buildTypes();
+  if (only !== 'js') buildTypes({ force: process.argv.includes('--force') });
 }

@@ -73,6 +73,9 @@ export async function equivCommand(args: string[], io: Io): Promise<number> {
   return result.equivalent ? 0 : 1;
 }
 
+/** The checker's lines name stop reasons as the CPU does; a person reads "step limit" for "budget". */
+const words = (line: string) => line.replace(/\bbudget\b/g, 'step limit');
+
 /** A run's summary with the stop named as `run --format json` names it, and a check-stop's source line and hint. */
 function summaryJson(s: RunSummary, image: Image) {
   const { reason, checkStop, ...rest } = s;
@@ -91,10 +94,12 @@ function where(s: RunSummary, image: Image): { source?: string; hint?: string } 
 }
 
 function resultJson(r: EquivResult, image: Image, isa: string) {
-  const { stats, bare, virtual, vms, ...rest } = r;
+  const { stats, bare, virtual, vms, differences, divergence, ...rest } = r;
   return {
     isa,
     ...rest,
+    differences: differences.map(words),
+    ...(divergence ? { divergence: { ...divergence, differences: divergence.differences.map(words) } } : {}),
     bare: summaryJson(bare, image),
     virtual: summaryJson(virtual, image),
     vms: vms.map((v) => summaryJson(v, image)),
@@ -120,12 +125,12 @@ function text(r: EquivResult, file: string, image: Image): string {
   out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected`);
   if (!r.equivalent) {
     out.push('  differences:');
-    for (const d of r.differences.slice(0, 20)) out.push(`    ${d}`);
+    for (const d of r.differences.slice(0, 20)) out.push(`    ${words(d)}`);
     if (r.differences.length > 20) out.push(`    ... ${r.differences.length - 20} more`);
     if (r.divergence) {
       const d = r.divergence;
       out.push(`  first divergence: after step ${d.step + 1}, the instruction at pc ${d.pc}: ${d.instruction}`);
-      for (const x of d.differences) out.push(`    ${x}`);
+      for (const x of d.differences) out.push(`    ${words(x)}`);
       out.push('  (an instruction that is sensitive but not privileged runs directly under the monitor and sees or changes the real state, not the virtual one; see trapeze classify)');
     }
   }

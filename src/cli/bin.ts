@@ -8,12 +8,6 @@
 import { processIo } from './io.js';
 import { main } from './main.js';
 
-// A reader that stops early (`trapeze classify | head`) closes the pipe:
-// stop quietly, as Unix tools do, instead of dying with a stack trace.
-// (stdout is written synchronously and handles EPIPE itself: see io.ts.)
-process.stderr.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-
+// stdout and stderr are written synchronously by processIo, which also ends
+// quietly when a reader closes the pipe early (`trapeze classify | head`).
 process.exitCode = await main(process.argv.slice(2), processIo());

@@ -60,11 +60,12 @@ export function writeOutput(io: Io, path: string, data: string | Uint8Array): vo
 const utf8 = new TextEncoder();
 
 /**
- * Write all of `data` to `fd` before returning. stdout is written
- * synchronously, not through process.stdout: a guest's output must be out
- * before the guest blocks on console input (a prompt), and process.stdout
- * queues what a full pipe does not take. A pipe that node made non-blocking
- * answers EAGAIN when full: wait a moment and go on. A reader that has gone
+ * Write all of `data` to `fd` before returning. stdout and stderr are
+ * written synchronously, not through process.stdout/stderr: a guest's output
+ * must be out before the guest blocks on console input (a prompt), and
+ * process.stdout queues what a full pipe does not take (making those streams
+ * also costs start-up time). A pipe that node made non-blocking answers
+ * EAGAIN when full: wait a moment and go on. A reader that has gone
  * (`trapeze … | head`) ends the command quietly, as Unix tools do.
  */
 function writeAll(fd: number, data: string | Uint8Array): void {
@@ -87,7 +88,7 @@ export function processIo(): Io {
   const source = () => (stdin ??= new StdinSource(0));
   return {
     out: (t) => writeAll(1, t),
-    err: (t) => void process.stderr.write(t),
+    err: (t) => writeAll(2, t),
     readFile: (p) => readFileSync(p),
     writeFile: (p, d) => writeFileSync(p, d),
     stdin: () => source().all(),

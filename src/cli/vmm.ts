@@ -127,14 +127,10 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
   // Stream complete lines, each prefixed by its VM's name.
   const partial = new Map<VirtualMachine, string>();
   const decoder = new Map<VirtualMachine, TextDecoder>(stack.guests.map((vm) => [vm, new TextDecoder()]));
-  const collected = new Map<VirtualMachine, Uint8Array[]>(stack.guests.map((vm) => [vm, []]));
   const flush = (vm: VirtualMachine, final: boolean) => {
-    if (json) return; // the output goes into the result
+    // with --format json the output goes into the result; with --separate into files at the end
+    if (json || separate !== undefined) return;
     const bytes = vm.console.drain();
-    if (separate !== undefined) {
-      collected.get(vm)!.push(bytes);
-      return;
-    }
     let text = (partial.get(vm) ?? '') + decoder.get(vm)!.decode(bytes, { stream: !final });
     const lines = text.split('\n');
     text = lines.pop()!;
@@ -155,7 +151,7 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   for (const vm of stack.guests) flush(vm, true);
   if (separate !== undefined) {
-    for (const vm of stack.guests) writeOutput(io, `${separate}/${nameOf.get(vm)}.out`, Buffer.concat(collected.get(vm)!));
+    for (const vm of stack.guests) writeOutput(io, `${separate}/${nameOf.get(vm)}.out`, vm.console.output());
   }
 
   let status = 0;

@@ -128,3 +128,14 @@ describe('trapeze equiv --format json', () => {
     expect(k.bare).toMatchObject({ stop: 'checkstop', checkStop: { cause: 'ARITH', source: 'c.s:2: div r1, r1, r0' } });
   });
 });
+
+describe('vmm --separate', () => {
+  it('writes each VM’s output to its file, with --format json too', async () => {
+    for (const extra of [[], ['--format', 'json']]) {
+      const io = memoryIo({ 'h.s': HELLO, 'e.s': ECHO }, 'in');
+      expect(await main(['vmm', 'h.s', 'e.s', '--separate', 'out', ...extra], io)).toBe(0);
+      expect(new TextDecoder().decode(io.files.get('out/h.out'))).toBe('Hello, world!\n');
+      expect(new TextDecoder().decode(io.files.get('out/e.out'))).toBe('in');
+    }
+  });
+});

@@ -29,7 +29,8 @@ export { Console, textInput, type ConsoleInput, type Devices, type InputSource }
 export { CAUSES, causeName, INSTRUCTIONS, PG32, resolveIsa, sameIsa, type CauseName, type Isa } from './isa/table.js';
 
 // Monitors and the equivalence checker.
-export { Vmm, MONITORS, type MonitorKind, type VmmOptions } from './vmm/vmm.js';
+export { Vmm, type VmmOptions } from './vmm/vmm.js';
+export { MONITORS, type MonitorKind } from './vmm/monitor.js';
 export type { VirtualMachine, VmStats } from './vmm/vm.js';
 export { buildStack, loadGuest, type Stack, type StackOptions } from './vmm/stack.js';
 export { roundRobin, type Outcome, type ScheduleOptions } from './vmm/scheduler.js';

@@ -76,16 +76,16 @@ export function checkStopText(image: Image, m: Stopped, c: CheckStop, paint: Pai
   return `${paint.error('check-stop:')} ${causeName(c.cause)} trap at pc ${hex(c.pc)}${place(image, phys)}, info ${hex(c.info)}: ${c.why}${h ? `; ${h}` : ''}`;
 }
 
-/** `stopped at the step limit (N steps; …) at pc … (file:line: text)` */
-export function stepLimitText(image: Image, m: Stopped, maxSteps: number, paint: Paint): string {
-  return `stopped at the ${paint.warn('step limit')} (${maxSteps} steps; raise it with --max-steps) at pc ${hex(m.pc)}${place(image, m.base + m.pc)}`;
+/** `stopped at the step limit (N steps; …) at pc … (file:line: text)`; `at` names the place instead (a guest's pc, in guest mode) */
+export function stepLimitText(image: Image, m: Stopped, maxSteps: number, paint: Paint, at?: string): string {
+  return `stopped at the ${paint.warn('step limit')} (${maxSteps} steps; raise it with --max-steps) at ${at ?? `pc ${hex(m.pc)}${place(image, m.base + m.pc)}`}`;
 }
 
 /** The line a command prints when a machine stops other than by `halt` (without the `trapeze CMD: ` prefix), or undefined. */
-export function stopText(image: Image, m: Stopped, reason: StopReason, maxSteps: number, paint: Paint): string | undefined {
+export function stopText(image: Image, m: Stopped, reason: StopReason, maxSteps: number, paint: Paint, at?: string): string | undefined {
   if (reason === 'halt') return undefined;
   if (reason === 'checkstop' && m.checkStop) return checkStopText(image, m, m.checkStop, paint);
-  return stepLimitText(image, m, maxSteps, paint);
+  return stepLimitText(image, m, maxSteps, paint, at);
 }
 
 // ---------- JSON ----------

@@ -6,12 +6,12 @@
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { traceStep } from '../cpu/trace.js';
-import type { Image } from '../image.js';
-import { causeName } from '../isa/table.js';
+import { describeAddress, type Image } from '../image.js';
+import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { dumpJson, dumpText, DUMP_USAGE, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Stopped } from './outcome.js';
+import { dumpJson, dumpText, DUMP_USAGE, hex, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Stopped } from './outcome.js';
 
 /** Exit statuses, as --help documents them. */
 export const EXIT = { HALT: 0, ERROR: 1, USAGE: 2, CHECKSTOP: 3, STEP_LIMIT: 4 } as const;
@@ -79,15 +79,16 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       reason = t.reason;
       steps++;
     } else {
-      const before = cpu.instret + cpu.trapCount;
+      // Steps are instructions and trap deliveries (a guest's too, under vmrun).
+      const before = cpu.instret + cpu.delivered;
       reason = cpu.run(Math.min(CHUNK, opts.maxSteps - steps));
-      steps += cpu.instret + cpu.trapCount - before;
+      steps += cpu.instret + cpu.delivered - before;
     }
     flush();
     if (reason !== 'budget') break;
   }
   const seconds = (performance.now() - started) / 1000;
-  const status = finish('run', io, cpu, reason, image, opts.maxSteps);
+  const status = finish('run', io, cpu, reason, image, opts.maxSteps, guestAt(image, cpu));
   if (p.flags.has('stats')) io.err(stats(cpu, seconds));
   if (json) {
     const result = {
@@ -97,7 +98,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       exitStatus: status,
       output: outputJson(console.output()),
       traps: trapsByName(cpu.traps),
-      steps: cpu.instret + cpu.trapCount,
+      steps: cpu.instret + cpu.delivered,
       timeMs: round(seconds * 1000),
       ...(dumps.length ? { dump: dumpJson(cpu.mem, dumps) } : {}),
     };
@@ -116,10 +117,18 @@ export function formatFlag(command: string, f: string | undefined): boolean {
 export const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The one line that says why the machine stopped (on stderr), and the exit status. */
-export function finish(command: string, io: Io, m: Stopped, reason: StopReason, image: Image, maxSteps: number): number {
-  const why = stopText(image, m, reason, maxSteps, io.paint);
+export function finish(command: string, io: Io, m: Stopped, reason: StopReason, image: Image, maxSteps: number, at?: string): number {
+  const why = stopText(image, m, reason, maxSteps, io.paint, at);
   if (why) io.err(`trapeze ${command}: ${why}\n`);
   return reason === 'halt' ? EXIT.HALT : reason === 'checkstop' ? EXIT.CHECKSTOP : EXIT.STEP_LIMIT;
+}
+
+/** In guest mode (stopped inside a vmrun) the place to name is the guest's pc, located in its partition. */
+function guestAt(image: Image, cpu: Cpu): string | undefined {
+  const g = cpu.guest?.cpu;
+  if (!g) return undefined;
+  const d = describeAddress(image, (cpu.mem[cpu.guest!.cb + VMCB.PART_BASE]! >>> 0) + g.base + g.pc);
+  return `guest pc ${hex(g.pc)}${d ? ` (${d})` : ''}, in guest mode`;
 }
 
 export function stats(cpu: Cpu, seconds: number): string {

@@ -68,7 +68,7 @@ export interface CpuOptions {
   /** storage to use instead of allocating it (e.g. a VM's partition, for the hybrid monitor's interpreter) */
   mem?: Int32Array;
   devices?: Devices;
-  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted */
+  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted (in guest mode too: the guest processor follows its host) */
   translate?: boolean;
 }
 
@@ -178,8 +178,10 @@ export class Cpu {
   private readonly reserved = new Int32Array(256).fill(-1);
   /** the intercept bit that covers each opcode in guest mode (0: none), from the table */
   private readonly interceptOf = new Int32Array(256);
-  /** the pc of the last trap delivered: a fault fetching there is a check-stop */
-  private afterTrap = false;
+  /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
+  afterTrap = false;
+  /** a guest processor's last exit was its handler's first fetch failing (a TypeScript monitor tells that NPF from others) */
+  exitAfterTrap = false;
 
   /** translated blocks by physical address (made on first use) and taken-branch counts */
   readonly translating: boolean;
@@ -246,6 +248,7 @@ export class Cpu {
     this.zeroed = false;
     this.afterTrap = false;
     this.traps.fill(0);
+    this.guest = null; // reset leaves guest mode: the reset state is the host's
   }
 
   get supervisor(): boolean {
@@ -325,6 +328,7 @@ export class Cpu {
           if (this.guestMode) {
             const npf = pc >>> 0 < this.bound;
             this.exit(npf ? EXITS.NPF : EXITS.CHECKSTOP, npf ? this.base + (pc >>> 0) : MEMORY);
+            this.exitAfterTrap = true;
             return 'exit';
           }
           return this.stop(MEMORY, pc, pc, 'the trap handler\'s first instruction is outside its relocation bounds');
@@ -650,6 +654,7 @@ export class Cpu {
 
   /** Record a guest processor's exit (the run loop then returns 'exit'). */
   exit(code: number, info: number): number {
+    this.exitAfterTrap = false;
     this.exitCode = code;
     this.exitInfo = info | 0;
     return DONE_EXIT;
@@ -677,8 +682,8 @@ export class Cpu {
    * instruction around it. Returns 0 (now in guest mode: run() it; with
    * exitHook set it returns 'exit' at the exit) or BADVMCB.
    */
-  enterGuest(cb: number): number {
-    return enterGuest(this, this.isa, this.devices, cb, false);
+  enterGuest(cb: number, isa: Isa = this.isa): number {
+    return enterGuest(this, isa, this.devices, cb, false);
   }
 
   private stop(cause: number, info: number, pc: number, why: string): StopReason {

@@ -30,7 +30,8 @@ export { CAUSES, causeName, INSTRUCTIONS, PG32, resolveIsa, sameIsa, type CauseN
 
 // Monitors and the equivalence checker.
 export { Vmm, type VmmOptions } from './vmm/vmm.js';
-export { MONITORS, type MonitorKind } from './vmm/monitor.js';
+export { HwMonitor } from './vmm/hw.js';
+export { createMonitor, MONITORS, type Monitor, type MonitorKind, type MonitorOptions } from './vmm/monitor.js';
 export type { VirtualMachine, VmStats } from './vmm/vm.js';
 export { buildStack, loadGuest, type Stack, type StackOptions } from './vmm/stack.js';
 export { roundRobin, type Outcome, type ScheduleOptions } from './vmm/scheduler.js';

@@ -28,7 +28,7 @@ function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {
 
 /** A consumer's code: every name the README's "The library" section promises, typed. */
 const CONSUMER = `
-import { assemble, loadProgram, Cpu, Console, Vmm, buildStack, loadGuest, roundRobin, classify, checkEquivalence, isa, encodeImage, decodeImage, disassembleImage, causeName, CAUSES, type Image, type StopReason, type Report, type EquivResult } from 'trapeze';
+import { assemble, loadProgram, Cpu, Console, Vmm, type Monitor, buildStack, loadGuest, roundRobin, classify, checkEquivalence, isa, encodeImage, decodeImage, disassembleImage, causeName, CAUSES, type Image, type StopReason, type Report, type EquivResult } from 'trapeze';
 
 const src = 'start: li r1, 42\\n out r1, 2\\n halt\\n';
 const asm = assemble(src, 'p.s');
@@ -53,7 +53,13 @@ const stack = buildStack({ isa: loaded.isa, monitor: 'trap-emulate', depth: 1, c
 const guest = stack.guests[0]!;
 loadGuest(guest, image, new Console());
 const [outcome] = roundRobin(stack.guests, { quantum: 100, maxSteps: 10_000 });
-const monitor: Vmm = stack.innermost;
+const monitor: Monitor = stack.innermost;
+if (!(monitor instanceof Vmm)) throw new Error('trap-and-emulate is the Vmm');
+
+// hardware assist: the same guest in the vt guest mode
+const hw = buildStack({ isa: loaded.isa, monitor: 'hw', depth: 1, count: 1, guestWords: 4096 });
+loadGuest(hw.guests[0]!, image, new Console());
+const [hwOutcome] = roundRobin(hw.guests, { quantum: 100, maxSteps: 10_000 });
 
 const report: Report = classify('pg32-x86', { states: 60 });
 const eq: EquivResult = checkEquivalence(image, { isa: isa('pg32'), monitor: 'trap-emulate', depth: 2, vms: 1, quantum: 7, memWords: 4096, maxSteps: 10_000 });
@@ -63,6 +69,7 @@ console.log(JSON.stringify({
   bare: out.text(),
   virtual: guest.console.text(),
   vmReason: outcome!.reason,
+  hw: [hwOutcome!.reason, hw.guests[0]!.console.text()],
   emulated: monitor.vms.length,
   theorem1: report.theorems['1'].holds,
   violators: report.theorems['1'].violators,
@@ -132,6 +139,7 @@ describe('the npm package', () => {
       bare: '42',
       virtual: '42',
       vmReason: 'halt',
+      hw: ['halt', '42'],
       emulated: 1,
       theorem1: false,
       violators: ['gpsw', 'sflags', 'getr'],

@@ -9,9 +9,9 @@ import { checkEquivalence, type EquivResult, type RunSummary } from '../vmm/equi
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { hex, hint, jsonText, stopName, trapsByName } from './outcome.js';
+import { hex, hint, jsonText, stopName } from './outcome.js';
 import { formatFlag } from './run.js';
-import { checkStackSize, DEFAULT_QUANTUM, exitCounts, exitNames, monitorFlag } from './vmm.js';
+import { checkStackSize, DEFAULT_QUANTUM, exitNames, monitorFlag, monitorJson } from './vmm.js';
 
 const DEFAULT_WORDS = 65536;
 const DEFAULT_STEPS = 100_000_000;
@@ -103,16 +103,7 @@ function resultJson(r: EquivResult, image: Image, isa: string) {
     bare: summaryJson(bare, image),
     virtual: summaryJson(virtual, image),
     vms: vms.map((v) => summaryJson(v, image)),
-    stats: stats.map((s) => ({
-      direct: s.direct,
-      emulated: Object.fromEntries(s.emulated),
-      interpreted: s.interpreted,
-      traps: trapsByName(s.traps),
-      reflected: trapsByName(s.reflected),
-      entries: s.entries,
-      exits: exitCounts(s.exits),
-      guestMode: s.guestMode,
-    })),
+    stats: stats.map(monitorJson),
   };
 }
 

@@ -12,7 +12,7 @@ import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, overhead, type MonitorKind } from '../vmm/monitor.js';
-import type { VirtualMachine } from '../vmm/vm.js';
+import type { VirtualMachine, VmStats } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { commonIsa, loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
@@ -174,20 +174,12 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
       exitStatus: status,
       timeMs: round(seconds * 1000),
       vms: stack.guests.map((vm, i) => {
-        const s = vm.stats;
         return {
           name: nameOf.get(vm)!,
           file: p.positional[i]!,
           ...stateJson(images[i]!, vm, reasons.get(vm) ?? 'budget'),
           output: outputJson(vm.console.output()),
-          direct: s.direct,
-          emulated: Object.fromEntries(s.emulated),
-          interpreted: s.interpreted,
-          traps: trapsByName(s.traps),
-          reflected: trapsByName(s.reflected),
-          entries: s.entries,
-          exits: exitCounts(s.exits),
-          guestMode: s.guestMode,
+          ...monitorJson(vm.stats),
           ...(dumps[i]!.length ? { dump: dumpJson(vm.mem, dumps[i]!) } : {}),
         };
       }),
@@ -208,6 +200,20 @@ export function exitCounts(exits: Float64Array): Record<string, number> {
     if (n) out[code <= 6 ? causeName(code) : names.get(code) ?? `exit ${code}`] = n;
   });
   return out;
+}
+
+/** The monitor's view of a VM, for the JSON of vmm and equiv: what ran directly, emulated, interpreted; traps, reflections and exits by name. */
+export function monitorJson(s: VmStats) {
+  return {
+    direct: s.direct,
+    emulated: Object.fromEntries(s.emulated),
+    interpreted: s.interpreted,
+    traps: trapsByName(s.traps),
+    reflected: trapsByName(s.reflected),
+    entries: s.entries,
+    exits: exitCounts(s.exits),
+    guestMode: s.guestMode,
+  };
 }
 
 /** `INSTR 12, SVC 3, HTIMER 40` */

@@ -205,7 +205,7 @@ describe('directives and layout', () => {
     expect(errors('.space -1')[0]).toMatch(/size -1 out of range/);
   });
   it('unknown directives and mnemonics are named', () => {
-    expect(errors('.bogus 1')).toEqual(["t.s:1:1: error: unknown directive '.bogus' (the directives are .org .word .string .space .equ .entry .isa)"]);
+    expect(errors('.bogus 1')).toEqual(["t.s:1:1: error: unknown directive '.bogus' (the directives are .org .word .string .space .equ .entry .isa .include)"]);
     expect(errors('.wrod 1')).toEqual(["t.s:1:1: error: unknown directive '.wrod' (did you mean '.word'?)"]);
     expect(errors('  frob r1, r2')).toEqual(["t.s:1:3: error: unknown mnemonic 'frob'"]);
   });

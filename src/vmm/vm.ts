@@ -12,6 +12,7 @@ import { Console } from '../cpu/devices.js';
 import { BY_OPCODE, FLAGS } from '../isa/table.js';
 import type { Machine } from './machine.js';
 import type { Partition } from './allocator.js';
+import { HYPERCALL_SLOTS, HYPERCALLS } from './hypercalls.js';
 
 /** What a monitor counts about one VM (Popek & Goldberg's efficiency: direct vs emulated). */
 export class VmStats {
@@ -27,6 +28,8 @@ export class VmStats {
   readonly reflected = new Float64Array(8);
   /** time spent in the monitor's dispatcher, ms (only when timing is on) */
   monitorMs = 0;
+  /** hypercalls performed, by call (the last slot: unknown calls) */
+  readonly hypercalls = new Float64Array(HYPERCALL_SLOTS);
 
   /** emulations by mnemonic, for reports */
   get emulated(): Map<string, number> {
@@ -35,6 +38,21 @@ export class VmStats {
       if (n) m.set(BY_OPCODE[op]?.mnemonic ?? `opcode ${op}`, n);
     });
     return m;
+  }
+
+  /** hypercalls by name, for reports */
+  get hypercallsByName(): Map<string, number> {
+    const m = new Map<string, number>();
+    this.hypercalls.forEach((n, call) => {
+      if (n) m.set(HYPERCALLS[call]?.name ?? 'unknown', n);
+    });
+    return m;
+  }
+
+  get hypercallCount(): number {
+    let n = 0;
+    for (const c of this.hypercalls) n += c;
+    return n;
   }
 
   get emulations(): number {

@@ -31,6 +31,7 @@ import { DONE_NO_TICK, ROUTINES, type PrivilegedMnemonic } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
+import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
 
 export type MonitorKind = 'trap-emulate' | 'hybrid';
 export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
@@ -119,6 +120,7 @@ export class Vmm implements Runner {
           left--;
           continue;
         }
+        if (r === 'yield') return 'budget';
         return r;
       }
 
@@ -151,6 +153,7 @@ export class Vmm implements Runner {
           left--; // an emulated instruction: one step
           continue;
         }
+        if (r === 'yield') return 'budget'; // a hypercall gave up the rest of the slice
         return r;
       }
       if (reason === 'budget') return 'budget';
@@ -164,9 +167,10 @@ export class Vmm implements Runner {
   /**
    * The dispatcher proper: one case per cause. Returns null when a trap was
    * reflected into the guest (a step), 'budget' when an instruction was
-   * emulated (its step counted here), or a stop reason.
+   * emulated (its step counted here), 'yield' when a hypercall ended the
+   * time slice, or a stop reason.
    */
-  private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | null {
+  private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
     vm.stats.traps[cause]!++;
     switch (cause) {
       case CAUSES.PRIV:
@@ -178,6 +182,8 @@ export class Vmm implements Runner {
         // The guest's own timer (passed through) expired with its IE on.
         return this.reflect(vm, cause, info, pc);
       case CAUSES.SVC:
+        // The guest's kernel calling its monitor (a hypercall), or an ordinary SVC for the guest.
+        return this.svc(vm, info, pc);
       case CAUSES.ILLEGAL:
       case CAUSES.MEMORY:
       case CAUSES.ARITH:
@@ -187,6 +193,19 @@ export class Vmm implements Runner {
       default:
         return this.checkStop(vm, cause, info, pc, `unknown trap cause ${cause} from the machine below`);
     }
+  }
+
+  /**
+   * `svc n` (pc is past it): from virtual supervisor mode with n in
+   * 0xFF00..0xFFFF it is a hypercall, performed here (hypercalls.ts) and
+   * counted as one guest instruction; anything else is the guest's own SVC.
+   */
+  private svc(vm: VirtualMachine, n: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    if (!vm.supervisor || !isHypercall(n)) return this.reflect(vm, CAUSES.SVC, n, pc);
+    vm.pc = pc;
+    const bits = completeHypercall(vm, n, this.host.regs, vm.stats.hypercalls);
+    if (vm.halted) return 'halt';
+    return (bits & HC_YIELD) !== 0 ? 'yield' : 'budget';
   }
 
   /** Run the interpreter routine for a privileged instruction trapped in virtual supervisor mode. */
@@ -207,7 +226,7 @@ export class Vmm implements Runner {
    * The hybrid monitor: one instruction of virtual supervisor mode, executed
    * by a software CPU over the VM's own storage and console, never directly.
    */
-  private interpretOne(vm: VirtualMachine): StopReason {
+  private interpretOne(vm: VirtualMachine): StopReason | 'yield' {
     let cpu = this.interpreters.get(vm);
     if (!cpu) {
       // The hybrid monitor interprets: one instruction at a time, never translated.
@@ -230,7 +249,7 @@ export class Vmm implements Runner {
     vm.stats.interpreted += done;
     if (r === 'trap') {
       vm.stats.traps[cpu.trapCause]!++;
-      const s = this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
+      const s = cpu.trapCause === CAUSES.SVC ? this.svc(vm, cpu.trapInfo, cpu.trapPc) : this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
       return s ?? 'budget';
     }
     if (r === 'halt') vm.halted = true;

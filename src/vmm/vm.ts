@@ -13,6 +13,7 @@ import { BY_OPCODE, FLAGS } from '../isa/table.js';
 import type { Machine } from './machine.js';
 import type { Partition } from './allocator.js';
 import { HYPERCALL_SLOTS, HYPERCALLS } from './hypercalls.js';
+import { BtStats } from './bt/stats.js';
 
 /** What a monitor counts about one VM (Popek & Goldberg's efficiency: direct vs emulated). */
 export class VmStats {
@@ -30,6 +31,8 @@ export class VmStats {
   monitorMs = 0;
   /** hypercalls performed, by call (the last slot: unknown calls) */
   readonly hypercalls = new Float64Array(HYPERCALL_SLOTS);
+  /** the binary translator's counts (monitor bt) */
+  readonly bt = new BtStats();
 
   /** emulations by mnemonic, for reports */
   get emulated(): Map<string, number> {

@@ -22,6 +22,12 @@
  * Monitors. 'trap-emulate' runs both virtual modes directly (Theorem 1).
  * 'hybrid' interprets every instruction executed in virtual supervisor mode
  * with a software CPU and runs only virtual user mode directly (Theorem 3).
+ * 'bt' runs virtual supervisor code (and, where Theorem 3 fails, user code)
+ * from a translation cache (bt/): ident instructions as they are, sensitive
+ * ones rewritten into calls of their routines, so they never trap.
+ *
+ * Hypercalls. An `svc 0xFF00 + call` from virtual supervisor mode calls the
+ * monitor itself (hypercalls.ts): every monitor performs it in its SVC case.
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
@@ -32,9 +38,13 @@ import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
 import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
+import { BinaryTranslator, BT } from './bt/translator.js';
+import { rewriteRoutine } from './bt/rewrites.js';
+import type { Routine } from './routines.js';
 
-export type MonitorKind = 'trap-emulate' | 'hybrid';
-export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
+/** The monitors, in one place: every tool that takes --monitor, and the benchmarks, read this list. */
+export type MonitorKind = 'trap-emulate' | 'hybrid' | 'bt';
+export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid', 'bt'];
 
 export interface VmmOptions {
   readonly isa: Isa;
@@ -57,12 +67,15 @@ export class Vmm implements Runner {
   readonly vms: VirtualMachine[] = [];
   /** the hybrid monitor's software CPU, one per VM (lazily made) */
   private readonly interpreters = new Map<VirtualMachine, Cpu>();
+  /** the binary translator (monitor 'bt' only) */
+  readonly translator: BinaryTranslator | null;
 
   constructor(
     readonly host: Machine,
     readonly options: VmmOptions,
   ) {
     this.monitor = options.monitor ?? 'trap-emulate';
+    this.translator = this.monitor === 'bt' ? new BinaryTranslator(options.isa) : null;
     this.allocator = new Allocator(host);
     // Every trap of the machine below now comes to the dispatcher.
     host.trapHook = true;
@@ -94,6 +107,7 @@ export class Vmm implements Runner {
     const host = this.host;
     const stats = vm.stats;
     const hybrid = this.monitor === 'hybrid';
+    const bt = this.translator;
     let left = maxSteps;
     while (left > 0) {
       if (vm.halted) return 'halt';
@@ -124,6 +138,24 @@ export class Vmm implements Runner {
         return r;
       }
 
+      if (bt !== null && bt.translates(vm)) {
+        // Translated code: it runs until something needs the monitor, with no trap.
+        const before = vm.steps;
+        const code = bt.run(vm, left, host.regs);
+        left -= vm.steps - before;
+        let r: StopReason | 'budget' | 'yield' | null;
+        if (code === BT.TRAP) r = this.callout(vm, bt.cause, bt.info, bt.trapPc);
+        else if (code === BT.REWRITE) r = this.rewrite(vm, vm.mem[vm.base + vm.pc]!);
+        else if (code === BT.INTERPRET) r = this.interpretOne(vm);
+        else continue; // the slice is used up, or the guest's timer interrupt is due: the loop decides
+        if (r === null || r === 'budget') {
+          left--;
+          continue;
+        }
+        if (r === 'yield') return 'budget';
+        return r;
+      }
+
       // Direct execution: deprivileged, relocated into the partition.
       host.flags = vm.flags & FLAGS.IE; // real user mode; the guest's own IE
       host.pc = vm.pc;
@@ -143,6 +175,7 @@ export class Vmm implements Runner {
 
       if (reason === 'trap') {
         const t0 = this.options.timing ? performance.now() : 0;
+        stats.traps[host.trapCause]!++;
         const r = this.dispatch(vm, host.trapCause, host.trapInfo, host.trapPc);
         if (this.options.timing) stats.monitorMs += performance.now() - t0;
         if (r === null) {
@@ -171,7 +204,6 @@ export class Vmm implements Runner {
    * time slice, or a stop reason.
    */
   private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
-    vm.stats.traps[cause]!++;
     switch (cause) {
       case CAUSES.PRIV:
         // A privileged instruction: the guest's kernel may do it (emulate);
@@ -212,9 +244,39 @@ export class Vmm implements Runner {
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
     const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
     if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
-    const r = routine.run(vm, word, this.host.regs);
+    const r = this.complete(vm, routine.run, word);
+    if (r === 'budget' || r === 'halt') vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
+    return r;
+  }
+
+  /**
+   * The binary translator met a trap in translated code (a callout: no
+   * hardware trap, the monitor was already running). The same cases as a
+   * trap from the machine below.
+   */
+  private callout(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    vm.stats.bt.callouts[cause]!++;
+    vm.pc = pc;
+    return this.dispatch(vm, cause, info, pc);
+  }
+
+  /**
+   * A rewritten instruction (binary translation): its routine acts on the
+   * virtual state directly — the interpreter routine for a privileged one,
+   * the virtual meaning of a variant's extra (bt/rewrites.ts). No trap.
+   */
+  private rewrite(vm: VirtualMachine, word: number): StopReason | 'budget' | 'yield' | null {
+    const routine = rewriteRoutine(word);
+    if (!routine) return this.interpretOne(vm); // no routine: interpret it exactly
+    const r = this.complete(vm, routine, word);
+    if (r === 'budget' || r === 'halt') vm.stats.bt.rewrittenExecuted++;
+    return r;
+  }
+
+  /** Run a routine on the VM and count the instruction: one step, and the virtual TIMER unless the routine says not (stimer). */
+  private complete(vm: VirtualMachine, routine: Routine, word: number): StopReason | 'budget' | null {
+    const r = routine(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
-    vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     vm.instret++;
     vm.steps++;
     if (r !== DONE_NO_TICK && vm.timer > 0 && --vm.timer === 0) vm.pending = true;

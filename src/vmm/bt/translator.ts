@@ -1,0 +1,199 @@
+/**
+ * The binary translation monitor's engine (VMware's approach, 1998): guest
+ * code that must not run directly is run from a translation cache instead.
+ *
+ * The dispatcher (vmm.ts) asks `translates(vm)` before each run of a guest:
+ * virtual supervisor code always is translated, virtual user code only on an
+ * ISA where the checker finds a user-sensitive instruction that is not
+ * privileged (classes.ts). Then `run()` executes translated blocks one after
+ * another, following links between them (chaining) so that a hot path never
+ * goes back to the cache, until something needs the monitor:
+ *
+ *   TRAP       the block raised a trap (svc, a fault): a callout, no hardware
+ *              trap; the dispatcher reflects it or performs the hypercall
+ *   REWRITE    the next instruction is rewritten: the dispatcher runs its
+ *              routine on the virtual state (rewrites.ts), no trap
+ *   INTERPRET  an instruction with no translation: the dispatcher interprets it
+ *   BUDGET     the time slice is used up
+ *   LEAVE      the guest's timer interrupt is deliverable, or the mode changed
+ *
+ * Every completed instruction is counted on the VM (instret, steps, the
+ * virtual TIMER) right here, so virtual time stays exact.
+ */
+import type { Isa } from '../../isa/table.js';
+import { FLAGS, CAUSES } from '../../isa/table.js';
+import { relocationLimit } from '../../cpu/psw.js';
+import type { VirtualMachine } from '../vm.js';
+import { translationClasses, type TranslationClasses } from './classes.js';
+import { EXIT, translateBlock, type TBlock } from './translate.js';
+
+export const BT = { BUDGET: 0, LEAVE: 1, TRAP: 2, REWRITE: 3, INTERPRET: 4 } as const;
+export type BtResult = (typeof BT)[keyof typeof BT];
+
+/** One VM's translation caches (one per virtual mode) and where its last block left off. */
+class Cache {
+  readonly supervisor = new Map<number, TBlock>();
+  readonly user = new Map<number, TBlock>();
+  /** one-instruction blocks, for when a block does not fit the budget */
+  readonly single = new Map<number, TBlock>();
+  /** the block that ran last, the exit it took, and where that exit leads: the next block is linked there */
+  prev: TBlock | null = null;
+  prevSlot = 0;
+  prevMode = 0;
+  prevPc = 0;
+}
+
+export class BinaryTranslator {
+  readonly classes: TranslationClasses;
+  /** out-parameters of a block: next pc, trap cause, trap info, exit kind */
+  private readonly X = new Int32Array(4);
+  private readonly caches = new Map<VirtualMachine, Cache>();
+  /** the last TRAP: cause, info, old pc */
+  cause = 0;
+  info = 0;
+  trapPc = 0;
+
+  constructor(readonly isa: Isa, classes?: TranslationClasses) {
+    this.classes = classes ?? translationClasses(isa);
+  }
+
+  /** Must this VM's next instruction run from the translation cache? */
+  translates(vm: VirtualMachine): boolean {
+    return (vm.flags & FLAGS.S) !== 0 ? this.classes.translateSupervisor : this.classes.translateUser;
+  }
+
+  /**
+   * Run translated code for `vm` for up to `left` steps, with the guest's
+   * registers in `R`. Counts what completes; returns why it stopped.
+   */
+  run(vm: VirtualMachine, left: number, R: Int32Array): BtResult {
+    let cache = this.caches.get(vm);
+    if (!cache) this.caches.set(vm, (cache = new Cache()));
+    const st = vm.stats.bt;
+    const X = this.X;
+    const E = vm.mem;
+    const mode = vm.flags & FLAGS.S;
+    const blocks = mode !== 0 ? cache.supervisor : cache.user;
+    const table = mode !== 0 ? this.classes.supervisor : this.classes.user;
+    // Chain from the block that ran before (if the guest went where that block's exit leads).
+    let prev = cache.prev !== null && cache.prevMode === mode && cache.prevPc === vm.pc ? cache.prev : null;
+    let slot = cache.prevSlot;
+    cache.prev = null;
+
+    while (left > 0) {
+      if (vm.pending && (vm.flags & FLAGS.IE) !== 0) return BT.LEAVE;
+      const lim = relocationLimit(vm);
+      const limit = lim > 0 ? lim : 0;
+      const base = vm.base;
+      const pc = vm.pc;
+      if (pc >= limit) {
+        // The fetch faults: MEMORY, info = the address.
+        this.trap(CAUSES.MEMORY, pc, pc);
+        return BT.TRAP;
+      }
+      const p = base + pc;
+      let budget = left;
+      if (vm.timer > 0 && vm.timer < budget) budget = vm.timer;
+
+      // The next block: through the link from the last one, else from the cache, else translated now.
+      let b: TBlock | null | undefined = prev !== null ? prev.links[slot] : null;
+      if (b !== null && b !== undefined && b.alive) st.chained++;
+      else {
+        b = blocks.get(p);
+        if (b !== undefined) st.hits++;
+        else {
+          b = translateBlock(this.isa, this.classes, table, E, p, limit - pc);
+          blocks.set(p, b);
+          this.counted(b, st);
+        }
+        if (prev !== null) {
+          prev.links[slot] = b;
+          st.chains++;
+        }
+      }
+      let linkable = true;
+      if (b.len > budget || pc + b.len > limit) {
+        // The slice or the guest's timer ends inside this block (or the window shrank): one instruction alone.
+        b = cache.single.get(p) ?? this.single(cache, E, p, table, st);
+        st.single++;
+        linkable = false;
+      }
+
+      const done = b.run(R, E, base, limit, pc, budget, X, vm);
+      if (done < 0) {
+        // Its words are no longer what was translated: drop it, and translate again.
+        this.invalidate(cache, b, p);
+        st.invalidations++;
+        prev = null;
+        continue;
+      }
+      vm.instret += done;
+      vm.steps += done;
+      st.identExecuted += done;
+      left -= done;
+      if (vm.timer > 0) {
+        vm.timer -= done; // budget ≤ timer: it does not pass 0
+        if (vm.timer === 0) vm.pending = true;
+      }
+
+      const exit = X[3]!;
+      const next = X[0]! >>> 0;
+      prev = linkable ? b : null; // one-instruction blocks are not linked
+      switch (exit) {
+        case EXIT.NEXT:
+        case EXIT.TAKEN:
+          vm.pc = next;
+          slot = exit;
+          continue;
+        case EXIT.DYNAMIC:
+          vm.pc = next;
+          prev = null;
+          continue;
+        case EXIT.TRAP:
+          this.trap(X[1]!, X[2]!, next);
+          return BT.TRAP;
+        case EXIT.REWRITE:
+        case EXIT.INTERPRET:
+          // The monitor runs the instruction at `next`; if the guest then goes on to the
+          // instruction after it, the next block is linked to this one's NEXT slot.
+          vm.pc = next;
+          if (prev !== null) {
+            cache.prev = prev;
+            cache.prevSlot = EXIT.NEXT;
+            cache.prevMode = mode;
+            cache.prevPc = (next + 1) >>> 0;
+          }
+          return exit === EXIT.REWRITE ? BT.REWRITE : BT.INTERPRET;
+        default:
+          throw new Error(`bt: block exit ${exit}`);
+      }
+    }
+    return BT.BUDGET;
+  }
+
+  private trap(cause: number, info: number, pc: number): void {
+    this.cause = cause;
+    this.info = info | 0;
+    this.trapPc = pc >>> 0;
+  }
+
+  private counted(b: TBlock, st: VirtualMachine['stats']['bt']): void {
+    st.blocks++;
+    st.identTranslated += b.ident;
+    st.rewrittenTranslated += b.rewritten;
+  }
+
+  private single(cache: Cache, E: Int32Array, p: number, table: Uint8Array, st: VirtualMachine['stats']['bt']): TBlock {
+    const b = translateBlock(this.isa, this.classes, table, E, p, 1);
+    cache.single.set(p, b);
+    this.counted(b, st);
+    return b;
+  }
+
+  private invalidate(cache: Cache, b: TBlock, p: number): void {
+    b.alive = false;
+    if (cache.supervisor.get(p) === b) cache.supervisor.delete(p);
+    if (cache.user.get(p) === b) cache.user.delete(p);
+    if (cache.single.get(p) === b) cache.single.delete(p);
+  }
+}

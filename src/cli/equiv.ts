@@ -6,7 +6,7 @@ import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { checkStackSize, DEFAULT_QUANTUM, monitorFlag } from './vmm.js';
+import { btLines, checkStackSize, DEFAULT_QUANTUM, MONITOR_USAGE, monitorFlag } from './vmm.js';
 import { imageEnd } from '../image.js';
 
 const DEFAULT_WORDS = 65536;
@@ -19,7 +19,7 @@ const USAGE = [
   'registers and PSW, final storage, stop reason and guest instruction count. If they differ, a',
   'lockstep replay names the first instruction after which they do.',
   '',
-  '  --monitor M        trap-emulate (default) or hybrid',
+  ...MONITOR_USAGE,
   '  --depth N          monitors stacked (default 1)',
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
@@ -76,7 +76,15 @@ function json(r: EquivResult): string {
     JSON.stringify(
       {
         ...rest,
-        stats: stats.map((s) => ({ direct: s.direct, emulated: Object.fromEntries(s.emulated), interpreted: s.interpreted, traps: [...s.traps], reflected: [...s.reflected] })),
+        stats: stats.map((s) => ({
+          direct: s.direct,
+          emulated: Object.fromEntries(s.emulated),
+          interpreted: s.interpreted,
+          traps: [...s.traps],
+          reflected: [...s.reflected],
+          hypercalls: Object.fromEntries(s.hypercallsByName),
+          ...(s.bt.blocks ? { bt: { ...s.bt, callouts: [...s.bt.callouts] } } : {}),
+        })),
       },
       null,
       2,
@@ -90,7 +98,9 @@ function text(r: EquivResult, file: string): string {
   out.push(`${file}: ${r.equivalent ? 'EQUIVALENT' : 'NOT EQUIVALENT'} bare vs virtual`);
   out.push(`  bare:    ${r.bare.reason}, ${r.bare.instructions} instructions, output ${r.bare.output.length} chars, storage ${r.bare.storageHash}`);
   r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${v.reason}, ${v.instructions} instructions, output ${v.output.length} chars, storage ${v.storageHash}`));
-  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected`);
+  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected; ${s.entries} monitor entries`);
+  if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  if (s.bt.blocks) for (const l of btLines(s.bt)) out.push(`  bt ${l}`);
   if (!r.equivalent) {
     out.push('  differences:');
     for (const d of r.differences.slice(0, 20)) out.push(`    ${d}`);

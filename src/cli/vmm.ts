@@ -5,18 +5,27 @@
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import { Console } from '../cpu/devices.js';
-import { causeName } from '../isa/table.js';
+import { CAUSES, causeName } from '../isa/table.js';
+import type { BtStats } from '../vmm/bt/stats.js';
 import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, type MonitorKind } from '../vmm/vmm.js';
-import type { VirtualMachine } from '../vmm/vm.js';
+import type { VirtualMachine, VmStats } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
 export const DEFAULT_QUANTUM = 1000;
 const DEFAULT_VM_WORDS = 65536;
+
+/** --monitor, as both vmm and equiv describe it */
+export const MONITOR_USAGE = [
+  '  --monitor M        trap-emulate (default): both virtual modes run directly, privileged instructions',
+  '                     trap and are emulated; hybrid: virtual supervisor mode is interpreted; bt: virtual',
+  '                     supervisor code (and user code where the checker finds user-sensitive instructions)',
+  '                     runs from a translation cache, sensitive instructions rewritten so they never trap',
+];
 
 const USAGE = [
   'usage: trapeze vmm FILE.s|FILE.img ... [options]',
@@ -25,22 +34,24 @@ const USAGE = [
   "round robin. Each VM has its own storage partition and console; every line of a VM's output is",
   'prefixed with its name. A VM that check-stops or reaches its step limit is stopped alone.',
   '',
-  '  --monitor M        trap-emulate (default): both virtual modes run directly, privileged',
-  '                     instructions trap and are emulated; hybrid: virtual supervisor mode is interpreted',
+  ...MONITOR_USAGE,
   `  --quantum N        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   '  --depth N          monitors stacked on each other (default 1: a VMM on the real machine)',
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, (m) => (l.includes('--mem') ? `(per VM, default ${DEFAULT_VM_WORDS})` : m))),
   '  --input FILE       console input of every VM (default: stdin)',
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
-  '                     reflections, time in the monitor',
+  '                     reflections, time in the monitor; hypercalls by call; monitor entries per byte of',
+  '                     output and per timer interrupt; bt: blocks translated, instructions ident vs',
+  '                     rewritten, cache hits, chains, invalidations',
   '',
   'exit status: 0 all halted, 1 assembly or image error, 2 usage, 3 a VM check-stopped, 4 a VM reached the step limit',
 ].join('\n');
 
+
 export function monitorFlag(command: string, p: Parsed): MonitorKind {
   const m = stringFlag(p, 'monitor') ?? 'trap-emulate';
-  if (!(MONITORS as readonly string[]).includes(m)) throw new UsageError(`trapeze ${command}: --monitor must be ${MONITORS.join(' or ')}, not '${m}'`);
+  if (!(MONITORS as readonly string[]).includes(m)) throw new UsageError(`trapeze ${command}: --monitor must be ${MONITORS.slice(0, -1).join(', ')} or ${MONITORS[MONITORS.length - 1]}, not '${m}'`);
   return m as MonitorKind;
 }
 
@@ -155,6 +166,9 @@ export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<Virtu
     if (s.emulations) out.push(`  emulated: ${[...s.emulated].map(([m, n]) => `${m} ${n}`).join(', ')}`);
     out.push(`  traps into the monitor: ${causes(s.traps)}`);
     out.push(`  reflected to the guest: ${causes(s.reflected)}`);
+    if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+    out.push(`  ${entriesLine(s, vm.console.output().length)}`);
+    if (s.bt.blocks) out.push(...btLines(s.bt).map((l) => `  ${l}`));
     out.push(`  time in the monitor: ${s.monitorMs.toFixed(1)} ms`);
   }
   // The levels below the guests' monitor: each is one VM that the next monitor runs on.
@@ -167,4 +181,27 @@ export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<Virtu
   const all = guests.reduce((n, vm) => n + vm.instret, 0);
   out.push(`total: ${all} guest instructions in ${(seconds * 1000).toFixed(1)} ms (${seconds > 0 ? (all / seconds / 1e6).toFixed(1) : '-'} MIPS)`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * The exits a paravirtual guest saves, per unit of work: monitor entries
+ * (traps from the machine below) per byte of console output and per timer
+ * interrupt the guest's kernel took.
+ */
+export function entriesLine(s: VmStats, outputBytes: number): string {
+  const entries = s.entries;
+  const ticks = s.reflected[CAUSES.TIMER]!;
+  const per = (n: number) => (n ? (entries / n).toFixed(2) : '-');
+  return `monitor entries: ${entries}; per byte of output: ${per(outputBytes)} (${outputBytes} bytes); per timer interrupt: ${per(ticks)} (${ticks} interrupts)`;
+}
+
+/** The binary translator's counts, as report lines. */
+export function btLines(b: BtStats): string[] {
+  const callouts = [...b.callouts].map((n, c) => (n ? `${causeName(c)} ${n}` : '')).filter(Boolean).join(', ') || 'none';
+  return [
+    `translated: ${b.blocks} blocks, ${b.identTranslated} instructions ident, ${b.rewrittenTranslated} rewritten`,
+    `executed from the translation cache: ${b.identExecuted} ident, ${b.rewrittenExecuted} rewritten (no trap)`,
+    `cache: ${b.hits} hits, ${b.chains} chains made, ${b.chained} chained transfers, ${b.invalidations} invalidations, ${b.single} one-instruction blocks`,
+    `callouts from translated code: ${callouts}`,
+  ];
 }

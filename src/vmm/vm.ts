@@ -23,7 +23,8 @@ export class VmStats {
   readonly emulatedByOpcode = new Float64Array(256);
   /** instructions interpreted one by one (the hybrid monitor, in virtual supervisor mode) */
   interpreted = 0;
-  /** traps that entered the monitor, by cause */
+  /** traps from the machine below that entered the monitor, by cause (monitor entries; what the hybrid
+   * monitor's interpreter or bt's translated code raise is handled by a monitor that is already running) */
   readonly traps = new Float64Array(8);
   /** traps reflected into the guest (its own trap sequence), by cause */
   readonly reflected = new Float64Array(8);
@@ -55,6 +56,13 @@ export class VmStats {
   get hypercallCount(): number {
     let n = 0;
     for (const c of this.hypercalls) n += c;
+    return n;
+  }
+
+  /** monitor entries: traps from the machine below */
+  get entries(): number {
+    let n = 0;
+    for (const c of this.traps) n += c;
     return n;
   }
 

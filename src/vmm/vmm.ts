@@ -39,6 +39,7 @@ import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
 import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
 import { BinaryTranslator, BT } from './bt/translator.js';
+import type { TranslationClasses } from './bt/classes.js';
 import { rewriteRoutine } from './bt/rewrites.js';
 import type { Routine } from './routines.js';
 
@@ -51,6 +52,8 @@ export interface VmmOptions {
   readonly monitor?: MonitorKind;
   /** measure time spent in the dispatcher (costs two clock reads per trap) */
   readonly timing?: boolean;
+  /** bt: the classes to translate by, instead of the checker's for `isa` (how a test plants a wrong one) */
+  readonly translationClasses?: TranslationClasses;
 }
 
 /** opcode → the routine for it, built from the ISA table */
@@ -75,7 +78,7 @@ export class Vmm implements Runner {
     readonly options: VmmOptions,
   ) {
     this.monitor = options.monitor ?? 'trap-emulate';
-    this.translator = this.monitor === 'bt' ? new BinaryTranslator(options.isa) : null;
+    this.translator = this.monitor === 'bt' ? new BinaryTranslator(options.isa, options.translationClasses) : null;
     this.allocator = new Allocator(host);
     // Every trap of the machine below now comes to the dispatcher.
     host.trapHook = true;
@@ -310,7 +313,7 @@ export class Vmm implements Runner {
     vm.steps += done;
     vm.stats.interpreted += done;
     if (r === 'trap') {
-      vm.stats.traps[cpu.trapCause]!++;
+      // Not a monitor entry: the monitor was running the interpreter.
       const s = cpu.trapCause === CAUSES.SVC ? this.svc(vm, cpu.trapInfo, cpu.trapPc) : this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
       return s ?? 'budget';
     }

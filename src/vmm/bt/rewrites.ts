@@ -13,7 +13,6 @@
  */
 import { FIELDS, FLAGS, FLAGS_MASK, OPCODE, type Mnemonic } from '../../isa/table.js';
 import { DONE, ROUTINES, type Routine } from '../routines.js';
-import type { VirtualMachine } from '../vm.js';
 
 const A = FIELDS.a[1];
 const B = FIELDS.b[1];

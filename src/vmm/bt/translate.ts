@@ -292,7 +292,26 @@ export function translateBlock(isa: Isa, classes: TranslationClasses, table: Uin
     .join('\n')
     .split(FLUSH)
     .join(flush);
-  const run = new Function('R', 'E', 'base', 'limit', 'pc', 'budget', 'X', 'vm', src) as BlockFn;
+  const run = compile(src);
   const rewritten = lastKind === 'rewrite' ? 1 : 0;
   return { phys, len: L, run, ident: L - rewritten - (lastKind === 'interpret' ? 1 : 0), rewritten, links: [null, null], alive: true };
+}
+
+/**
+ * Compiled block functions by source. A block's source depends only on its
+ * words and physical address, so VMs running the same image share their
+ * translations' code (each keeps its own blocks, links and validity); JS
+ * compilation is the translator's dominant cost. Bounded: cleared when full.
+ */
+const COMPILED = new Map<string, BlockFn>();
+const COMPILED_MAX = 20_000;
+
+function compile(src: string): BlockFn {
+  let f = COMPILED.get(src);
+  if (!f) {
+    if (COMPILED.size >= COMPILED_MAX) COMPILED.clear();
+    f = new Function('R', 'E', 'base', 'limit', 'pc', 'budget', 'X', 'vm', src) as BlockFn;
+    COMPILED.set(src, f);
+  }
+  return f;
 }

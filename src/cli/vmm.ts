@@ -200,8 +200,8 @@ export function btLines(b: BtStats): string[] {
   const callouts = [...b.callouts].map((n, c) => (n ? `${causeName(c)} ${n}` : '')).filter(Boolean).join(', ') || 'none';
   return [
     `translated: ${b.blocks} blocks, ${b.identTranslated} instructions ident, ${b.rewrittenTranslated} rewritten`,
-    `executed from the translation cache: ${b.identExecuted} ident, ${b.rewrittenExecuted} rewritten (no trap)`,
-    `cache: ${b.hits} hits, ${b.chains} chains made, ${b.chained} chained transfers, ${b.invalidations} invalidations, ${b.single} one-instruction blocks`,
+    `executed: ${b.identExecuted} ident (${b.stepped} of them stepped one at a time), ${b.rewrittenExecuted} rewritten (no trap)`,
+    `cache: ${b.hits} hits, ${b.chains} chains made, ${b.chained} chained transfers, ${b.invalidations} invalidations`,
     `callouts from translated code: ${callouts}`,
   ];
 }

@@ -5,7 +5,7 @@ export class BtStats {
   /** instructions translated ident / rewritten */
   identTranslated = 0;
   rewrittenTranslated = 0;
-  /** instructions executed in translated code (ident) / by a rewritten instruction's routine */
+  /** ident instructions executed (in blocks, or stepped) / rewritten ones, by their routine */
   identExecuted = 0;
   rewrittenExecuted = 0;
   /** lookups in the translation cache that found a valid block */
@@ -15,8 +15,9 @@ export class BtStats {
   chained = 0;
   /** blocks dropped because their code changed under them */
   invalidations = 0;
-  /** one-instruction blocks run because the slice or the guest's TIMER ended inside a block */
-  single = 0;
+  /** instructions run one at a time by the stepper: code reached for the first time (a block is
+   * translated the second time), and where a block did not fit the slice or the guest's TIMER */
+  stepped = 0;
   /** traps raised by translated code (svc, faults, ...), handled by the monitor with no hardware trap, by cause */
   readonly callouts = new Float64Array(8);
 

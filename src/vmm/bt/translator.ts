@@ -25,7 +25,7 @@ import { FLAGS, CAUSES } from '../../isa/table.js';
 import { relocationLimit } from '../../cpu/psw.js';
 import type { VirtualMachine } from '../vm.js';
 import { translationClasses, type TranslationClasses } from './classes.js';
-import { EXIT, translateBlock, type TBlock } from './translate.js';
+import { EXIT, kindCode, kindOf, stepper, translateBlock, type StepFn, type TBlock } from './translate.js';
 
 export const BT = { BUDGET: 0, LEAVE: 1, TRAP: 2, REWRITE: 3, INTERPRET: 4 } as const;
 export type BtResult = (typeof BT)[keyof typeof BT];
@@ -34,8 +34,9 @@ export type BtResult = (typeof BT)[keyof typeof BT];
 class Cache {
   readonly supervisor = new Map<number, TBlock>();
   readonly user = new Map<number, TBlock>();
-  /** one-instruction blocks, for when a block does not fit the budget */
-  readonly single = new Map<number, TBlock>();
+  /** block starts reached once (stepped): the next time, the block is translated */
+  readonly seenSupervisor = new Set<number>();
+  readonly seenUser = new Set<number>();
   /** the block that ran last, the exit it took, and where that exit leads: the next block is linked there */
   prev: TBlock | null = null;
   prevSlot = 0;
@@ -45,6 +46,8 @@ class Cache {
 
 export class BinaryTranslator {
   readonly classes: TranslationClasses;
+  /** runs one instruction with the blocks' meanings (translate.ts) */
+  private readonly step: StepFn;
   /** out-parameters of a block: next pc, trap cause, trap info, exit kind */
   private readonly X = new Int32Array(4);
   private readonly caches = new Map<VirtualMachine, Cache>();
@@ -55,6 +58,7 @@ export class BinaryTranslator {
 
   constructor(readonly isa: Isa, classes?: TranslationClasses) {
     this.classes = classes ?? translationClasses(isa);
+    this.step = stepper(isa);
   }
 
   /** Must this VM's next instruction run from the translation cache? */
@@ -75,6 +79,7 @@ export class BinaryTranslator {
     const mode = vm.flags & FLAGS.S;
     const blocks = mode !== 0 ? cache.supervisor : cache.user;
     const table = mode !== 0 ? this.classes.supervisor : this.classes.user;
+    const seen = mode !== 0 ? cache.seenSupervisor : cache.seenUser;
     // Chain from the block that ran before (if the guest went where that block's exit leads).
     let prev = cache.prev !== null && cache.prevMode === mode && cache.prevPc === vm.pc ? cache.prev : null;
     let slot = cache.prevSlot;
@@ -95,41 +100,50 @@ export class BinaryTranslator {
       let budget = left;
       if (vm.timer > 0 && vm.timer < budget) budget = vm.timer;
 
-      // The next block: through the link from the last one, else from the cache, else translated now.
+      // The next block: through the link from the last one, else from the cache, else translated now
+      // if it was reached before (code run once is only stepped: compiling costs more than running it).
       let b: TBlock | null | undefined = prev !== null ? prev.links[slot] : null;
       if (b !== null && b !== undefined && b.alive) st.chained++;
       else {
         b = blocks.get(p);
         if (b !== undefined) st.hits++;
-        else {
+        else if (seen.has(p)) {
           b = translateBlock(this.isa, this.classes, table, E, p, limit - pc);
           blocks.set(p, b);
-          this.counted(b, st);
+          st.blocks++;
+          st.identTranslated += b.ident;
+          st.rewrittenTranslated += b.rewritten;
+        } else {
+          seen.add(p);
+          b = null;
         }
-        if (prev !== null) {
+        if (prev !== null && b !== null) {
           prev.links[slot] = b;
           st.chains++;
         }
       }
-      let linkable = true;
-      if (b.len > budget || pc + b.len > limit) {
-        // The slice or the guest's timer ends inside this block (or the window shrank): one instruction alone.
-        b = cache.single.get(p) ?? this.single(cache, E, p, table, st);
-        st.single++;
-        linkable = false;
-      }
 
-      const done = b.run(R, E, base, limit, pc, budget, X, vm);
-      if (done < 0) {
-        // Its words are no longer what was translated: drop it, and translate again.
-        this.invalidate(cache, b, p);
-        st.invalidations++;
-        prev = null;
-        continue;
+      let done: number;
+      if (b === null || b.len > budget || pc + b.len > limit) {
+        // One instruction alone: first time here, or the slice or the guest's timer ends inside the block.
+        const w = E[p]!;
+        done = this.step(R, E, base, limit, pc, X, vm, w, kindCode(kindOf(w, this.isa, table, this.classes)));
+        st.stepped += done;
+        b = null;
+      } else {
+        done = b.run(R, E, base, limit, pc, budget, X, vm);
+        if (done < 0) {
+          // Its words are no longer what was translated: drop it, and translate again.
+          b.alive = false;
+          blocks.delete(p);
+          st.invalidations++;
+          prev = null;
+          continue;
+        }
       }
+      st.identExecuted += done;
       vm.instret += done;
       vm.steps += done;
-      st.identExecuted += done;
       left -= done;
       if (vm.timer > 0) {
         vm.timer -= done; // budget ≤ timer: it does not pass 0
@@ -138,7 +152,7 @@ export class BinaryTranslator {
 
       const exit = X[3]!;
       const next = X[0]! >>> 0;
-      prev = linkable ? b : null; // one-instruction blocks are not linked
+      prev = b; // a stepped instruction (b = null) is not linked
       switch (exit) {
         case EXIT.NEXT:
         case EXIT.TAKEN:
@@ -175,25 +189,5 @@ export class BinaryTranslator {
     this.cause = cause;
     this.info = info | 0;
     this.trapPc = pc >>> 0;
-  }
-
-  private counted(b: TBlock, st: VirtualMachine['stats']['bt']): void {
-    st.blocks++;
-    st.identTranslated += b.ident;
-    st.rewrittenTranslated += b.rewritten;
-  }
-
-  private single(cache: Cache, E: Int32Array, p: number, table: Uint8Array, st: VirtualMachine['stats']['bt']): TBlock {
-    const b = translateBlock(this.isa, this.classes, table, E, p, 1);
-    cache.single.set(p, b);
-    this.counted(b, st);
-    return b;
-  }
-
-  private invalidate(cache: Cache, b: TBlock, p: number): void {
-    b.alive = false;
-    if (cache.supervisor.get(p) === b) cache.supervisor.delete(p);
-    if (cache.user.get(p) === b) cache.user.delete(p);
-    if (cache.single.get(p) === b) cache.single.delete(p);
   }
 }

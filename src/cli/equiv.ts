@@ -6,7 +6,7 @@ import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { btLines, checkStackSize, DEFAULT_QUANTUM, MONITOR_USAGE, monitorFlag } from './vmm.js';
+import { btLines, checkStackSize, DEFAULT_QUANTUM, exitCounts, exitNames, MONITOR_USAGE, monitorFlag } from './vmm.js';
 import { imageEnd } from '../image.js';
 
 const DEFAULT_WORDS = 65536;
@@ -64,7 +64,7 @@ export function equivCommand(args: string[], io: Io): number {
     const seg = image.segments.find((s) => s.origin + s.words.length > opts.memWords)!;
     throw new UsageError(`trapeze equiv: ${p.positional[0]}: image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${opts.memWords} words of storage (try a larger --mem)`, 1);
   }
-  checkStackSize('equiv', options.vms, options.depth, opts.memWords);
+  checkStackSize('equiv', options.vms, options.depth, opts.memWords, options.monitor);
   const result = checkEquivalence(image, options);
   io.out(format === 'json' ? json(result) : text(result, p.positional[0]!));
   return result.equivalent ? 0 : 1;
@@ -84,6 +84,9 @@ function json(r: EquivResult): string {
           reflected: [...s.reflected],
           hypercalls: Object.fromEntries(s.hypercallsByName),
           ...(s.bt.blocks ? { bt: { ...s.bt, callouts: [...s.bt.callouts] } } : {}),
+          entries: s.entries,
+          exits: exitCounts(s.exits),
+          guestMode: s.guestMode,
         })),
       },
       null,
@@ -98,7 +101,8 @@ function text(r: EquivResult, file: string): string {
   out.push(`${file}: ${r.equivalent ? 'EQUIVALENT' : 'NOT EQUIVALENT'} bare vs virtual`);
   out.push(`  bare:    ${r.bare.reason}, ${r.bare.instructions} instructions, output ${r.bare.output.length} chars, storage ${r.bare.storageHash}`);
   r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${v.reason}, ${v.instructions} instructions, output ${v.output.length} chars, storage ${v.storageHash}`));
-  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected; ${s.entries} monitor entries`);
+  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected; ${s.monitorEntries} monitor entries`);
+  if (s.entries) out.push(`  hw: ${s.entries} VM entries; exits: ${exitNames(s.exits)}`);
   if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
   if (s.bt.blocks) for (const l of btLines(s.bt)) out.push(`  bt ${l}`);
   if (!r.equivalent) {

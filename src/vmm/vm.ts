@@ -9,7 +9,8 @@
  */
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
-import { BY_OPCODE, FLAGS } from '../isa/table.js';
+import { enterGuest, newExitCounts, type GuestMode } from '../cpu/guest.js';
+import { BY_OPCODE, FLAGS, PG32, type Isa } from '../isa/table.js';
 import type { Machine } from './machine.js';
 import type { Partition } from './allocator.js';
 import { HYPERCALL_SLOTS, HYPERCALLS } from './hypercalls.js';
@@ -30,6 +31,11 @@ export class VmStats {
   readonly reflected = new Float64Array(8);
   /** time spent in the monitor's dispatcher, ms (only when timing is on) */
   monitorMs = 0;
+  /** `hw`: VM entries (vmrun) and exits by exit code (1–6: intercepted trap causes; 16–21: ISA.md's exit codes) */
+  entries = 0;
+  readonly exits = newExitCounts();
+  /** instructions the VM's own guest ran while the VM was in (emulated) guest mode: its `vmrun`, done in software */
+  guestMode = 0;
   /** hypercalls performed, by call (the last slot: unknown calls) */
   readonly hypercalls = new Float64Array(HYPERCALL_SLOTS);
   /** the binary translator's counts (monitor bt) */
@@ -59,10 +65,11 @@ export class VmStats {
     return n;
   }
 
-  /** monitor entries: traps from the machine below */
-  get entries(): number {
+  /** monitor entries: traps from the machine below, or (hw) exits from guest mode */
+  get monitorEntries(): number {
     let n = 0;
     for (const c of this.traps) n += c;
+    for (const c of this.exits) n += c;
     return n;
   }
 
@@ -101,6 +108,13 @@ export class VirtualMachine implements Machine {
   steps = 0;
   /** set by a reflected trap: if the handler's first fetch faults, the VM check-stops */
   afterTrap = false;
+  /** the VM's own guest, while the VM is in guest mode (it executed `vmrun`; the monitor emulates it) */
+  guest: GuestMode | null = null;
+  /** when set, an exit of the VM's guest stops run() with 'exit' (a monitor written in TypeScript runs on this VM) */
+  exitHook = false;
+  /** `hw`: a trap the monitor delivers into the VM before its next instruction (0: none) */
+  injectCause = 0;
+  injectInfo = 0;
 
   readonly stats = new VmStats();
 
@@ -109,6 +123,8 @@ export class VirtualMachine implements Machine {
     readonly partition: Partition,
     private readonly runner: Runner,
     public console: Console = new Console(),
+    /** the instruction set the VM offers its guest */
+    readonly isa: Isa = PG32,
   ) {
     this.mem = partition.mem;
     this.memWords = partition.size;
@@ -121,5 +137,10 @@ export class VirtualMachine implements Machine {
 
   get supervisor(): boolean {
     return (this.flags & FLAGS.S) !== 0;
+  }
+
+  /** A monitor on this VM runs a guest of its own (what `vmrun` does after its checks); its monitor below emulates guest mode. */
+  enterGuest(cb: number, isa: Isa = this.isa): number {
+    return enterGuest(this, isa, this.console, cb, false);
   }
 }

@@ -24,21 +24,28 @@ export interface Config {
 }
 
 /**
- * Where the monitors apply: pg32 under all three (Theorem 1 holds, so
- * Theorem 3 too); pg32-pdp10 (jrstu) under the hybrid monitor (Theorem 3)
- * and bt; pg32-x86 only under bt (there it translates user code too, since
- * getr is user-sensitive; the generated programs use only pg32's
- * instructions, so what differs is how the monitor runs them).
+ * Where the monitors apply: pg32 under every one (Theorem 1 holds, so
+ * Theorem 3 too); pg32-pdp10 (jrstu) under the hybrid monitor (Theorem 3),
+ * binary translation and hardware assist; pg32-x86 under binary translation
+ * (there it translates user code too, since getr is user-sensitive; the
+ * generated programs use only pg32's instructions, so what differs is how
+ * the monitor runs them) and hardware assist.
  */
 export const config: fc.Arbitrary<Config> = fc
   .record({
     isa: fc.constantFrom('pg32' as const, 'pg32' as const, 'pg32' as const, 'pg32-pdp10' as const, 'pg32-x86' as const),
-    monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'bt'),
+    monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'bt', 'hw'),
     vms: fc.constantFrom(1 as const, 4 as const),
     quantum: fc.constantFrom(1 as const, 7 as const, 100 as const),
     depth: fc.constantFrom(1 as const, 2 as const),
   })
-  .map((c) => (c.isa === 'pg32-pdp10' && c.monitor === 'trap-emulate' ? { ...c, monitor: 'hybrid' as const } : c.isa === 'pg32-x86' ? { ...c, monitor: 'bt' as const } : c));
+  .map((c) =>
+    c.isa === 'pg32-x86' && (c.monitor === 'trap-emulate' || c.monitor === 'hybrid')
+      ? { ...c, monitor: c.monitor === 'trap-emulate' ? ('bt' as const) : ('hw' as const) }
+      : c.isa === 'pg32-pdp10' && c.monitor === 'trap-emulate'
+        ? { ...c, monitor: 'hybrid' as const }
+        : c,
+  );
 
 /** What the suites and the runner count. */
 export const tally = { programs: 0, bareSteps: 0, halts: 0, budgets: 0, checkstops: 0, emulated: 0, interpreted: 0, rewritten: 0, reflected: [0, 0, 0, 0, 0, 0, 0] };

@@ -119,7 +119,7 @@ describe('what is translated and rewritten comes from the checker', () => {
     const s = checkEquivalence(image(p, 'pg32-x86'), opts('pg32-x86')).stats[0]!;
     expect(s.direct).toBe(0);
     expect(s.bt.callouts[CAUSES.SVC]).toBe(1); // the task's svc, from translated user code
-    expect(s.entries).toBe(0);
+    expect(s.monitorEntries).toBe(0);
   });
 });
 

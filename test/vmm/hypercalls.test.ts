@@ -7,7 +7,7 @@ import { runBare } from '../../src/vmm/equiv.js';
 import { HC, HYPERCALL_BASE } from '../../src/vmm/hypercalls.js';
 import { roundRobin } from '../../src/vmm/scheduler.js';
 import { buildStack, loadGuest } from '../../src/vmm/stack.js';
-import { MONITORS, type MonitorKind } from '../../src/vmm/vmm.js';
+import { MONITORS, type MonitorKind } from '../../src/vmm/monitor.js';
 import type { VirtualMachine } from '../../src/vmm/vm.js';
 import { asm, HANDLER_PSW } from '../harness.js';
 

@@ -10,7 +10,7 @@ import { CAUSES, isaOrThrow } from '../../src/isa/table.js';
 import { checkEquivalence, runBare } from '../../src/vmm/equiv.js';
 import { roundRobin } from '../../src/vmm/scheduler.js';
 import { buildStack, loadGuest } from '../../src/vmm/stack.js';
-import { MONITORS, type MonitorKind } from '../../src/vmm/vmm.js';
+import { MONITORS, type MonitorKind } from '../../src/vmm/monitor.js';
 import type { VirtualMachine } from '../../src/vmm/vm.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
@@ -67,7 +67,7 @@ describe('programs/para', () => {
     it('it saves exits: under trap-and-emulate, fewer monitor entries per byte of output than its twin', () => {
       const [pv] = runUnder(p, 'trap-emulate', 1, 1, input);
       const [tv] = runUnder(twin, 'trap-emulate', 1, 1, twin.input);
-      const perByte = (vm: VirtualMachine) => vm.stats.entries / vm.console.output().length;
+      const perByte = (vm: VirtualMachine) => vm.stats.monitorEntries / vm.console.output().length;
       expect(perByte(pv!)).toBeLessThan(perByte(tv!) / 2.5);
     });
   });
@@ -86,7 +86,7 @@ describe('programs/para', () => {
     const [pv] = runUnder(pk, 'trap-emulate', 1, 1, tk.input);
     const [tv] = runUnder(tk, 'trap-emulate', 1, 1, tk.input);
     expect(pv!.stats.reflected[CAUSES.TIMER]).toBe(tv!.stats.reflected[CAUSES.TIMER]);
-    expect(pv!.stats.entries / pv!.stats.reflected[CAUSES.TIMER]!).toBeLessThan(tv!.stats.entries / tv!.stats.reflected[CAUSES.TIMER]! / 2.5);
+    expect(pv!.stats.monitorEntries / pv!.stats.reflected[CAUSES.TIMER]!).toBeLessThan(tv!.stats.monitorEntries / tv!.stats.reflected[CAUSES.TIMER]! / 2.5);
   });
 
   it('trapeze vmm --stats shows the exits saved: monitor entries per byte of output and per timer interrupt', async () => {

@@ -16,21 +16,15 @@
 import { FLAGS, FLAGS_MASK, PORTS } from '../isa/table.js';
 import { HC, HC_BAD_BUFFER, HC_PROBE_MAGIC, HC_UNKNOWN, HYPERCALL_BASE, HYPERCALL_LAST, HYPERCALLS } from '../../isa/hypercalls.js';
 import type { Devices } from '../cpu/devices.js';
-import { relocationLimit } from '../cpu/psw.js';
+import { relocationLimit, type PswState } from '../cpu/psw.js';
 
 export { HC, HYPERCALL_BASE, HYPERCALLS } from '../../isa/hypercalls.js';
 
 /** What a hypercall acts on: the virtual machine as its guest sees it (a VirtualMachine, or a monitor's copy of a guest's state). */
-export interface HypercallVm {
-  flags: number;
-  pc: number;
-  base: number;
-  bound: number;
+export interface HypercallVm extends PswState {
   timer: number;
   pending: boolean;
   halted: boolean;
-  readonly mem: Int32Array;
-  readonly memWords: number;
   readonly console: Devices;
 }
 

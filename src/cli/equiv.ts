@@ -3,6 +3,7 @@
  * a guest can leave behind.
  */
 import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
+import { checkTwin, type TwinResult } from '../vmm/paravirtual.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
@@ -25,6 +26,9 @@ const USAGE = [
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, l.includes('--mem') ? `(default ${DEFAULT_WORDS})` : l.includes('--max-steps') ? `(default ${DEFAULT_STEPS})` : '$&')),
   '  --input FILE       console input, the same for the bare run and every VM (default: stdin)',
+  '  --twin FILE        FILE is a paravirtual guest\'s unmodified twin: run the twin on the bare machine',
+  '                     and the program under the monitor, and compare what shows outside, the console',
+  '                     output and the stop reason (a changed guest has its own registers and storage)',
   '  --format F         text (default) or json',
   '',
   'exit status: 0 equivalent, 1 not equivalent (or an assembly error), 2 usage',
@@ -34,7 +38,7 @@ export function equivCommand(args: string[], io: Io): number {
   const p = parseArgs(
     'equiv',
     args,
-    { ...MACHINE_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, format: { value: true }, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, twin: { value: true }, format: { value: true }, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -65,9 +69,33 @@ export function equivCommand(args: string[], io: Io): number {
     throw new UsageError(`trapeze equiv: ${p.positional[0]}: image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${opts.memWords} words of storage (try a larger --mem)`, 1);
   }
   checkStackSize('equiv', options.vms, options.depth, opts.memWords, options.monitor);
+  const twinFile = stringFlag(p, 'twin');
+  if (twinFile !== undefined) {
+    const twin = loadFile('equiv', io, twinFile, opts.isa);
+    const r = checkTwin(image, twin, options);
+    io.out(format === 'json' ? twinJson(r) : twinText(r, p.positional[0]!, twinFile));
+    return r.equivalent ? 0 : 1;
+  }
   const result = checkEquivalence(image, options);
   io.out(format === 'json' ? json(result) : text(result, p.positional[0]!));
   return result.equivalent ? 0 : 1;
+}
+
+function twinText(r: TwinResult, file: string, twinFile: string): string {
+  const out: string[] = [];
+  const s = r.stats[0]!;
+  out.push(`${file}: ${r.equivalent ? 'EQUIVALENT' : 'NOT EQUIVALENT'} to its twin ${twinFile} on the bare machine (console output and stop reason)`);
+  out.push(`  twin, bare: ${r.twin.reason}, ${r.twin.instructions} instructions, output ${r.twin.output.length} chars`);
+  r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:` : 'virtual:'}    ${v.reason}, ${v.instructions} instructions, output ${v.output.length} chars`));
+  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted; ${s.monitorEntries} monitor entries`);
+  if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  if (!r.equivalent) for (const d of r.differences) out.push(`    ${d}`);
+  return out.join('\n') + '\n';
+}
+
+function twinJson(r: TwinResult): string {
+  const { stats, ...rest } = r;
+  return JSON.stringify({ ...rest, stats: stats.map((s) => ({ direct: s.direct, emulated: Object.fromEntries(s.emulated), interpreted: s.interpreted, monitorEntries: s.monitorEntries, hypercalls: Object.fromEntries(s.hypercallsByName) })) }, null, 2) + '\n';
 }
 
 function json(r: EquivResult): string {

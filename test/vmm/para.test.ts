@@ -96,4 +96,18 @@ describe('programs/para', () => {
     expect(io.stderr()).toMatch(/hypercalls: probe 1, write \d+, read \d+, timer \d+, multicall 1/);
     expect(io.stderr()).toMatch(/monitor entries: \d+; per byte of output: 0\.\d\d \(553 bytes\); per timer interrupt: \d+\.\d\d \(44 interrupts\)/);
   });
+
+  it('trapeze equiv --twin compares a paravirtual guest with its twin on the bare machine: output and stop reason', async () => {
+    const read = (f: string) => readFileSync(join(PROGRAMS, f), 'utf8');
+    const files = { 'p.s': read('para/x86.s'), 't.s': read('variants/x86.s'), 'h.s': read('hello.s') };
+    const ok = memoryIo(files);
+    expect(await main(['equiv', 'p.s', '--isa', 'pg32-x86', '--twin', 't.s'], ok)).toBe(0);
+    expect(ok.stdout()).toMatch(/^p\.s: EQUIVALENT to its twin t\.s on the bare machine/);
+    expect(ok.stdout()).toMatch(/hypercalls: probe 1, flags 1, multicall 2, halt 1/);
+    const bad = memoryIo(files);
+    expect(await main(['equiv', 'p.s', '--isa', 'pg32-x86', '--twin', 'h.s', '--format', 'json'], bad)).toBe(1);
+    const j = JSON.parse(bad.stdout()) as { equivalent: boolean; differences: string[] };
+    expect(j.equivalent).toBe(false);
+    expect(j.differences.join()).toMatch(/console output: twin \(bare\) "Hello, world!\\n"/);
+  });
 });

@@ -17,6 +17,13 @@
  *   BUDGET     the time slice is used up
  *   LEAVE      the guest's timer interrupt is deliverable, or the mode changed
  *
+ * A block is compiled the second time execution reaches its start; the
+ * first time, and wherever a block does not fit what is left of the slice
+ * or of the guest's TIMER, the stepper runs one instruction with the same
+ * meanings (translate.ts). Blocks are kept per VM and per virtual mode,
+ * keyed by physical address; a block checks its words on entry, so code the
+ * guest (or anything else) rewrote is found and dropped there.
+ *
  * Every completed instruction is counted on the VM (instret, steps, the
  * virtual TIMER) right here, so virtual time stays exact.
  */

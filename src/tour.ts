@@ -5,7 +5,8 @@
  *   3. two copies of the kernel at once under the trap-and-emulate VMM
  *   4. an x86-like guest diverging under the VMM, and why
  *   5. the same guest under hardware assist (the vt guest mode)
- *   6. the four ways past Theorem 1 side by side: trap-and-emulate (diverges),
+ *   6. the monitor as a PG32 program, type 1 and type 2 (tour-pgmon.ts)
+ *   7. the four ways past Theorem 1 side by side: trap-and-emulate (diverges),
  *      binary translation, hardware assist, a paravirtual guest
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { CAUSES, EXITS, isaOrThrow, type Isa } from './isa/table.js';
 import { checkEquivalence, runBare } from './vmm/equiv.js';
 import { roundRobin } from './vmm/scheduler.js';
 import { buildStack, loadGuest } from './vmm/stack.js';
+import { pgmonStep } from './tour-pgmon.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (s = '') => process.stdout.write(s + '\n');
@@ -94,7 +96,9 @@ say(`   exits: ${[...hs.exits].map((n, c) => (n ? `${c === EXITS.INSTR ? 'INSTR 
 const hwVerdict = classifyIsa(x86isa, { states: 100 }).monitors.find((m) => m.monitor === 'hw')!;
 say(`   The checker agrees, by execution: ${hwVerdict.why}.`);
 
-heading('6. Four ways to run it   (trapeze equiv programs/variants/x86.s --isa pg32-x86 --monitor M; trapeze vmm programs/para/x86.s --isa pg32-x86)');
+pgmonStep(ROOT, say, heading, indent);
+
+heading('7. Four ways to run the x86 guest   (trapeze equiv programs/variants/x86.s --isa pg32-x86 --monitor M; trapeze vmm programs/para/x86.s --isa pg32-x86)');
 say('   Trap-and-emulate cannot (Theorem 1 fails). Binary translation rewrites the kernel\'s sensitive');
 say('   instructions (and the task\'s getr) before they run; hardware assist gives the guest its own');
 say('   state; a paravirtual guest asks the monitor instead. One line of counts each:');

@@ -5,7 +5,7 @@
 import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { checkTwin, type TwinResult } from '../vmm/paravirtual.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { btLines, checkStackSize, DEFAULT_QUANTUM, exitCounts, exitNames, MONITOR_USAGE, monitorFlag } from './vmm.js';
 import { imageEnd } from '../image.js';
@@ -25,6 +25,7 @@ const USAGE = [
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, l.includes('--mem') ? `(default ${DEFAULT_WORDS})` : l.includes('--max-steps') ? `(default ${DEFAULT_STEPS})` : '$&')),
+  ...LOAD_USAGE,
   '  --input FILE       console input, the same for the bare run and every VM (default: stdin)',
   '  --twin FILE        FILE is a paravirtual guest\'s unmodified twin: run the twin on the bare machine',
   '                     and the program under the monitor, and compare what shows outside, the console',
@@ -38,7 +39,7 @@ export function equivCommand(args: string[], io: Io): number {
   const p = parseArgs(
     'equiv',
     args,
-    { ...MACHINE_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, twin: { value: true }, format: { value: true }, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...LOAD_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, twin: { value: true }, format: { value: true }, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -52,7 +53,7 @@ export function equivCommand(args: string[], io: Io): number {
   const format = stringFlag(p, 'format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`trapeze equiv: --format must be text or json, not '${format}'`);
   const inputFile = stringFlag(p, 'input');
-  const image = loadFile('equiv', io, p.positional[0]!, opts.isa);
+  const image = loadMain('equiv', io, p, p.positional[0]!, opts.isa, opts.memWords);
   const options = {
     isa: opts.isa,
     monitor: monitorFlag('equiv', p),
@@ -71,7 +72,7 @@ export function equivCommand(args: string[], io: Io): number {
   checkStackSize('equiv', options.vms, options.depth, opts.memWords, options.monitor);
   const twinFile = stringFlag(p, 'twin');
   if (twinFile !== undefined) {
-    const twin = loadFile('equiv', io, twinFile, opts.isa);
+    const twin = loadMain('equiv', io, p, twinFile, opts.isa, opts.memWords);
     const r = checkTwin(image, twin, options);
     io.out(format === 'json' ? twinJson(r) : twinText(r, p.positional[0]!, twinFile));
     return r.equivalent ? 0 : 1;

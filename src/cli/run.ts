@@ -6,9 +6,9 @@ import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { traceStep } from '../cpu/trace.js';
 import { describeAddress, type Image } from '../image.js';
-import { causeName } from '../isa/table.js';
+import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 
 /** Exit statuses, as --help documents them. */
@@ -21,6 +21,7 @@ const USAGE = [
   "stdout is exactly the guest's console output; console input is stdin (or --input).",
   '',
   ...MACHINE_USAGE,
+  ...LOAD_USAGE,
   '  --input FILE       console input from FILE instead of stdin',
   '  --trace            one line per step on stderr: mode, pc, source, instruction, registers written',
   '  --stats            a summary on stderr: instructions, traps by cause, time, MIPS',
@@ -32,7 +33,7 @@ const USAGE = [
 const CHUNK = 1 << 20;
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const p = parseArgs('run', args, { ...MACHINE_FLAGS, input: { value: true }, trace: {}, stats: {}, help: { short: 'h' } }, USAGE);
+  const p = parseArgs('run', args, { ...MACHINE_FLAGS, ...LOAD_FLAGS, input: { value: true }, trace: {}, stats: {}, help: { short: 'h' } }, USAGE);
   if (p.flags.has('help')) {
     io.out(USAGE + '\n');
     return 0;
@@ -42,7 +43,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const opts = machineOptions('run', p);
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
-  const image = loadFile('run', io, file, opts.isa);
+  const image = loadMain('run', io, p, file, opts.isa, opts.memWords);
 
   const console = new Console(input);
   const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: console });
@@ -63,9 +64,10 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       reason = t.reason;
       steps++;
     } else {
-      const before = cpu.instret + cpu.trapCount;
+      // Steps are instructions and trap deliveries (a guest's too, under vmrun).
+      const before = cpu.instret + cpu.delivered;
       reason = cpu.run(Math.min(CHUNK, opts.maxSteps - steps));
-      steps += cpu.instret + cpu.trapCount - before;
+      steps += cpu.instret + cpu.delivered - before;
     }
     const out = console.drain();
     if (out.length) io.out(out);
@@ -84,8 +86,16 @@ export function finish(command: string, io: Io, cpu: Cpu, reason: StopReason, im
     io.err(`trapeze ${command}: check-stop: ${causeName(c.cause)} trap at pc ${hex(c.pc)}${at(image, cpu, c.pc)}, info ${hex(c.info)}: ${c.why}\n`);
     return EXIT.CHECKSTOP;
   }
-  io.err(`trapeze ${command}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps) at pc ${hex(cpu.pc)}${at(image, cpu, cpu.pc)}\n`);
+  io.err(`trapeze ${command}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps) at ${where(image, cpu)}\n`);
   return EXIT.STEP_LIMIT;
+}
+
+/** Where the machine is: the pc, or in guest mode (vmrun) the guest's pc, located in the partition. */
+function where(image: Image, cpu: Cpu): string {
+  const g = cpu.guest?.cpu;
+  if (!g) return `pc ${hex(cpu.pc)}${at(image, cpu, cpu.pc)}`;
+  const d = describeAddress(image, (cpu.mem[cpu.guest!.cb + VMCB.PART_BASE]! >>> 0) + g.base + g.pc);
+  return `guest pc ${hex(g.pc)}${d ? ` (${d})` : ''}, in guest mode`;
 }
 
 function at(image: Image, cpu: Cpu, pc: number): string {

@@ -22,6 +22,12 @@
  * Monitors. 'trap-emulate' runs both virtual modes directly (Theorem 1).
  * 'hybrid' interprets every instruction executed in virtual supervisor mode
  * with a software CPU and runs only virtual user mode directly (Theorem 3).
+ * 'bt' runs virtual supervisor code (and, where Theorem 3 fails, user code)
+ * from a translation cache (bt/): ident instructions as they are, sensitive
+ * ones rewritten into calls of their routines, so they never trap.
+ *
+ * Hypercalls. An `svc 0xFF00 + call` from virtual supervisor mode calls the
+ * monitor itself (hypercalls.ts): every monitor performs it in its SVC case.
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
@@ -32,14 +38,21 @@ import { runGuest } from '../cpu/guest.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
+import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
+import { BinaryTranslator, BT } from './bt/translator.js';
+import type { TranslationClasses } from './bt/classes.js';
+import { rewriteRoutine } from './bt/rewrites.js';
+import type { Routine } from './routines.js';
 
 export type { MonitorKind } from './monitor.js';
 
 export interface VmmOptions {
   readonly isa: Isa;
-  readonly monitor?: 'trap-emulate' | 'hybrid';
+  readonly monitor?: 'trap-emulate' | 'hybrid' | 'bt';
   /** measure time spent in the dispatcher (costs two clock reads per trap) */
   readonly timing?: boolean;
+  /** bt: the classes to translate by, instead of the checker's for `isa` (how a test plants a wrong one) */
+  readonly translationClasses?: TranslationClasses;
 }
 
 /** opcode → the routine for it, built from the ISA table */
@@ -52,16 +65,19 @@ const ROUTINE_BY_OPCODE = routineTable();
 
 export class Vmm implements Runner {
   readonly allocator: Allocator;
-  readonly monitor: 'trap-emulate' | 'hybrid';
+  readonly monitor: 'trap-emulate' | 'hybrid' | 'bt';
   readonly vms: VirtualMachine[] = [];
   /** the hybrid monitor's software CPU, one per VM (lazily made) */
   private readonly interpreters = new Map<VirtualMachine, Cpu>();
+  /** the binary translator (monitor 'bt' only) */
+  readonly translator: BinaryTranslator | null;
 
   constructor(
     readonly host: Machine,
     readonly options: VmmOptions,
   ) {
     this.monitor = options.monitor ?? 'trap-emulate';
+    this.translator = this.monitor === 'bt' ? new BinaryTranslator(options.isa, options.translationClasses) : null;
     this.allocator = new Allocator(host);
     // Every trap of the machine below now comes to the dispatcher.
     host.trapHook = true;
@@ -93,6 +109,7 @@ export class Vmm implements Runner {
     const host = this.host;
     const stats = vm.stats;
     const hybrid = this.monitor === 'hybrid';
+    const bt = this.translator;
     let left = maxSteps;
     while (left > 0) {
       if (vm.halted) return 'halt';
@@ -132,6 +149,25 @@ export class Vmm implements Runner {
           left--;
           continue;
         }
+        if (r === 'yield') return 'budget';
+        return r;
+      }
+
+      if (bt !== null && bt.translates(vm)) {
+        // Translated code: it runs until something needs the monitor, with no trap.
+        const before = vm.steps;
+        const code = bt.run(vm, left, host.regs);
+        left -= vm.steps - before;
+        let r: StopReason | 'budget' | 'yield' | null;
+        if (code === BT.TRAP) r = this.callout(vm, bt.cause, bt.info, bt.trapPc);
+        else if (code === BT.REWRITE) r = this.rewrite(vm, vm.mem[vm.base + vm.pc]!);
+        else if (code === BT.INTERPRET) r = this.interpretOne(vm);
+        else continue; // the slice is used up, or the guest's timer interrupt is due: the loop decides
+        if (r === null || r === 'budget') {
+          left--;
+          continue;
+        }
+        if (r === 'yield') return 'budget';
         return r;
       }
 
@@ -154,6 +190,7 @@ export class Vmm implements Runner {
 
       if (reason === 'trap') {
         const t0 = this.options.timing ? performance.now() : 0;
+        stats.traps[host.trapCause]!++;
         const r = this.dispatch(vm, host.trapCause, host.trapInfo, host.trapPc);
         if (this.options.timing) stats.monitorMs += performance.now() - t0;
         if (r === null) {
@@ -164,6 +201,7 @@ export class Vmm implements Runner {
           left--; // an emulated instruction: one step
           continue;
         }
+        if (r === 'yield') return 'budget'; // a hypercall gave up the rest of the slice
         return r;
       }
       if (reason === 'budget') return 'budget';
@@ -177,10 +215,10 @@ export class Vmm implements Runner {
   /**
    * The dispatcher proper: one case per cause. Returns null when a trap was
    * reflected into the guest (a step), 'budget' when an instruction was
-   * emulated (its step counted here), or a stop reason.
+   * emulated (its step counted here), 'yield' when a hypercall ended the
+   * time slice, or a stop reason.
    */
-  private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | null {
-    vm.stats.traps[cause]!++;
+  private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
     switch (cause) {
       case CAUSES.PRIV:
         // A privileged instruction: the guest's kernel may do it (emulate);
@@ -191,6 +229,8 @@ export class Vmm implements Runner {
         // The guest's own timer (passed through) expired with its IE on.
         return this.reflect(vm, cause, info, pc);
       case CAUSES.SVC:
+        // The guest's kernel calling its monitor (a hypercall), or an ordinary SVC for the guest.
+        return this.svc(vm, info, pc);
       case CAUSES.ILLEGAL:
       case CAUSES.MEMORY:
       case CAUSES.ARITH:
@@ -202,13 +242,56 @@ export class Vmm implements Runner {
     }
   }
 
+  /**
+   * `svc n` (pc is past it): from virtual supervisor mode with n in
+   * 0xFF00..0xFFFF it is a hypercall, performed here (hypercalls.ts) and
+   * counted as one guest instruction; anything else is the guest's own SVC.
+   */
+  private svc(vm: VirtualMachine, n: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    if (!vm.supervisor || !isHypercall(n)) return this.reflect(vm, CAUSES.SVC, n, pc);
+    vm.pc = pc;
+    const bits = completeHypercall(vm, n, this.host.regs, vm.stats.hypercalls);
+    if (vm.halted) return 'halt';
+    return (bits & HC_YIELD) !== 0 ? 'yield' : 'budget';
+  }
+
   /** Run the interpreter routine for a privileged instruction trapped in virtual supervisor mode. */
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
     const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
     if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
-    const r = routine.run(vm, word, this.host.regs);
+    const r = this.complete(vm, routine.run, word);
+    if (r === 'budget' || r === 'halt') vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
+    return r;
+  }
+
+  /**
+   * The binary translator met a trap in translated code (a callout: no
+   * hardware trap, the monitor was already running). The same cases as a
+   * trap from the machine below.
+   */
+  private callout(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    vm.stats.bt.callouts[cause]!++;
+    vm.pc = pc;
+    return this.dispatch(vm, cause, info, pc);
+  }
+
+  /**
+   * A rewritten instruction (binary translation): its routine acts on the
+   * virtual state directly — the interpreter routine for a privileged one,
+   * the virtual meaning of a variant's extra (bt/rewrites.ts). No trap.
+   */
+  private rewrite(vm: VirtualMachine, word: number): StopReason | 'budget' | 'yield' | null {
+    const routine = rewriteRoutine(word);
+    if (!routine) return this.interpretOne(vm); // no routine: interpret it exactly
+    const r = this.complete(vm, routine, word);
+    if (r === 'budget' || r === 'halt') vm.stats.bt.rewrittenExecuted++;
+    return r;
+  }
+
+  /** Run a routine on the VM and count the instruction: one step, and the virtual TIMER unless the routine says not (stimer). */
+  private complete(vm: VirtualMachine, routine: Routine, word: number): StopReason | 'budget' | null {
+    const r = routine(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
-    vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     if (r === ENTERED_GUEST) {
       vm.steps++; // vmrun: a step now; it completes (and counts) at its guest's exit
       return 'budget';
@@ -224,7 +307,7 @@ export class Vmm implements Runner {
    * The hybrid monitor: one instruction of virtual supervisor mode, executed
    * by a software CPU over the VM's own storage and console, never directly.
    */
-  private interpretOne(vm: VirtualMachine): StopReason {
+  private interpretOne(vm: VirtualMachine): StopReason | 'yield' {
     let cpu = this.interpreters.get(vm);
     if (!cpu) {
       // The hybrid monitor interprets: one instruction at a time, never translated.
@@ -253,8 +336,8 @@ export class Vmm implements Runner {
     vm.steps += done;
     vm.stats.interpreted += done;
     if (r === 'trap') {
-      vm.stats.traps[cpu.trapCause]!++;
-      const s = this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
+      // Not a monitor entry: the monitor was running the interpreter.
+      const s = cpu.trapCause === CAUSES.SVC ? this.svc(vm, cpu.trapInfo, cpu.trapPc) : this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
       return s ?? 'budget';
     }
     if (r === 'halt') vm.halted = true;

@@ -6,26 +6,32 @@
  *   not memory-trap), it traps in user mode and not in supervisor mode.
  * - control-sensitive: in some state it completes and changes the control
  *   state (M, R, IE, TIMER, pending, running, devices) beyond the hardware's
- *   own timer tick.
+ *   own timer tick, or changes storage outside the state's relocation window
+ *   (resources that are not the program's own).
  * - location-sensitive: in some pair of same-mode states differing only by a
- *   shift x of base (storage shifted to match) it completes in both and the
- *   results (registers, relocated storage, pc) differ.
+ *   shift x of base (storage shifted to match), or only in storage outside
+ *   the window, it completes in both and the results (registers, relocated
+ *   storage, pc) differ.
  * - mode-sensitive: in some pair differing only in M it completes in both and
  *   the results differ.
  * - reveals time (Theorem 2): in some pair differing only in TIMER it
  *   completes in both and the results differ.
+ *
+ * Every finding keeps its witness. A verdict is about the states tried
+ * (coverage.ts counts them), which reach the corners of every field
+ * (states.ts) and the semantics' own constants (constants.ts).
+ *
+ * With an oracle (by default, when the CPU is probed: the reference
+ * interpreter), every state is also run on the oracle, and the first state
+ * in which the two machines disagree is reported for each instruction.
  */
 import { causeName, CAUSES, type Isa, type Spec } from '../isa/table.js';
-import { controlAfterTick, controlDiff, Prober, type Outcome, type State } from './probe.js';
-import { MAX_SHIFT, shifted, statesFor, withMode, withTimer } from './states.js';
+import { constantsIn } from './constants.js';
+import { newCoverage, recordState, type Coverage } from './coverage.js';
+import { controlChanges, controlDiff, CPU, instructionOf, Prober, reference, type Outcome, type State, type Target, type WindowChange } from './probe.js';
+import { cloneState, otherTimer, outsideChanged, rng, Scratch, shifted, shiftFor, statesFor, withMode, withTimer } from './states.js';
 
-export type Property =
-  | 'privileged'
-  | 'notPrivileged'
-  | 'controlSensitive'
-  | 'locationSensitive'
-  | 'modeSensitive'
-  | 'revealsTime';
+export type Property = 'privileged' | 'notPrivileged' | 'controlSensitive' | 'locationSensitive' | 'modeSensitive' | 'revealsTime';
 
 /** The proof of a finding: the state(s) and the outcomes that show it. */
 export interface Witness {
@@ -36,6 +42,17 @@ export interface Witness {
   readonly outcomes: readonly Outcome[];
   /** the mode(s) the witness is in: 'user', 'supervisor', or 'pair' for M pairs */
   readonly mode: 'user' | 'supervisor' | 'pair';
+}
+
+/** A state in which the probed machine and the oracle do different things. */
+export interface Discrepancy {
+  readonly mnemonic: string;
+  readonly spec: Spec;
+  readonly state: State;
+  /** what differs, e.g. "IE: 0 vs 1" */
+  readonly differences: readonly string[];
+  /** [probed machine, oracle] */
+  readonly outcomes: readonly [Outcome, Outcome];
 }
 
 export interface Classification {
@@ -50,100 +67,169 @@ export interface Classification {
   readonly revealsTime: boolean;
   readonly innocuous: boolean;
   readonly witnesses: readonly Witness[];
-  /** how many states and mode pairs were tried */
+  /** what was tried */
+  readonly coverage: Coverage;
+  /** how many states were tried (each in both modes) */
   readonly statesTried: number;
+  /** mode pairs in which neither state memory-trapped (what `privileged` is decided on) */
   readonly modePairs: number;
+  /** where the probed machine and the oracle disagree */
+  readonly discrepancy?: Discrepancy;
 }
 
 export interface ClassifyOptions {
   /** states per instruction (default 600) */
   readonly states?: number;
   readonly seed?: number;
+  /** the machine probed (default: the CPU) */
+  readonly target?: Target;
+  /** a second machine every state also runs on, compared outcome for outcome (default: the reference interpreter when the CPU is probed; false: none) */
+  readonly oracle?: Target | false;
 }
 
 export const DEFAULT_STATES = 600;
 export const DEFAULT_SEED = 1974;
 
-/** Do two completed outcomes give the same results: registers, pc, and storage seen through each one's initial relocation? */
-function sameResults(a: Outcome, sa: State, b: Outcome, sb: State): string | null {
+/**
+ * Do two completed outcomes give the same results: registers, pc, and
+ * storage seen through relocation? Every pair the checker builds starts with
+ * the same words in both windows, so the windows agree after the step
+ * exactly when the same words changed to the same values.
+ */
+function sameResults(a: Outcome, b: Outcome): string | null {
   for (let r = 0; r < 16; r++) if (a.regs[r] !== b.regs[r]) return `r${r}: ${a.regs[r]} vs ${b.regs[r]}`;
   if (a.pc !== b.pc) return `pc: ${a.pc} vs ${b.pc}`;
-  const n = Math.min(sa.bound, sb.bound);
-  for (let k = 0; k < n; k++) {
-    if (a.mem[sa.base + k] !== b.mem[sb.base + k]) return `storage at virtual ${k}: ${a.mem[sa.base + k]} vs ${b.mem[sb.base + k]}`;
+  const wa = a.window;
+  const wb = b.window;
+  if (wa.length === 0 && wb.length === 0) return null;
+  const after = (w: readonly WindowChange[], k: number) => w.find((c) => c.at === k);
+  for (const c of [...wa, ...wb]) {
+    const x = after(wa, c.at);
+    const y = after(wb, c.at);
+    if (x?.after !== y?.after) return `storage at virtual ${c.at}: ${x ? x.after : 'unchanged'} vs ${y ? y.after : 'unchanged'}`;
   }
   return null;
 }
 
-export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOptions = {}): Classification {
+/** Everything two outcomes of the same state may differ in (probed machine vs oracle). */
+function outcomeDiff(a: Outcome, b: Outcome): string[] {
+  const d: string[] = [];
+  if (a.trap !== b.trap) d.push(`${a.trap ? 'traps ' + causeName(a.trap) : 'completes'} vs ${b.trap ? 'traps ' + causeName(b.trap) : 'completes'}`);
+  else if (a.trap && a.info !== b.info) d.push(`trap info ${a.info} vs ${b.info}`);
+  const r = sameResults(a, b);
+  if (r) d.push(r);
+  d.push(...controlDiff(a.control, b.control).map((x) => x.replace(' → ', ' vs ')));
+  const oa = a.outside.map((c) => `E[${c.at}]=${c.after}`).join(' ');
+  const ob = b.outside.map((c) => `E[${c.at}]=${c.after}`).join(' ');
+  if (oa !== ob) d.push(`storage outside the window: ${oa || 'unchanged'} vs ${ob || 'unchanged'}`);
+  return d;
+}
+
+const MODES = [
+  [true, 'supervisor'],
+  [false, 'user'],
+] as const;
+
+export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOptions = {}, constants: readonly number[] = [], oracle?: Prober): Classification {
   const count = opts.states ?? DEFAULT_STATES;
   const seed = opts.seed ?? DEFAULT_SEED;
+  const r = rng(seed ^ 0x5eed ^ spec.opcode);
   const found = new Map<string, Witness>();
-  const note = (key: string, w: Witness) => {
-    if (!found.has(key)) found.set(key, w);
+  // States are reused buffers until kept: a witness keeps copies.
+  const keep = (w: Witness): Witness => ({ ...w, states: w.states.map(cloneState) });
+  const note = (key: string, w: () => Witness) => {
+    if (!found.has(key)) found.set(key, keep(w()));
+  };
+  const scratch = new Scratch();
+  const cov = newCoverage();
+  const probe = (st: State) => {
+    cov.probes++;
+    return prober.run(st);
   };
   let modePairs = 0;
   let privilegedExample: Witness | undefined;
   let counterexample: Witness | undefined;
+  let discrepancy: Discrepancy | undefined;
 
-  for (const st of statesFor(spec, count, seed)) {
+  for (const st of statesFor(spec, count, seed, constants)) {
+    recordState(cov, spec, st, instructionOf(st));
     const sS = withMode(st, true);
     const sU = withMode(st, false);
-    const oS = prober.run(sS);
-    const oU = prober.run(sU);
+    const oS = probe(sS);
+    const oU = probe(sU);
 
-    // privileged: traps in user mode and not in supervisor mode, for every M pair that does not memory-trap
-    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY) {
-      modePairs++;
-      const ok = oU.trap !== 0 && oS.trap === 0;
-      const w: Witness = {
-        property: ok ? 'privileged' : 'notPrivileged',
-        claim: ok
-          ? `traps ${causeName(oU.trap)} in user mode and completes in supervisor mode`
-          : `in user mode it ${oU.trap ? 'traps ' + causeName(oU.trap) : 'completes'}, in supervisor mode it ${oS.trap ? 'traps ' + causeName(oS.trap) : 'completes'}`,
-        states: [sU, sS],
-        outcomes: [oU, oS],
-        mode: 'pair',
-      };
-      if (ok) privilegedExample ??= w;
-      else counterexample ??= w;
-    }
-
-    // control-sensitive, in each mode
-    for (const [s, o, mode] of [[sS, oS, 'supervisor'], [sU, oU, 'user']] as const) {
-      if (o.trap !== 0) continue;
-      const d = controlDiff(controlAfterTick(s), o.control);
-      if (d.length) note(`control-${mode}`, { property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [s], outcomes: [o], mode });
-    }
-
-    // mode-sensitive: both complete, results differ
-    if (oS.trap === 0 && oU.trap === 0) {
-      const diff = sameResults(oU, sU, oS, sS);
-      if (diff) note('mode', { property: 'modeSensitive', claim: `completes in both modes with different results (${diff})`, states: [sU, sS], outcomes: [oU, oS], mode: 'pair' });
-    }
-
-    // location-sensitive: same mode, base shifted by x with storage shifted to match
-    for (const [s, o, mode] of [[sS, oS, 'supervisor'], [sU, oU, 'user']] as const) {
-      if (o.trap !== 0) continue;
-      for (const x of [1, MAX_SHIFT]) {
-        const s2 = shifted(s, x);
-        const o2 = prober.run(s2);
-        if (o2.trap !== 0) continue;
-        const diff = sameResults(o, s, o2, s2);
-        if (diff) {
-          note(`location-${mode}`, { property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode });
+    if (oracle && !discrepancy) {
+      for (const [s, o] of [[sS, oS], [sU, oU]] as const) {
+        const o2 = oracle.run(s);
+        const d = outcomeDiff(o, o2);
+        if (d.length) {
+          discrepancy = { mnemonic: spec.mnemonic, spec, state: cloneState(s), differences: d, outcomes: [o, o2] };
           break;
         }
       }
     }
 
-    // reveals time: same state but for a running timer's value
-    if (oS.trap === 0 && st.timer !== 7) {
-      const s2 = withTimer(sS, 7);
-      const o2 = prober.run(s2);
+    // privileged: traps in user mode and not in supervisor mode, for every M pair that does not memory-trap
+    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY) {
+      modePairs++;
+      const ok = oU.trap !== 0 && oS.trap === 0;
+      if (ok ? !privilegedExample : !counterexample) {
+        const w: Witness = {
+          property: ok ? 'privileged' : 'notPrivileged',
+          claim: ok
+            ? `traps ${causeName(oU.trap)} in user mode and completes in supervisor mode`
+            : `in user mode it ${oU.trap ? 'traps ' + causeName(oU.trap) : 'completes'}, in supervisor mode it ${oS.trap ? 'traps ' + causeName(oS.trap) : 'completes'}`,
+          states: [sU, sS],
+          outcomes: [oU, oS],
+          mode: 'pair',
+        };
+        if (ok) privilegedExample = keep(w);
+        else counterexample = keep(w);
+      }
+    }
+
+    // mode-sensitive: both complete, results differ
+    if (oS.trap === 0 && oU.trap === 0) {
+      cov.pairs.mode++;
+      const diff = sameResults(oU, oS);
+      if (diff) note('mode', () => ({ property: 'modeSensitive', claim: `completes in both modes with different results (${diff})`, states: [sU, sS], outcomes: [oU, oS], mode: 'pair' }));
+    }
+
+    for (const [s, o, mode] of [[sS, oS, MODES[0][1]], [sU, oU, MODES[1][1]]] as const) {
+      if (o.trap !== 0) continue;
+
+      // control-sensitive: the control state, or storage that is not the program's own, changed
+      const d = controlChanges(s, o);
+      if (d.length) note(`control-${mode}`, () => ({ property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [s], outcomes: [o], mode }));
+
+      // location-sensitive: base shifted by x with storage shifted to match ...
+      const x = shiftFor(s, r, (cov.states + +s.s) % 2 === 0);
+      const s2 = x > 0 ? shifted(s, x, scratch) : undefined;
+      const o2 = s2 && probe(s2);
+      if (s2 && o2 && o2.trap === 0) {
+        cov.pairs.location++;
+        const diff = sameResults(o, o2);
+        if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode }));
+      }
+      // ... or storage outside the window changed
+      const s3 = outsideChanged(s, scratch);
+      const o3 = probe(s3);
+      if (o3.trap === 0) {
+        cov.pairs.outside++;
+        const diff = sameResults(o, o3);
+        if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
+      }
+    }
+
+    // reveals time: the same state but for TIMER (in the mode that completed; supervisor first)
+    const [sT, oT] = oS.trap === 0 ? [sS, oS] : [sU, oU];
+    if (oT.trap === 0) {
+      const s2 = withTimer(sT, otherTimer(sT, r));
+      const o2 = probe(s2);
       if (o2.trap === 0) {
-        const diff = sameResults(oS, sS, o2, s2);
-        if (diff) note('time', { property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [sS, s2], outcomes: [oS, o2], mode: 'supervisor' });
+        cov.pairs.time++;
+        const diff = sameResults(oT, o2);
+        if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [sT, s2], outcomes: [oT, o2], mode: sT.s ? 'supervisor' : 'user' }));
       }
     }
   }
@@ -172,8 +258,10 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
     revealsTime: found.has('time'),
     innocuous: !(controlSensitive || locationSensitive || modeSensitive),
     witnesses,
-    statesTried: count,
+    coverage: cov,
+    statesTried: cov.states,
     modePairs,
+    ...(discrepancy ? { discrepancy } : {}),
   };
 }
 
@@ -186,10 +274,17 @@ export interface TheoremVerdict {
 
 export interface Report {
   readonly isa: string;
+  /** the machine probed, and the oracle (if any) */
+  readonly target: string;
+  readonly oracle?: string;
   readonly instructions: Classification[];
   readonly theorems: { readonly '1': TheoremVerdict; readonly '2': TheoremVerdict; readonly '3': TheoremVerdict };
   /** declared classes in isa/ that the derived ones contradict */
   readonly disagreements: Disagreement[];
+  /** states in which the probed machine and the oracle disagree (one per instruction at most) */
+  readonly discrepancies: Discrepancy[];
+  /** the semantics' own constants, tried in every field */
+  readonly constants: readonly number[];
 }
 
 export interface Disagreement {
@@ -203,9 +298,22 @@ export interface Disagreement {
 }
 
 export function classifyIsa(isa: Isa, opts: ClassifyOptions = {}): Report {
-  const prober = new Prober(isa);
-  const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts));
-  return { isa: isa.name, instructions, theorems: theorems(instructions), disagreements: disagreements(instructions) };
+  const target = opts.target ?? CPU;
+  const oracleTarget = opts.oracle === undefined ? (target === CPU ? reference() : undefined) : opts.oracle || undefined;
+  const prober = new Prober(isa, target);
+  const oracle = oracleTarget ? new Prober(isa, oracleTarget) : undefined;
+  const constants = constantsIn([...target.code, ...(oracleTarget?.code ?? [])]);
+  const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts, constants, oracle));
+  return {
+    isa: isa.name,
+    target: target.name,
+    ...(oracleTarget ? { oracle: oracleTarget.name } : {}),
+    instructions,
+    theorems: theorems(instructions),
+    disagreements: disagreements(instructions),
+    discrepancies: instructions.flatMap((c) => (c.discrepancy ? [c.discrepancy] : [])),
+    constants,
+  };
 }
 
 export function theorems(cs: readonly Classification[]): Report['theorems'] {

@@ -1,19 +1,76 @@
 /**
  * Running one instruction in one chosen state: the checker's only way of
  * learning what an instruction does. Nothing here knows what any instruction
- * means; it sets up the machine, executes one step on the real CPU and
- * records the outcome.
+ * means; it sets up a machine, executes one step and records the outcome —
+ * registers, pc, the state's relocation window, every word of storage
+ * outside it that changed, and the control state.
  *
- * The CPU runs with its trap hook set, so a trap stops the step and leaves
- * storage untouched: the trap is the hardware's act, not the instruction's,
- * and a trapping instruction is judged by nothing (ISA.md "Classification").
+ * The machine runs with its trap hook set, so a trap stops the step and
+ * leaves storage untouched: the trap is the hardware's act, not the
+ * instruction's, and a trapping instruction is judged by nothing (ISA.md
+ * "Classification").
+ *
+ * What is probed is a Target: the fast CPU by default, or the reference
+ * interpreter (with its semantics table, so tests can plant a semantic bug
+ * into a copy of the machine without editing source). States come in two
+ * storage sizes (states.ts): a small machine whose storage is compared word
+ * for word after every step, and a machine of the largest storage PG32
+ * allows (2³⁰ words, allocated lazily by the host) for bases across the
+ * whole range; there the words a state sets, and the low and top words of
+ * storage, are compared.
  */
-import { Cpu } from '../cpu/cpu.js';
-import { Console } from '../cpu/devices.js';
+import { Cpu, type StopReason } from '../cpu/cpu.js';
+import { Console, type Devices } from '../cpu/devices.js';
+import * as psw from '../cpu/psw.js';
+import type { Segment } from '../image.js';
 import { causeName, FLAGS, type Isa } from '../isa/table.js';
+import { decode } from '../ref/decode.js';
+import { Reference } from '../ref/interp.js';
+import { SEMANTICS, type Semantics } from '../ref/semantics.js';
 
-/** Storage of the probe machine, in words: small, so states are cheap and readable. */
-export const PROBE_MEM = 64;
+/** What the checker needs from a machine: its state, one step, and the trap hook. */
+export interface ProbeMachine {
+  readonly regs: Int32Array;
+  flags: number;
+  pc: number;
+  base: number;
+  bound: number;
+  timer: number;
+  pending: boolean;
+  readonly mem: Int32Array;
+  readonly memWords: number;
+  devices: Devices;
+  trapHook: boolean;
+  trapCause: number;
+  trapInfo: number;
+  halted: boolean;
+  checkStop: unknown;
+  step(): StopReason;
+}
+
+/** A machine to probe, and the code that gives its instructions their meaning. */
+export interface Target {
+  readonly name: string;
+  create(isa: Isa, memWords: number): ProbeMachine;
+  /** the code that executes instructions (classes, functions, tables of functions): its literals are among the values tried */
+  readonly code: readonly object[];
+}
+
+/** The fast CPU, interpreted (every probe runs one instruction in fresh storage: nothing to translate). */
+export const CPU: Target = {
+  name: 'the CPU (src/cpu)',
+  create: (isa, memWords) => new Cpu({ isa, memWords, translate: false }),
+  code: [Cpu, Console, ...Object.values(psw)],
+};
+
+/** The reference interpreter, with the given meaning for each instruction. */
+export function reference(semantics: Semantics = SEMANTICS): Target {
+  return {
+    name: 'the reference interpreter (src/ref)',
+    create: (isa, memWords) => new Reference({ isa, memWords, semantics }),
+    code: [Reference, decode, Console, semantics],
+  };
+}
 
 /** A machine state, as the checker chooses it. */
 export interface State {
@@ -26,8 +83,10 @@ export interface State {
   readonly timer: number;
   readonly pending: boolean;
   readonly regs: Int32Array;
-  /** all of physical storage (PROBE_MEM words); the instruction is at base + pc */
-  readonly mem: Int32Array;
+  /** storage size of the machine the state is on */
+  readonly memWords: number;
+  /** storage: these segments; every other word is 0. The instruction is at physical base + pc. */
+  readonly storage: readonly Segment[];
   /** console input available to `in` */
   readonly input: Uint8Array;
 }
@@ -35,11 +94,28 @@ export interface State {
 export interface Outcome {
   /** the trap cause, or 0 if the instruction completed */
   readonly trap: number;
+  readonly info: number;
   readonly regs: Int32Array;
   readonly pc: number;
-  readonly mem: Int32Array;
+  /** words of the state's relocation window that the step changed, by virtual address (the rest are as the state set them) */
+  readonly window: readonly WindowChange[];
+  /** words outside the window that the step changed */
+  readonly outside: readonly StorageChange[];
   /** the control state after: M, R, IE, TIMER, pending, halted, devices */
   readonly control: Control;
+}
+
+export interface WindowChange {
+  /** virtual address */
+  readonly at: number;
+  readonly after: number;
+}
+
+export interface StorageChange {
+  /** physical address */
+  readonly at: number;
+  readonly before: number;
+  readonly after: number;
 }
 
 export interface Control {
@@ -52,50 +128,139 @@ export interface Control {
   readonly halted: boolean;
   /** console: input bytes consumed, output bytes written */
   readonly inPos: number;
-  readonly output: string;
+  readonly output: Uint8Array;
 }
 
-/** A CPU per ISA, reused for every probe. */
+/** How many words of a state's window are reachable: a < bound and base + a < storage. */
+export function windowSize(st: Pick<State, 'base' | 'bound' | 'memWords'>): number {
+  return st.base >= st.memWords ? 0 : Math.min(st.bound, st.memWords - st.base);
+}
+
+/** The word a state puts at physical `p` (0 where it sets none). */
+export function wordAt(st: State, p: number): number {
+  for (const seg of st.storage) if (p >= seg.origin && p < seg.origin + seg.words.length) return seg.words[p - seg.origin]!;
+  return 0;
+}
+
+const ZERO = new Int32Array(1);
+
+/** Words of storage from physical `from` that differ from `words`: inside the window [lo, hi) by virtual address, else outside (the first 8). */
+function diffWords(E: Int32Array, from: number, words: Int32Array, lo: number, hi: number, found: { window: WindowChange[]; outside: StorageChange[] }): void {
+  for (let k = 0; k < words.length; k++) {
+    const p = from + k;
+    const after = E[p]!;
+    if (after === words[k]) continue;
+    if (p >= lo && p < hi) found.window.push({ at: p - lo, after });
+    else if (found.outside.length < 8) found.outside.push({ at: p, before: words[k]!, after });
+  }
+}
+
+/** Does the state set every word of its machine's storage? */
+function coversAll(st: State): boolean {
+  return st.storage.length === 1 && st.storage[0]!.words.length === st.memWords;
+}
+
+/** The instruction word of a state: the word at physical base + pc. */
+export function instructionOf(st: State): number {
+  return wordAt(st, (st.base + st.pc) % 2 ** 32);
+}
+
+/** Words of storage outside the window compared after each step (besides the state's own segments): the low and the top words. */
+export const EDGE_WORDS = 16;
+
+/** Runs one step of one state on a Target: one machine per storage size, made on first use and reused. */
 export class Prober {
-  private readonly cpu: Cpu;
-  constructor(readonly isa: Isa) {
-    // Interpreted only: every probe runs one instruction in fresh storage.
-    this.cpu = new Cpu({ isa, memWords: PROBE_MEM, translate: false });
-    this.cpu.trapHook = true;
+  private readonly machines = new Map<number, ProbeMachine>();
+  private readonly console = new Console();
+  /** probes run (for the report and the benchmark) */
+  probes = 0;
+
+  constructor(
+    readonly isa: Isa,
+    readonly target: Target = CPU,
+  ) {}
+
+  private machine(memWords: number): ProbeMachine {
+    let m = this.machines.get(memWords);
+    if (!m) {
+      m = this.target.create(this.isa, memWords);
+      m.trapHook = true;
+      this.machines.set(memWords, m);
+    }
+    return m;
   }
 
   run(st: State): Outcome {
-    const cpu = this.cpu;
-    const console = new Console(st.input);
-    cpu.devices = console;
-    cpu.regs.set(st.regs);
-    cpu.mem.set(st.mem);
-    cpu.flags = (st.s ? FLAGS.S : 0) | (st.ie ? FLAGS.IE : 0);
-    cpu.pc = st.pc;
-    cpu.base = st.base;
-    cpu.bound = st.bound;
-    cpu.timer = st.timer;
-    cpu.pending = st.pending;
-    cpu.halted = false;
-    cpu.checkStop = null;
-    const reason = cpu.step();
-    return {
-      trap: reason === 'trap' ? cpu.trapCause : 0,
-      regs: cpu.regs.slice(),
-      pc: cpu.pc,
-      mem: cpu.mem.slice(),
+    this.probes++;
+    const m = this.machine(st.memWords);
+    for (const seg of st.storage) m.mem.set(seg.words, seg.origin);
+    const console = this.console;
+    console.reset(st.input);
+    m.devices = console;
+    m.regs.set(st.regs);
+    m.flags = (st.s ? FLAGS.S : 0) | (st.ie ? FLAGS.IE : 0);
+    m.pc = st.pc;
+    m.base = st.base;
+    m.bound = st.bound;
+    m.timer = st.timer;
+    m.pending = st.pending;
+    m.halted = false;
+    m.checkStop = null;
+    const reason = m.step();
+    const changes = this.changes(st, m.mem);
+    const outcome: Outcome = {
+      trap: reason === 'trap' ? m.trapCause : 0,
+      info: reason === 'trap' ? m.trapInfo : 0,
+      regs: m.regs.slice(),
+      pc: m.pc,
+      window: changes.window,
+      outside: changes.outside,
       control: {
-        s: (cpu.flags & FLAGS.S) !== 0,
-        ie: (cpu.flags & FLAGS.IE) !== 0,
-        base: cpu.base,
-        bound: cpu.bound,
-        timer: cpu.timer,
-        pending: cpu.pending,
-        halted: cpu.halted,
+        s: (m.flags & FLAGS.S) !== 0,
+        ie: (m.flags & FLAGS.IE) !== 0,
+        base: m.base,
+        bound: m.bound,
+        timer: m.timer,
+        pending: m.pending,
+        halted: m.halted,
         inPos: console.inputPosition(),
-        output: console.text(),
+        output: console.output().length ? console.output().slice() : NO_BYTES,
       },
     };
+    this.clear(st, m.mem);
+    return outcome;
+  }
+
+  /**
+   * Storage that differs from what the state put there, inside the window
+   * (by virtual address) and outside it. A machine whose storage the state
+   * covers entirely is compared word for word; on a larger one, the state's
+   * segments and the edges of storage.
+   */
+  private changes(st: State, E: Int32Array): { window: WindowChange[]; outside: StorageChange[] } {
+    const found = { window: [] as WindowChange[], outside: [] as StorageChange[] };
+    const lo = st.base;
+    const hi = st.base + windowSize(st);
+    for (const seg of st.storage) diffWords(E, seg.origin, seg.words, lo, hi, found);
+    if (!coversAll(st)) {
+      // the edges of storage, where the state set nothing: still 0?
+      for (const from of [0, st.memWords - EDGE_WORDS]) {
+        for (let p = from; p < from + EDGE_WORDS; p++) {
+          if (E[p] !== 0 && !st.storage.some((seg) => p >= seg.origin && p < seg.origin + seg.words.length)) {
+            diffWords(E, p, ZERO, lo, hi, found);
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Back to a zero background for the next state (a state covering all of storage rewrites it anyway). */
+  private clear(st: State, E: Int32Array): void {
+    if (coversAll(st)) return;
+    for (const seg of st.storage) E.fill(0, seg.origin, seg.origin + seg.words.length);
+    E.fill(0, 0, EDGE_WORDS);
+    E.fill(0, st.memWords - EDGE_WORDS, st.memWords);
   }
 }
 
@@ -110,9 +275,12 @@ export function controlAfterTick(st: State): Control {
     pending: st.pending || st.timer === 1,
     halted: false,
     inPos: 0,
-    output: '',
+    output: NO_BYTES,
   };
 }
+const NO_BYTES = new Uint8Array(0);
+
+const hexBytes = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 
 /** Which parts of the control state differ, e.g. ["M: S → U"]. */
 export function controlDiff(a: Control, b: Control): string[] {
@@ -126,7 +294,14 @@ export function controlDiff(a: Control, b: Control): string[] {
   if (a.pending !== b.pending) d.push(`pending: ${+a.pending} → ${+b.pending}`);
   if (a.halted !== b.halted) d.push(`running → halted`);
   if (a.inPos !== b.inPos) d.push(`console input: ${a.inPos} → ${b.inPos} bytes read`);
-  if (a.output !== b.output) d.push(`console output: ${JSON.stringify(a.output)} → ${JSON.stringify(b.output)}`);
+  if (a.output.length !== b.output.length || a.output.some((x, i) => b.output[i] !== x)) d.push(`console output: [${hexBytes(a.output)}] → [${hexBytes(b.output)}]`);
+  return d;
+}
+
+/** The control state after a step, including storage outside the window (not the program's own: ISA.md "Classification"). */
+export function controlChanges(st: State, o: Outcome): string[] {
+  const d = controlDiff(controlAfterTick(st), o.control);
+  for (const c of o.outside) d.push(`storage outside the window: E[${c.at}] ${c.before} → ${c.after}`);
   return d;
 }
 

@@ -78,7 +78,7 @@ export interface Classification {
 }
 
 export interface ClassifyOptions {
-  /** states per instruction (default 600) */
+  /** states per instruction (default 320) */
   readonly states?: number;
   readonly seed?: number;
   /** the machine probed (default: the CPU) */
@@ -87,7 +87,7 @@ export interface ClassifyOptions {
   readonly oracle?: Target | false;
 }
 
-export const DEFAULT_STATES = 600;
+export const DEFAULT_STATES = 320;
 export const DEFAULT_SEED = 1974;
 
 /**
@@ -124,11 +124,6 @@ function outcomeDiff(a: Outcome, b: Outcome): string[] {
   if (oa !== ob) d.push(`storage outside the window: ${oa || 'unchanged'} vs ${ob || 'unchanged'}`);
   return d;
 }
-
-const MODES = [
-  [true, 'supervisor'],
-  [false, 'user'],
-] as const;
 
 export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOptions = {}, constants: readonly number[] = [], oracle?: Prober): Classification {
   const count = opts.states ?? DEFAULT_STATES;
@@ -195,42 +190,47 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
       if (diff) note('mode', () => ({ property: 'modeSensitive', claim: `completes in both modes with different results (${diff})`, states: [sU, sS], outcomes: [oU, oS], mode: 'pair' }));
     }
 
-    for (const [s, o, mode] of [[sS, oS, MODES[0][1]], [sU, oU, MODES[1][1]]] as const) {
+    // control-sensitive, in each mode: the control state, or storage that is not the program's own, changed
+    for (const [st1, o, mode] of [[sS, oS, 'supervisor'], [sU, oU, 'user']] as const) {
       if (o.trap !== 0) continue;
+      const d = controlChanges(st1, o);
+      if (d.length) note(`control-${mode}`, () => ({ property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [st1], outcomes: [o], mode }));
+    }
 
-      // control-sensitive: the control state, or storage that is not the program's own, changed
-      const d = controlChanges(s, o);
-      if (d.length) note(`control-${mode}`, () => ({ property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [s], outcomes: [o], mode }));
+    // The pairs that vary one thing — base, storage outside the window, TIMER — are built in one mode per state:
+    // supervisor or user at random (the other when the instruction traps in the one drawn).
+    const turn = r() < 0.5;
+    const [s, o] = (turn ? oS : oU).trap === 0 ? (turn ? [sS, oS] : [sU, oU]) : (turn ? [sU, oU] : [sS, oS]);
+    if (o.trap !== 0) continue;
+    const mode = s.s ? 'supervisor' : 'user';
 
-      // location-sensitive: base shifted by x with storage shifted to match ...
-      const x = shiftFor(s, r, (cov.states + +s.s) % 2 === 0);
-      const s2 = x > 0 ? shifted(s, x, scratch) : undefined;
-      const o2 = s2 && probe(s2);
-      if (s2 && o2 && o2.trap === 0) {
+    // location-sensitive: base shifted by x with storage shifted to match (a small or a large shift) ...
+    const x = shiftFor(s, r, r() < 0.5);
+    if (x > 0) {
+      const s2 = shifted(s, x, scratch);
+      const o2 = probe(s2);
+      if (o2.trap === 0) {
         cov.pairs.location++;
         const diff = sameResults(o, o2);
         if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode }));
       }
-      // ... or storage outside the window changed
-      const s3 = outsideChanged(s, scratch);
-      const o3 = probe(s3);
-      if (o3.trap === 0) {
-        cov.pairs.outside++;
-        const diff = sameResults(o, o3);
-        if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
-      }
+    }
+    // ... or storage outside the window changed
+    const s3 = outsideChanged(s, scratch);
+    const o3 = probe(s3);
+    if (o3.trap === 0) {
+      cov.pairs.outside++;
+      const diff = sameResults(o, o3);
+      if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
     }
 
-    // reveals time: the same state but for TIMER (in the mode that completed; supervisor first)
-    const [sT, oT] = oS.trap === 0 ? [sS, oS] : [sU, oU];
-    if (oT.trap === 0) {
-      const s2 = withTimer(sT, otherTimer(sT, r));
-      const o2 = probe(s2);
-      if (o2.trap === 0) {
-        cov.pairs.time++;
-        const diff = sameResults(oT, o2);
-        if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [sT, s2], outcomes: [oT, o2], mode: sT.s ? 'supervisor' : 'user' }));
-      }
+    // reveals time: the same state but for TIMER
+    const s4 = withTimer(s, otherTimer(s, r));
+    const o4 = probe(s4);
+    if (o4.trap === 0) {
+      cov.pairs.time++;
+      const diff = sameResults(o, o4);
+      if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [s, s4], outcomes: [o, o4], mode }));
     }
   }
 

@@ -51,7 +51,8 @@ export interface ProbeMachine {
 /** A machine to probe, and the code that gives its instructions their meaning. */
 export interface Target {
   readonly name: string;
-  create(isa: Isa, memWords: number): ProbeMachine;
+  /** a machine on the given storage */
+  create(isa: Isa, mem: Int32Array): ProbeMachine;
   /** the code that executes instructions (classes, functions, tables of functions): its literals are among the values tried */
   readonly code: readonly object[];
 }
@@ -59,7 +60,7 @@ export interface Target {
 /** The fast CPU, interpreted (every probe runs one instruction in fresh storage: nothing to translate). */
 export const CPU: Target = {
   name: 'the CPU (src/cpu)',
-  create: (isa, memWords) => new Cpu({ isa, memWords, translate: false }),
+  create: (isa, mem) => new Cpu({ isa, mem, translate: false }),
   code: [Cpu, Console, ...Object.values(psw)],
 };
 
@@ -67,7 +68,7 @@ export const CPU: Target = {
 export function reference(semantics: Semantics = SEMANTICS): Target {
   return {
     name: 'the reference interpreter (src/ref)',
-    create: (isa, memWords) => new Reference({ isa, memWords, semantics }),
+    create: (isa, mem) => new Reference({ isa, mem, semantics }),
     code: [Reference, decode, Console, semantics],
   };
 }
@@ -168,6 +169,20 @@ export function instructionOf(st: State): number {
 /** Words of storage outside the window compared after each step (besides the state's own segments): the low and the top words. */
 export const EDGE_WORDS = 16;
 
+/**
+ * Probe storage, one array per size for the whole process, shared by every
+ * probe machine: a probe sets the words its state sets and clears them
+ * again, so between probes the storage is all zero outside what a state
+ * covers. (A host charges a 2³⁰-word array to the collector as it is made;
+ * making it once keeps that cost out of every classification.)
+ */
+const STORAGE = new Map<number, Int32Array>();
+function storage(memWords: number): Int32Array {
+  let mem = STORAGE.get(memWords);
+  if (!mem) STORAGE.set(memWords, (mem = new Int32Array(memWords)));
+  return mem;
+}
+
 /** Runs one step of one state on a Target: one machine per storage size, made on first use and reused. */
 export class Prober {
   private readonly machines = new Map<number, ProbeMachine>();
@@ -183,7 +198,7 @@ export class Prober {
   private machine(memWords: number): ProbeMachine {
     let m = this.machines.get(memWords);
     if (!m) {
-      m = this.target.create(this.isa, memWords);
+      m = this.target.create(this.isa, storage(memWords));
       m.trapHook = true;
       this.machines.set(memWords, m);
     }

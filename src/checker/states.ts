@@ -31,7 +31,7 @@ export const SMALL_MEM = 512;
 /** Storage of the large probe machine: the most PG32 allows, so bases reach their whole range. */
 export const LARGE_MEM = 2 ** 30;
 /** Every how many states one is on the large machine. */
-const LARGE_EVERY = 4;
+const LARGE_EVERY = 6;
 /** A large state's window is at most this many words, and its storage is set on either side of it too. */
 const LARGE_WINDOW = 48;
 const MARGIN = 16;
@@ -82,6 +82,9 @@ function pickConstant(r: Rand, constants: readonly number[]): number {
   return constants.length ? pick(r, constants) : int(r, INT_MIN, INT_MAX);
 }
 
+/** Console input: none, a 0 byte, the top byte then a letter, a byte with the high bit set. */
+const INPUTS = [new Uint8Array(0), Uint8Array.of(0), Uint8Array.of(255, 65), Uint8Array.of(0x80)] as const;
+
 /** (IE, pending): never pending with IE on. */
 const IE_PENDING = [
   [false, false],
@@ -119,9 +122,10 @@ export function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, 
 }
 
 /** Every field of an instruction word, as values a register might hold (the encoding's own constants). */
+const FIELD_LIST = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
 function fieldsOf(w: number): number[] {
   const v = [w, w >>> 0];
-  for (const f of Object.keys(FIELDS) as (keyof typeof FIELDS)[]) v.push(getField(w, f), getSigned(w, f));
+  for (const f of FIELD_LIST) v.push(getField(w, f), getSigned(w, f));
   return v;
 }
 
@@ -224,7 +228,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, constants: r
       ...rel,
       regs,
       storage,
-      input: c.corner([new Uint8Array(0), Uint8Array.of(0), Uint8Array.of(255, 65), Uint8Array.of(int(r, 0, 255))], 1),
+      input: c.corner(INPUTS, 1),
     };
   }
 }

@@ -9,14 +9,10 @@ import { classOf } from '../../src/checker/report.js';
 import { isaOrThrow } from '../../src/isa/table.js';
 import { SEMANTICS } from '../../src/ref/semantics.js';
 import { BEYOND, MUTANTS, type Mutant } from './mutants.js';
+import { plainReport } from './reports.js';
 
-/** The clean ISA on the reference interpreter, once per ISA. */
-const clean = new Map<string, Report>();
-function cleanReport(name: string): Report {
-  let r = clean.get(name);
-  if (!r) clean.set(name, (r = classifyIsa(isaOrThrow(name), { target: reference(), oracle: false })));
-  return r;
-}
+/** The clean ISA (the CPU, which the reference interpreter agrees with: test/ref, and checker.test.ts). */
+const cleanReport = plainReport;
 
 /** Classify the mutated instruction on the mutated machine; the others are as in the clean ISA. */
 function withMutant(m: Mutant): { mutated: Classification; theorems: Report['theorems']; clean: Classification } {

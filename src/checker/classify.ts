@@ -28,7 +28,8 @@
 import { causeName, CAUSES, type Isa, type Spec } from '../isa/table.js';
 import { constantsIn } from './constants.js';
 import { newCoverage, recordState, type Coverage } from './coverage.js';
-import { controlChanges, controlDiff, CPU, instructionOf, Prober, reference, type Outcome, type State, type Target, type WindowChange } from './probe.js';
+import { admissions, hardwareAssist, type Admission, type AssistVerdict } from './assist.js';
+import { controlChanges, controlDiff, CPU, INCOMPLETE, instructionOf, Prober, reference, type Outcome, type State, type Target, type WindowChange } from './probe.js';
 import { cloneState, otherTimer, outsideChanged, rng, Scratch, shifted, shiftFor, statesFor, withMode, withTimer } from './states.js';
 
 export type Property = 'privileged' | 'notPrivileged' | 'controlSensitive' | 'locationSensitive' | 'modeSensitive' | 'revealsTime';
@@ -80,6 +81,8 @@ export interface Classification {
 export interface ClassifyOptions {
   /** states per instruction (default 320) */
   readonly states?: number;
+  /** states per instruction for the hardware-assist verdict, each tried in both modes (default DEFAULT_ASSIST_STATES) */
+  readonly assistStates?: number;
   readonly seed?: number;
   /** the machine probed (default: the CPU) */
   readonly target?: Target;
@@ -146,16 +149,17 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
   let counterexample: Witness | undefined;
   let discrepancy: Discrepancy | undefined;
 
-  for (const st of statesFor(spec, count, seed, constants)) {
+  const compareWithOracle = oracle !== undefined && oracle.target.models(spec.mnemonic);
+  for (const st of statesFor(spec, count, seed, { constants, code: prober.isa.instructions })) {
     recordState(cov, spec, st, instructionOf(st));
     const sS = withMode(st, true);
     const sU = withMode(st, false);
     const oS = probe(sS);
     const oU = probe(sU);
 
-    if (oracle && !discrepancy) {
+    if (compareWithOracle && !discrepancy) {
       for (const [s, o] of [[sS, oS], [sU, oU]] as const) {
-        const o2 = oracle.run(s);
+        const o2 = oracle!.run(s);
         const d = outcomeDiff(o, o2);
         if (d.length) {
           discrepancy = { mnemonic: spec.mnemonic, spec, state: cloneState(s), differences: d, outcomes: [o, o2] };
@@ -165,7 +169,8 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
     }
 
     // privileged: traps in user mode and not in supervisor mode, for every M pair that does not memory-trap
-    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY) {
+    // (nor runs a `vmrun` guest that had not exited when the probe gave up on it)
+    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY && oS.trap !== INCOMPLETE && oU.trap !== INCOMPLETE) {
       modePairs++;
       const ok = oU.trap !== 0 && oS.trap === 0;
       if (ok ? !privilegedExample : !counterexample) {
@@ -279,10 +284,16 @@ export interface Report {
   readonly oracle?: string;
   readonly instructions: Classification[];
   readonly theorems: { readonly '1': TheoremVerdict; readonly '2': TheoremVerdict; readonly '3': TheoremVerdict };
+  /** the ISA with guest mode (`vt`): every instruction identical to the bare machine or an exit (assist.ts) */
+  readonly hardwareAssist: AssistVerdict;
+  /** which monitors the verdicts admit, and why */
+  readonly monitors: readonly Admission[];
   /** declared classes in isa/ that the derived ones contradict */
   readonly disagreements: Disagreement[];
   /** states in which the probed machine and the oracle disagree (one per instruction at most) */
   readonly discrepancies: Discrepancy[];
+  /** instructions the oracle does not model, so not compared */
+  readonly uncompared: string[];
   /** the semantics' own constants, tried in every field */
   readonly constants: readonly number[];
 }
@@ -304,14 +315,19 @@ export function classifyIsa(isa: Isa, opts: ClassifyOptions = {}): Report {
   const oracle = oracleTarget ? new Prober(isa, oracleTarget) : undefined;
   const constants = constantsIn([...target.code, ...(oracleTarget?.code ?? [])]);
   const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts, constants, oracle));
+  const t = theorems(instructions);
+  const hw = hardwareAssist(isa, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.assistStates !== undefined ? { states: opts.assistStates } : {}) });
   return {
     isa: isa.name,
     target: target.name,
     ...(oracleTarget ? { oracle: oracleTarget.name } : {}),
     instructions,
-    theorems: theorems(instructions),
+    theorems: t,
+    hardwareAssist: hw,
+    monitors: admissions(t, hw),
     disagreements: disagreements(instructions),
     discrepancies: instructions.flatMap((c) => (c.discrepancy ? [c.discrepancy] : [])),
+    uncompared: oracleTarget ? isa.instructions.filter((s) => !oracleTarget.models(s.mnemonic)).map((s) => s.mnemonic) : [],
     constants,
   };
 }

@@ -21,12 +21,13 @@
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { Console, type Devices } from '../cpu/devices.js';
+import * as guest from '../cpu/guest.js';
 import * as psw from '../cpu/psw.js';
 import type { Segment } from '../image.js';
-import { causeName, FLAGS, type Isa } from '../isa/table.js';
+import { causeName, FLAGS, type Isa, type Mnemonic } from '../isa/table.js';
 import { decode } from '../ref/decode.js';
 import { Reference } from '../ref/interp.js';
-import { SEMANTICS, type Semantics } from '../ref/semantics.js';
+import { SEMANTICS, UNMODELLED, type Semantics } from '../ref/semantics.js';
 
 /** What the checker needs from a machine: its state, one step, and the trap hook. */
 export interface ProbeMachine {
@@ -46,6 +47,10 @@ export interface ProbeMachine {
   halted: boolean;
   checkStop: unknown;
   step(): StopReason;
+  run(maxSteps: number): StopReason;
+  /** `vt` (a machine that has it): the guest a `vmrun` is running, and whether an exit stops run() */
+  guest?: unknown;
+  exitHook?: boolean;
 }
 
 /** A machine to probe, and the code that gives its instructions their meaning. */
@@ -55,13 +60,16 @@ export interface Target {
   create(isa: Isa, mem: Int32Array): ProbeMachine;
   /** the code that executes instructions (classes, functions, tables of functions): its literals are among the values tried */
   readonly code: readonly object[];
+  /** does it give this instruction a meaning? (an oracle is not asked about one it does not) */
+  models(mnemonic: string): boolean;
 }
 
 /** The fast CPU, interpreted (every probe runs one instruction in fresh storage: nothing to translate). */
 export const CPU: Target = {
   name: 'the CPU (src/cpu)',
   create: (isa, mem) => new Cpu({ isa, mem, translate: false }),
-  code: [Cpu, Console, ...Object.values(psw)],
+  code: [Cpu, Console, ...Object.values(psw), ...Object.values(guest)],
+  models: () => true,
 };
 
 /** The reference interpreter, with the given meaning for each instruction. */
@@ -70,6 +78,7 @@ export function reference(semantics: Semantics = SEMANTICS): Target {
     name: 'the reference interpreter (src/ref)',
     create: (isa, mem) => new Reference({ isa, mem, semantics }),
     code: [Reference, decode, Console, semantics],
+    models: (m) => !UNMODELLED.has(m as Mnemonic),
   };
 }
 
@@ -131,6 +140,12 @@ export interface Control {
   readonly inPos: number;
   readonly output: Uint8Array;
 }
+
+/** Guest steps a probed `vmrun` may take before the probe gives up on it. */
+const GUEST_STEPS = 4096;
+const GUEST_CHUNK = 256;
+/** Outcome.trap of a `vmrun` whose guest had not exited after GUEST_STEPS: no conclusion is drawn from it. */
+export const INCOMPLETE = -1;
 
 /** How many words of a state's window are reachable: a < bound and base + a < storage. */
 export function windowSize(st: Pick<State, 'base' | 'bound' | 'memWords'>): number {
@@ -200,6 +215,7 @@ export class Prober {
     if (!m) {
       m = this.target.create(this.isa, storage(memWords));
       m.trapHook = true;
+      if ('exitHook' in m) m.exitHook = true; // a probed vmrun ends at its guest's exit
       this.machines.set(memWords, m);
     }
     return m;
@@ -221,10 +237,15 @@ export class Prober {
     m.pending = st.pending;
     m.halted = false;
     m.checkStop = null;
-    const reason = m.step();
+    if ('guest' in m) m.guest = null;
+    let reason = m.step();
+    // `vmrun` is one instruction however long its guest runs: follow the
+    // guest to its exit (random guest code exits or check-stops quickly).
+    for (let k = 0; m.guest && reason === 'budget' && k < GUEST_STEPS; k += GUEST_CHUNK) reason = m.run(GUEST_CHUNK);
+    if (reason === 'exit') reason = 'budget'; // vmrun completed
     const changes = this.changes(st, m.mem);
     const outcome: Outcome = {
-      trap: reason === 'trap' ? m.trapCause : 0,
+      trap: m.guest ? INCOMPLETE : reason === 'trap' ? m.trapCause : 0,
       info: reason === 'trap' ? m.trapInfo : 0,
       regs: m.regs.slice(),
       pc: m.pc,

@@ -6,6 +6,7 @@ import { disassembleWord } from '../asm/disassemble.js';
 import { causeName, type Spec } from '../isa/table.js';
 import type { Classification, Disagreement, Discrepancy, Report, Witness } from './classify.js';
 import { coverageJson, describeValues, FIELD_NAMES, mergeCoverage, operandRegisters } from './coverage.js';
+import { formatAssist } from './assist.js';
 import { controlDiff, instructionOf, type Outcome, type State } from './probe.js';
 
 const bytes = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
@@ -81,6 +82,7 @@ export function formatText(report: Report, opts: { witnesses?: boolean } = {}): 
     out.push(`Theorem ${n} (${t.statement}): ${t.holds ? 'HOLDS' : 'FAILS'}${t.violators.length ? ` — violated by ${t.violators.join(', ')}` : ''}`);
   }
   out.push(scopeLine(report));
+  out.push(...formatAssist(report.hardwareAssist, report.monitors));
   out.push('');
   out.push(...coverageLines(report));
   const sensitive = report.instructions.filter((c) => !c.innocuous || c.revealsTime);
@@ -115,8 +117,9 @@ export function formatDisagreements(ds: readonly Disagreement[]): string {
 
 export function formatDiscrepancies(report: Report): string {
   const ds = report.discrepancies;
-  if (ds.length === 0) return `${cap(report.target)} and ${report.oracle} agree in every state tried.`;
-  const out = [`${cap(report.target)} and ${report.oracle} disagree on ${ds.length} instruction${ds.length === 1 ? '' : 's'}:`];
+  const not = report.uncompared.length ? ` (${report.uncompared.join(', ')}: not compared, the oracle does not model ${report.uncompared.length === 1 ? 'it' : 'them'} yet)` : '';
+  if (ds.length === 0) return `${cap(report.target)} and ${report.oracle} agree in every state tried${not}.`;
+  const out = [`${cap(report.target)} and ${report.oracle} disagree on ${ds.length} instruction${ds.length === 1 ? '' : 's'}${not}:`];
   for (const d of ds) out.push(...describeDiscrepancy(d).map((l) => '  ' + l));
   return out.join('\n');
 }
@@ -179,8 +182,23 @@ export function formatJson(report: Report): string {
           witnesses: c.witnesses.map((w) => witnessJson(c.spec, w)),
         })),
         theorems: Object.fromEntries(Object.entries(report.theorems).map(([k, t]) => [k, { holds: t.holds, violators: t.violators, statement: t.statement }])),
+        hardwareAssist: {
+          isa: report.hardwareAssist.isa,
+          holds: report.hardwareAssist.holds,
+          statement: report.hardwareAssist.statement,
+          violators: report.hardwareAssist.violators,
+          instructions: report.hardwareAssist.instructions.map((i) => ({
+            mnemonic: i.mnemonic,
+            tried: i.tried,
+            identical: i.identical,
+            exits: i.exits,
+            ...(i.witness ? { witness: { claim: i.witness.claim, state: { mode: i.witness.state.s ? 'supervisor' : 'user', pc: i.witness.state.pc, base: i.witness.state.base, bound: i.witness.state.bound, instruction: disassembleWord(instructionOf(i.witness.state), i.witness.state.pc) } } } : {}),
+          })),
+        },
+        monitors: report.monitors,
         constants: report.constants,
         disagreements: report.disagreements.map((d) => ({ mnemonic: d.mnemonic, property: d.property, declared: d.declared, derived: d.derived })),
+        uncompared: report.uncompared,
         discrepancies: report.discrepancies.map((d) => ({ mnemonic: d.mnemonic, differences: d.differences, state: stateJson(d.spec, d.state, d.outcomes[0]), oracle: describeOutcome(d.state, d.outcomes[1]) })),
       },
       null,
@@ -204,6 +222,12 @@ export function formatMarkdown(report: Report): string {
   out.push('| theorem | statement | verdict | violators |');
   out.push('|---|---|---|---|');
   for (const [n, t] of Object.entries(report.theorems)) out.push(`| ${n} | ${t.statement} | ${t.holds ? 'holds' : 'fails'} | ${t.violators.join(', ') || '—'} |`);
+  const hw = report.hardwareAssist;
+  out.push(`| hw | ${hw.statement} (on \`${hw.isa}\`) | ${hw.holds ? 'holds' : 'fails'} | ${hw.violators.join(', ') || '—'} |`);
+  out.push('');
+  out.push('| monitor | runs these guests unmodified | why |');
+  out.push('|---|---|---|');
+  for (const a of report.monitors) out.push(`| ${a.monitor} | ${a.admits ? 'yes' : 'no'} | ${a.why} |`);
   out.push('');
   out.push(scopeLine(report));
   out.push('');

@@ -23,7 +23,7 @@
  * with a fixed seed, so a finding is found again on every run.
  */
 import type { Segment } from '../image.js';
-import { FIELDS, FORMATS, getField, getSigned, opcodeWord, setField, type Spec } from '../isa/table.js';
+import { FIELDS, FORMATS, getField, getSigned, MIN_PARTITION, opcodeWord, setField, VMCB, type Spec } from '../isa/table.js';
 import { windowSize, type State } from './probe.js';
 
 /** Storage of the small probe machine, compared word for word after every step. */
@@ -190,12 +190,25 @@ function immOf(spec: Spec, w: number): number {
  * A small state's storage is a buffer the next state reuses: a state is
  * valid until the next one is drawn (cloneState keeps one).
  */
-export function* statesFor(spec: Spec, count: number, seed: number, constants: readonly number[] = []): Generator<State> {
+export interface StateOptions {
+  /** the semantics' constants (constants.ts), tried in every field */
+  readonly constants?: readonly number[];
+  /** instructions storage may hold as code (a `vmrun` guest runs it) */
+  readonly code?: readonly Spec[];
+}
+
+export function* statesFor(spec: Spec, count: number, seed: number, opts: StateOptions = {}): Generator<State> {
+  const constants = opts.constants ?? [];
+  const code = opts.code ?? [];
   const r = rng(seed ^ Math.imul(spec.opcode, 0x9e3779b1));
   // Storage words are drawn once into a background several machines long; each small state copies a slice of
   // it at a random offset and then sets the words its registers point at, its constant and its instruction.
+  // A quarter of the words are instructions of the ISA: storage holds code too (a `vmrun` guest runs it).
   const background = new Int32Array(4 * SMALL_MEM);
-  for (let p = 0; p < background.length; p++) background[p] = storageWord(r, { bound: SMALL_MEM, memWords: SMALL_MEM }, opcodeWord(spec), pickConstant(r, constants));
+  const any = new Chooser(r, 0, false);
+  for (let p = 0; p < background.length; p++) {
+    background[p] = code.length && r() < 0.25 ? instructionWord(pick(r, code), any, r, int(r, 1, SMALL_MEM), pickConstant(r, constants)) : storageWord(r, { bound: SMALL_MEM, memWords: SMALL_MEM }, opcodeWord(spec), pickConstant(r, constants));
+  }
   const buffer = new Int32Array(SMALL_MEM);
   const given = Math.min(count, constants.length);
   const sweep = Math.min(count, given + 64);
@@ -219,6 +232,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, constants: r
     // The instruction at physical base + pc (32-bit: a relocation that wrapped would find it there too).
     const at = (rel.base + rel.pc) % 2 ** 32;
     for (const seg of storage) if (at >= seg.origin && at < seg.origin + seg.words.length) seg.words[at - seg.origin] = word;
+    if (!large && code.length && r() < 0.2) plantControlBlock(r, storage[0]!.words, regs, rel.base, rel.bound, at, spec, code);
 
     yield {
       s: r() < 0.5,
@@ -231,6 +245,39 @@ export function* statesFor(spec: Spec, count: number, seed: number, constants: r
       input: c.corner(INPUTS, 1),
     };
   }
+}
+
+/**
+ * Sometimes storage holds a plausible `vt` control block (layout VMCB, from
+ * isa/) at an address the instruction's register operands point to, with a
+ * partition that fits in storage and a few instructions at the guest's
+ * entry, so that a `vmrun` is seen entering a guest and not only refusing a
+ * random block. The probed instruction's own word is kept.
+ */
+function plantControlBlock(r: Rand, mem: Int32Array, regs: Int32Array, base: number, bound: number, keep: number, spec: Spec, code: readonly Spec[]): void {
+  const M = mem.length;
+  if (bound < VMCB.SIZE || base + VMCB.SIZE > M) return;
+  const at = int(r, 0, Math.min(bound, M - base) - VMCB.SIZE);
+  const w = mem[keep]!;
+  for (const o of FORMATS[spec.format]) if (o.kind === 'reg' && getField(w, o.field) !== 0) regs[getField(w, o.field)] = at;
+  const size = int(r, MIN_PARTITION, M - MIN_PARTITION);
+  const block = new Int32Array(VMCB.SIZE);
+  block[VMCB.PSW] = int(r, 0, 3);
+  block[VMCB.PSW + 1] = int(r, 0, size - 1);
+  block[VMCB.PSW + 2] = pick(r, [0, int(r, 0, size)]);
+  block[VMCB.PSW + 3] = pick(r, [size, int(r, 0, size)]);
+  block[VMCB.TIMER] = pick(r, [0, 1, 3]);
+  block[VMCB.PENDING] = pick(r, [0, 1]);
+  block[VMCB.PART_BASE] = int(r, 0, M - size);
+  block[VMCB.PART_SIZE] = size;
+  block[VMCB.INTERCEPTS] = pick(r, [0, int(r, 0, 127)]);
+  block[VMCB.INJECT] = pick(r, [0, 0, int(r, 1, 6)]);
+  for (let k = VMCB.REGS; k < VMCB.SIZE; k++) block[k] = pick(r, EDGES);
+  // the guest's entry holds a few instructions, so the guest runs before it exits
+  const any = new Chooser(r, 0, false);
+  const entry = block[VMCB.PART_BASE]! + block[VMCB.PSW + 2]! + block[VMCB.PSW + 1]!;
+  for (let k = 0; k < 4; k++) if (entry + k < M && entry + k !== keep) mem[entry + k] = instructionWord(pick(r, code), any, r, bound, 0);
+  for (let k = 0; k < VMCB.SIZE; k++) if (base + at + k !== keep) mem[base + at + k] = block[k]!;
 }
 
 function smallStorage(words: Int32Array, r: Rand, background: Int32Array, k: number): Segment[] {

@@ -6,6 +6,7 @@
  * report restricted to the variant's instructions — checker.test.ts checks
  * that this holds.
  */
+import { admissions, withVt } from '../../src/checker/assist.js';
 import { classifyIsa, disagreements, theorems, type ClassifyOptions, type Report } from '../../src/checker/classify.js';
 import { ALL, isaOrThrow } from '../../src/isa/table.js';
 
@@ -13,7 +14,22 @@ import { ALL, isaOrThrow } from '../../src/isa/table.js';
 export function restrict(all: Report, name: string): Report {
   const isa = isaOrThrow(name);
   const instructions = all.instructions.filter((c) => isa.has(c.mnemonic));
-  return { ...all, isa: isa.name, instructions, theorems: theorems(instructions), disagreements: disagreements(instructions), discrepancies: all.discrepancies.filter((d) => isa.has(d.mnemonic)) };
+  const t = theorems(instructions);
+  const vt = withVt(isa);
+  const hwInstructions = all.hardwareAssist.instructions.filter((i) => vt.has(i.mnemonic));
+  const violators = hwInstructions.filter((i) => i.witness).map((i) => i.mnemonic);
+  const hw = { ...all.hardwareAssist, isa: vt.name, instructions: hwInstructions, violators, holds: violators.length === 0 };
+  return {
+    ...all,
+    isa: isa.name,
+    instructions,
+    theorems: t,
+    hardwareAssist: hw,
+    monitors: admissions(t, hw),
+    disagreements: disagreements(instructions),
+    discrepancies: all.discrepancies.filter((d) => isa.has(d.mnemonic)),
+    uncompared: all.uncompared.filter((m) => isa.has(m)),
+  };
 }
 
 const cache = new Map<string, Report>();

@@ -72,8 +72,9 @@ export class Console implements Devices {
     return chunk;
   }
 
+  /** the output as UTF-8 text (bytes that are not UTF-8 read as U+FFFD: compare output() when bytes matter) */
   text(): string {
-    return Buffer.from(this.output()).toString('utf8');
+    return UTF8.decode(this.output());
   }
 
   /** how many input bytes have been consumed (part of the device state) */
@@ -94,6 +95,8 @@ export class Console implements Devices {
     return c;
   }
 }
+
+const UTF8 = new TextDecoder();
 
 export function textInput(s: string): Uint8Array {
   return new TextEncoder().encode(s);

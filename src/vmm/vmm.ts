@@ -24,10 +24,10 @@
  * with a software CPU and runs only virtual user mode directly (Theorem 3).
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
-import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
+import { causeName, CAUSES, FIELDS, FLAGS, type Isa } from '../isa/table.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
-import { DONE_NO_TICK, ENTERED_GUEST, ROUTINES, type PrivilegedMnemonic } from './routines.js';
+import { DONE_NO_TICK, ENTERED_GUEST, noRoutine, routineTable, type Routine } from './routines.js';
 import { runGuest } from '../cpu/guest.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
@@ -42,13 +42,6 @@ export interface VmmOptions {
   readonly timing?: boolean;
 }
 
-/** opcode → the routine for it, built from the ISA table */
-function routineTable(): Array<{ name: PrivilegedMnemonic; run: (typeof ROUTINES)[PrivilegedMnemonic] } | undefined> {
-  const t: Array<{ name: PrivilegedMnemonic; run: (typeof ROUTINES)[PrivilegedMnemonic] } | undefined> = new Array(256).fill(undefined);
-  for (const name of Object.keys(ROUTINES) as PrivilegedMnemonic[]) t[OPCODE[name]] = { name, run: ROUTINES[name] };
-  return t;
-}
-const ROUTINE_BY_OPCODE = routineTable();
 
 export class Vmm implements Runner {
   readonly allocator: Allocator;
@@ -56,12 +49,15 @@ export class Vmm implements Runner {
   readonly vms: VirtualMachine[] = [];
   /** the hybrid monitor's software CPU, one per VM (lazily made) */
   private readonly interpreters = new Map<VirtualMachine, Cpu>();
+  /** opcode → interpreter routine, for every instruction the ISA table declares privileged */
+  private readonly routines: (Routine | undefined)[];
 
   constructor(
     readonly host: Machine,
     readonly options: VmmOptions,
   ) {
     this.monitor = options.monitor ?? 'trap-emulate';
+    this.routines = routineTable(options.isa); // throws if the table declares a privileged instruction the monitor cannot emulate
     this.allocator = new Allocator(host);
     // Every trap of the machine below now comes to the dispatcher.
     host.trapHook = true;
@@ -204,9 +200,9 @@ export class Vmm implements Runner {
 
   /** Run the interpreter routine for a privileged instruction trapped in virtual supervisor mode. */
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
-    const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
-    if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
-    const r = routine.run(vm, word, this.host.regs);
+    const routine = this.routines[word >>> FIELDS.op[1]];
+    if (!routine) throw noRoutine(word); // never reflected: the bare machine would not have trapped
+    const r = routine(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
     vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     if (r === ENTERED_GUEST) {

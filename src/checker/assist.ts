@@ -32,7 +32,7 @@ const CB = 16;
 const PARTITION = 64;
 const HOST_MEM = PARTITION + PROBE_MEM;
 
-export const DEFAULT_ASSIST_STATES = 100;
+export const DEFAULT_ASSIST_STATES = 32;
 
 /** What one step left behind, bare or in guest mode (undefined fields: it exited). */
 export interface StepOutcome {

@@ -16,6 +16,8 @@ export interface Coverage {
   states: number;
   /** steps run: states in both modes, and the second state of every pair */
   probes: number;
+  /** steps the oracle ran (the reference interpreter, on the same states) */
+  oracle: number;
   /** pairs compared, by kind */
   readonly pairs: { mode: number; location: number; outside: number; time: number };
   /** distinct values each field took (registers: the ones the instruction names) */
@@ -24,7 +26,7 @@ export interface Coverage {
 
 export function newCoverage(): Coverage {
   const fields = Object.fromEntries(FIELD_NAMES.map((f) => [f, new Set<number>()])) as Record<FieldName, Set<number>>;
-  return { states: 0, probes: 0, pairs: { mode: 0, location: 0, outside: 0, time: 0 }, fields };
+  return { states: 0, probes: 0, oracle: 0, pairs: { mode: 0, location: 0, outside: 0, time: 0 }, fields };
 }
 
 /** The registers an instruction word names in its operands (r0 included). */
@@ -37,16 +39,6 @@ export function operandRegisters(spec: Spec, word: number): number[] {
   return [...rs].sort((a, b) => a - b);
 }
 
-/** The immediate operands of an instruction word, as the instruction uses them. */
-function immediates(spec: Spec, word: number): number[] {
-  const v: number[] = [];
-  for (const o of FORMATS[spec.format]) {
-    if (o.kind === 'simm16' || o.kind === 'mem' || o.kind === 'target') v.push(getSigned(word, o.field));
-    else if (o.kind === 'uimm16' || o.kind === 'shamt') v.push(getField(word, o.field));
-  }
-  return v;
-}
-
 export function recordState(cov: Coverage, spec: Spec, st: State, word: number): void {
   const f = cov.fields;
   cov.states++;
@@ -57,8 +49,14 @@ export function recordState(cov: Coverage, spec: Spec, st: State, word: number):
   f.IE.add(+st.ie);
   f.TIMER.add(st.timer);
   f.pending.add(+st.pending);
-  for (const r of operandRegisters(spec, word)) f.registers.add(st.regs[r]!);
-  for (const v of immediates(spec, word)) f.immediate.add(v);
+  for (const o of FORMATS[spec.format]) {
+    if (o.kind === 'reg') f.registers.add(st.regs[getField(word, o.field)]!);
+    else if (o.kind === 'mem') {
+      f.registers.add(st.regs[getField(word, o.baseField!)]!);
+      f.immediate.add(getSigned(word, o.field));
+    } else if (o.kind === 'simm16' || o.kind === 'target') f.immediate.add(getSigned(word, o.field));
+    else f.immediate.add(getField(word, o.field));
+  }
   f.input.add(st.input.length);
 }
 
@@ -68,6 +66,7 @@ export function mergeCoverage(cs: readonly Coverage[]): Coverage {
   for (const c of cs) {
     all.states += c.states;
     all.probes += c.probes;
+    all.oracle += c.oracle;
     for (const k of Object.keys(all.pairs) as (keyof Coverage['pairs'])[]) all.pairs[k] += c.pairs[k];
     for (const f of FIELD_NAMES) for (const v of c.fields[f]) all.fields[f].add(v);
   }
@@ -85,6 +84,7 @@ export function coverageJson(c: Coverage, max = 64) {
   return {
     states: c.states,
     probes: c.probes,
+    oracle: c.oracle,
     pairs: { ...c.pairs },
     fields: Object.fromEntries(
       FIELD_NAMES.map((f) => {

@@ -160,15 +160,36 @@ export function wordAt(st: State, p: number): number {
 
 const ZERO = new Int32Array(1);
 
-/** Words of storage from physical `from` that differ from `words`: inside the window [lo, hi) by virtual address, else outside (the first 8). */
-function diffWords(E: Int32Array, from: number, words: Int32Array, lo: number, hi: number, found: { window: WindowChange[]; outside: StorageChange[] }): void {
-  for (let k = 0; k < words.length; k++) {
+type Found = { window: WindowChange[]; outside: StorageChange[] };
+
+/** Words words[k0..k1) that storage from physical `from` no longer holds: inside the window [lo, hi) by virtual address, else outside (the first 8). */
+function diffWords(E: Int32Array, from: number, words: Int32Array, k0: number, k1: number, lo: number, hi: number, found: Found): void {
+  for (let k = k0; k < k1; k++) {
     const p = from + k;
     const after = E[p]!;
     if (after === words[k]) continue;
     if (p >= lo && p < hi) found.window.push({ at: p - lo, after });
     else if (found.outside.length < 8) found.outside.push({ at: p, before: words[k]!, after });
   }
+}
+
+const PAIRS = new WeakMap<Int32Array, Float64Array>();
+function pairs(w: Int32Array): Float64Array {
+  let v = PAIRS.get(w);
+  if (!v) PAIRS.set(w, (v = new Float64Array(w.buffer, w.byteOffset, w.length / 2)));
+  return v;
+}
+
+/**
+ * All of storage against what the state set, two words at a time (through
+ * 64-bit views; a pair that differs, or only looks different because it
+ * reads as a NaN, is compared word by word).
+ */
+function diffAll(E: Int32Array, words: Int32Array, lo: number, hi: number, found: Found): void {
+  if (E.byteOffset % 8 !== 0 || words.byteOffset % 8 !== 0 || E.length % 2 !== 0) return diffWords(E, 0, words, 0, words.length, lo, hi, found);
+  const a = pairs(E);
+  const b = pairs(words);
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) diffWords(E, 0, words, 2 * k, 2 * k + 2, lo, hi, found);
 }
 
 /** Does the state set every word of its machine's storage? */
@@ -277,15 +298,15 @@ export class Prober {
     const found = { window: [] as WindowChange[], outside: [] as StorageChange[] };
     const lo = st.base;
     const hi = st.base + windowSize(st);
-    for (const seg of st.storage) diffWords(E, seg.origin, seg.words, lo, hi, found);
-    if (!coversAll(st)) {
-      // the edges of storage, where the state set nothing: still 0?
-      for (const from of [0, st.memWords - EDGE_WORDS]) {
-        for (let p = from; p < from + EDGE_WORDS; p++) {
-          if (E[p] !== 0 && !st.storage.some((seg) => p >= seg.origin && p < seg.origin + seg.words.length)) {
-            diffWords(E, p, ZERO, lo, hi, found);
-          }
-        }
+    if (coversAll(st)) {
+      diffAll(E, st.storage[0]!.words, lo, hi, found);
+      return found;
+    }
+    for (const seg of st.storage) diffWords(E, seg.origin, seg.words, 0, seg.words.length, lo, hi, found);
+    // the edges of storage, where the state set nothing: still 0?
+    for (const from of [0, st.memWords - EDGE_WORDS]) {
+      for (let p = from; p < from + EDGE_WORDS; p++) {
+        if (E[p] !== 0 && wordAt(st, p) === 0 && !st.storage.some((seg) => p >= seg.origin && p < seg.origin + seg.words.length)) diffWords(E, p, ZERO, 0, 1, lo, hi, found);
       }
     }
     return found;

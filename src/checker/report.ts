@@ -57,7 +57,7 @@ export function scopeLine(report: Report): string {
 /** What was tried: one line per field, over all instructions. */
 export function coverageLines(report: Report): string[] {
   const all = mergeCoverage(report.instructions.map((c) => c.coverage));
-  const out = [`States tried: ${all.states} (${all.probes} steps run; pairs compared: ${all.pairs.mode} mode, ${all.pairs.location} location (base shifted), ${all.pairs.outside} location (storage outside the window changed), ${all.pairs.time} timer). Values each field took:`];
+  const out = [`States tried: ${all.states} (${all.probes} steps run, and ${all.oracle} on the oracle; pairs compared: ${all.pairs.mode} mode, ${all.pairs.location} location (base shifted), ${all.pairs.outside} location (storage outside the window changed), ${all.pairs.time} timer). Values each field took:`];
   for (const f of FIELD_NAMES) {
     const v = all.fields[f];
     out.push(`  ${f.padEnd(10)} ${f === 'storage' ? [...v].sort((a, b) => a - b).map((x) => `${words(x)} words`).join(', ') : f === 'input' ? [...v].sort().map((x) => `${x} bytes`).join(', ') : describeValues(v)}`);

@@ -41,6 +41,9 @@ const INT_MIN = -0x80000000;
 const INT_MAX = 0x7fffffff;
 const U32_MAX = 0xffffffff;
 
+/** How many states, after the constants', sweep every field through its corners. */
+export const SWEEP = 64;
+
 /** mulberry32: small, fast, and the same sequence everywhere for a seed. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -92,20 +95,25 @@ const IE_PENDING = [
   [false, true],
 ] as const;
 
+/** A register field: r0, r1, r15 or another. */
+function registerField(c: Chooser, r: Rand): number {
+  return c.corner(REGISTER_FIELDS, 3) ?? int(r, 1, 15);
+}
+const REGISTER_FIELDS = [0, 1, 15, undefined, undefined, undefined] as const;
+
 /** One encoding of `spec`, its operands chosen from the corners of each operand kind. */
 export function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, k: number): number {
   let w = opcodeWord(spec);
-  const sameRegister = r() < 0.2 ? int(r, 0, 15) : -1; // every register field the same
-  const register = () => (sameRegister >= 0 ? sameRegister : c.corner([0, 1, 15, int(r, 1, 15), int(r, 1, 15), int(r, 1, 15)], 3));
+  const same = r() < 0.2 ? int(r, 0, 15) : -1; // every register field the same
   for (const o of FORMATS[spec.format]) {
     switch (o.kind) {
       case 'reg':
-        w = setField(w, o.field, register());
+        w = setField(w, o.field, same >= 0 ? same : registerField(c, r));
         break;
       case 'simm16':
       case 'mem':
         w = setField(w, o.field, c.corner([0, 1, -1, 2, 3, -32768, 32767, bound - 1, bound, -bound, int(r, -bound - 4, bound + 4), int(r, -32768, 32767), k], 5));
-        if ('baseField' in o && o.baseField) w = setField(w, o.baseField, register());
+        if ('baseField' in o && o.baseField) w = setField(w, o.baseField, same >= 0 ? same : registerField(c, r));
         break;
       case 'uimm16':
         w = setField(w, o.field, c.corner([0, 1, 2, 3, 4, 0x7fff, 0x8000, 0xffff, int(r, 0, 0xffff), k & 0xffff], 7));
@@ -204,14 +212,14 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
   // Storage words are drawn once into a background several machines long; each small state copies a slice of
   // it at a random offset and then sets the words its registers point at, its constant and its instruction.
   // A quarter of the words are instructions of the ISA: storage holds code too (a `vmrun` guest runs it).
-  const background = new Int32Array(4 * SMALL_MEM);
+  const background = new Int32Array(SMALL_MEM + 256);
   const any = new Chooser(r, 0, false);
   for (let p = 0; p < background.length; p++) {
     background[p] = code.length && r() < 0.25 ? instructionWord(pick(r, code), any, r, int(r, 1, SMALL_MEM), pickConstant(r, constants)) : storageWord(r, { bound: SMALL_MEM, memWords: SMALL_MEM }, opcodeWord(spec), pickConstant(r, constants));
   }
   const buffer = new Int32Array(SMALL_MEM);
   const given = Math.min(count, constants.length);
-  const sweep = Math.min(count, given + 64);
+  const sweep = Math.min(count, given + SWEEP);
   for (let i = 0; i < count; i++) {
     const c = new Chooser(r, i, i < sweep);
     const k = i < given ? constants[i]! : pickConstant(r, constants); // the state's constant

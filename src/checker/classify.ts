@@ -122,7 +122,7 @@ function sameOutcome(a: Outcome, b: Outcome): boolean {
   for (let k = 0; k < a.outside.length; k++) if (a.outside[k]!.at !== b.outside[k]!.at || a.outside[k]!.after !== b.outside[k]!.after) return false;
   const x = a.control;
   const y = b.control;
-  if (x.s !== y.s || x.ie !== y.ie || x.base !== y.base || x.bound !== y.bound || x.timer !== y.timer || x.pending !== y.pending || x.halted !== y.halted || x.inPos !== y.inPos) return false;
+  if (x.s !== y.s || x.ie !== y.ie || x.otherFlags !== y.otherFlags || x.base !== y.base || x.bound !== y.bound || x.timer !== y.timer || x.pending !== y.pending || x.halted !== y.halted || x.inPos !== y.inPos) return false;
   if (x.output.length !== y.output.length) return false;
   for (let k = 0; k < x.output.length; k++) if (x.output[k] !== y.output[k]) return false;
   return true;

@@ -24,7 +24,7 @@ import { Console, type Devices } from '../cpu/devices.js';
 import * as guest from '../cpu/guest.js';
 import * as psw from '../cpu/psw.js';
 import type { Segment } from '../image.js';
-import { causeName, FLAGS, type Isa, type Mnemonic } from '../isa/table.js';
+import { causeName, FLAGS, FLAGS_MASK, type Isa, type Mnemonic } from '../isa/table.js';
 import { decode } from '../ref/decode.js';
 import { Reference } from '../ref/interp.js';
 import { SEMANTICS, UNMODELLED, type Semantics } from '../ref/semantics.js';
@@ -131,6 +131,8 @@ export interface StorageChange {
 export interface Control {
   readonly s: boolean;
   readonly ie: boolean;
+  /** the flags word's other bits (ISA.md: they read 0; a machine that keeps one is in another state) */
+  readonly otherFlags: number;
   readonly base: number;
   readonly bound: number;
   readonly timer: number;
@@ -275,6 +277,7 @@ export class Prober {
       control: {
         s: (m.flags & FLAGS.S) !== 0,
         ie: (m.flags & FLAGS.IE) !== 0,
+        otherFlags: m.flags & ~FLAGS_MASK,
         base: m.base,
         bound: m.bound,
         timer: m.timer,
@@ -326,6 +329,7 @@ export function controlAfterTick(st: State): Control {
   return {
     s: st.s,
     ie: st.ie,
+    otherFlags: 0,
     base: st.base,
     bound: st.bound,
     timer: st.timer > 0 ? st.timer - 1 : 0,
@@ -345,6 +349,7 @@ export function controlDiff(a: Control, b: Control): string[] {
   const m = (x: boolean) => (x ? 'S' : 'U');
   if (a.s !== b.s) d.push(`M: ${m(a.s)} → ${m(b.s)}`);
   if (a.ie !== b.ie) d.push(`IE: ${+a.ie} → ${+b.ie}`);
+  if (a.otherFlags !== b.otherFlags) d.push(`flag bits other than S and IE: 0x${(a.otherFlags >>> 0).toString(16)} → 0x${(b.otherFlags >>> 0).toString(16)}`);
   if (a.base !== b.base) d.push(`base: ${a.base} → ${b.base}`);
   if (a.bound !== b.bound) d.push(`bound: ${a.bound} → ${b.bound}`);
   if (a.timer !== b.timer) d.push(`TIMER: ${a.timer} → ${b.timer}`);

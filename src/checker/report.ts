@@ -30,7 +30,7 @@ export function describeOutcome(st: State, o: Outcome): string {
   for (const c of o.window) parts.push(`E[${c.at}]=${c.after}`);
   for (const c of o.outside) parts.push(`physical E[${c.at}]=${c.after} (outside the window)`);
   const ctl = controlDiff(
-    { s: st.s, ie: st.ie, base: st.base, bound: st.bound, timer: st.timer, pending: st.pending, halted: false, inPos: 0, output: new Uint8Array(0) },
+    { s: st.s, ie: st.ie, otherFlags: 0, base: st.base, bound: st.bound, timer: st.timer, pending: st.pending, halted: false, inPos: 0, output: new Uint8Array(0) },
     o.control,
   );
   return `completes: ${[...parts, ...ctl].join(', ')}`;

@@ -15,7 +15,13 @@ import { plainReport } from './reports.js';
 const cleanReport = plainReport;
 
 /** Classify the mutated instruction on the mutated machine; the others are as in the clean ISA. */
-function withMutant(m: Mutant): { mutated: Classification; theorems: Report['theorems']; clean: Classification } {
+const done = new Map<Mutant, ReturnType<typeof classifyMutant>>();
+function withMutant(m: Mutant): ReturnType<typeof classifyMutant> {
+  let r = done.get(m);
+  if (!r) done.set(m, (r = classifyMutant(m)));
+  return r;
+}
+function classifyMutant(m: Mutant): { mutated: Classification; theorems: Report['theorems']; clean: Classification } {
   const isa = isaOrThrow(m.isa);
   const target = reference({ ...SEMANTICS, [m.mnemonic]: m.semantic });
   const spec = isa.instructions.find((s) => s.mnemonic === m.mnemonic)!;

@@ -34,16 +34,13 @@ async function cli(main: typeof cleanMain, args: string[], files: Record<string,
 const KERNEL = 'li r1, 0x1234\nadd r2, r1, r1\nhalt\n';
 
 describe('a semantic mutation planted into a copy of cpu.ts: add sets IE when rs is 0x1234', () => {
-  it('the clean code: classify finds add innocuous, equiv finds the kernel equivalent', async () => {
-    const c = await cli(cleanMain, ['classify', '--isa', 'pg32', '--format', 'json', '--states', '100']);
-    expect(c.status).toBe(0);
-    expect(JSON.parse(c.out).instructions.find((i: { mnemonic: string }) => i.mnemonic === 'add').innocuous).toBe(true);
+  it('the clean code: equiv finds the kernel equivalent (and add is innocuous: checker.test.ts)', async () => {
     expect((await cli(cleanMain, ['equiv', 'k.s'], { 'k.s': KERNEL })).status).toBe(0);
   });
 
   it('the planted copy: classify finds add control-sensitive, Theorem 1 failing and the CPU disagreeing with the reference; equiv finds the PSW differs', async () => {
     const main = await plantedCopy(/case ADD:/, 'case ADD: if (R[(w >> B) & 15] === 0x1234) this.flags |= IE;');
-    const c = await cli(main, ['classify', '--isa', 'pg32', '--format', 'json', '--states', '100']);
+    const c = await cli(main, ['classify', '--isa', 'pg32', '--format', 'json', '--states', '80']);
     const j = JSON.parse(c.out);
     expect(c.status).toBe(1);
     const add = j.instructions.find((i: { mnemonic: string }) => i.mnemonic === 'add');

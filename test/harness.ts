@@ -19,13 +19,13 @@ import { Reference } from '../src/ref/interp.js';
 /** Either implementation of PG32: they offer the same surface. */
 export type TestCpu = Cpu | Reference;
 
-export interface Implementation {
+export interface Implementation<C extends TestCpu = TestCpu> {
   readonly name: string;
-  create(opts: { isa: Isa; memWords: number; devices: Devices }): TestCpu;
+  create(opts: { isa: Isa; memWords: number; devices: Devices }): C;
 }
 
-export const FAST: Implementation = { name: 'fast CPU', create: (o) => new Cpu(o) };
-export const REFERENCE: Implementation = { name: 'reference interpreter', create: (o) => new Reference(o) };
+export const FAST: Implementation<Cpu> = { name: 'fast CPU', create: (o) => new Cpu(o) };
+export const REFERENCE: Implementation<Reference> = { name: 'reference interpreter', create: (o) => new Reference(o) };
 /** every implementation the CPU tables run against */
 export const CPUS: readonly Implementation[] = [FAST, REFERENCE];
 
@@ -35,15 +35,15 @@ export interface MachineOpts {
   input?: string;
 }
 
-export class Machine {
-  readonly cpu: TestCpu;
+export class Machine<C extends TestCpu = Cpu> {
+  readonly cpu: C;
   readonly console: Console;
   reason: StopReason | undefined;
 
   constructor(
     readonly image: Image,
     opts: MachineOpts = {},
-    impl: Implementation = FAST,
+    impl: Implementation<C> = FAST as unknown as Implementation<C>,
   ) {
     this.console = new Console(textInput(opts.input ?? ''));
     this.cpu = impl.create({ isa: isaOrThrow(opts.isa ?? 'pg32'), memWords: opts.memWords ?? 4096, devices: this.console });
@@ -93,10 +93,10 @@ export function asm(src: string, isa = 'pg32+jrstu+gpsw+sflags+getr'): Image {
 }
 
 /** `machine` and `run` on one implementation. */
-export function on(impl: Implementation) {
-  const machine = (src: string, opts: MachineOpts = {}): Machine => new Machine(asm(src, opts.isa ?? 'pg32+jrstu+gpsw+sflags+getr'), opts, impl);
+export function on<C extends TestCpu>(impl: Implementation<C>) {
+  const machine = (src: string, opts: MachineOpts = {}): Machine<C> => new Machine<C>(asm(src, opts.isa ?? 'pg32+jrstu+gpsw+sflags+getr'), opts, impl);
   /** Assemble and run to a stop (default budget one million steps). */
-  const run = (src: string, opts: MachineOpts & { maxSteps?: number } = {}): Machine => machine(src, opts).run(opts.maxSteps);
+  const run = (src: string, opts: MachineOpts & { maxSteps?: number } = {}): Machine<C> => machine(src, opts).run(opts.maxSteps);
   return { machine, run };
 }
 

@@ -221,6 +221,21 @@ function storage(memWords: number): Int32Array {
   return mem;
 }
 
+let largest: number | undefined;
+/** The largest probe storage this host allocates, from 2³⁰ words down (a browser may refuse 4 GB). */
+export function largeStorageWords(): number {
+  if (largest !== undefined) return largest;
+  for (let words = 2 ** 30; words >= 2 ** 16; words /= 2) {
+    try {
+      storage(words);
+      return (largest = words);
+    } catch {
+      // RangeError: this host will not give that much; try half
+    }
+  }
+  return (largest = 2 ** 16);
+}
+
 /** Runs one step of one state on a Target: one machine per storage size, made on first use and reused. */
 export class Prober {
   private readonly machines = new Map<number, ProbeMachine>();

@@ -24,12 +24,21 @@
  */
 import type { Segment } from '../image.js';
 import { FIELDS, FORMATS, getField, getSigned, MIN_PARTITION, opcodeWord, setField, VMCB, type Spec } from '../isa/table.js';
-import { windowSize, type State } from './probe.js';
+import { largeStorageWords, windowSize, type State } from './probe.js';
 
 /** Storage of the small probe machine, compared word for word after every step. */
 export const SMALL_MEM = 512;
 /** Storage of the large probe machine: the most PG32 allows, so bases reach their whole range. */
 export const LARGE_MEM = 2 ** 30;
+
+/**
+ * The large machine's storage as this host can give it: 2³⁰ words where it
+ * can (Node maps it lazily), else the most it can (a browser may refuse
+ * 4 GB); the report's storage line says which.
+ */
+export function largeMem(): number {
+  return largeStorageWords();
+}
 /** Every how many states one is on the large machine. */
 const LARGE_EVERY = 6;
 /** A large state's window is at most this many words, and its storage is set on either side of it too. */
@@ -102,7 +111,7 @@ function registerField(c: Chooser, r: Rand): number {
 const REGISTER_FIELDS = [0, 1, 15, undefined, undefined, undefined] as const;
 
 /** One encoding of `spec`, its operands chosen from the corners of each operand kind. */
-export function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, k: number): number {
+function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, k: number): number {
   let w = opcodeWord(spec);
   const same = r() < 0.2 ? int(r, 0, 15) : -1; // every register field the same
   for (const o of FORMATS[spec.format]) {
@@ -139,7 +148,7 @@ function fieldsOf(w: number): number[] {
 
 /** The relocation of a state: base, bound and pc, on the small or the large machine. */
 function relocation(c: Chooser, r: Rand, large: boolean): { memWords: number; base: number; bound: number; pc: number } {
-  const M = large ? LARGE_MEM : SMALL_MEM;
+  const M = large ? largeMem() : SMALL_MEM;
   let bound: number;
   let base: number;
   if (large) {

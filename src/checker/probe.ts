@@ -358,11 +358,18 @@ const NO_BYTES = new Uint8Array(0);
 
 const hexBytes = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 
+const sameBytes = (a: Uint8Array, b: Uint8Array) => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+const modeName = (x: boolean) => (x ? 'S' : 'U');
+
 /** Which parts of the control state differ, e.g. ["M: S → U"]. */
 export function controlDiff(a: Control, b: Control): string[] {
   const d: string[] = [];
-  const m = (x: boolean) => (x ? 'S' : 'U');
-  if (a.s !== b.s) d.push(`M: ${m(a.s)} → ${m(b.s)}`);
+  if (a.s === b.s && a.ie === b.ie && a.otherFlags === b.otherFlags && a.base === b.base && a.bound === b.bound && a.timer === b.timer && a.pending === b.pending && a.halted === b.halted && a.inPos === b.inPos && sameBytes(a.output, b.output)) return d;
+  if (a.s !== b.s) d.push(`M: ${modeName(a.s)} → ${modeName(b.s)}`);
   if (a.ie !== b.ie) d.push(`IE: ${+a.ie} → ${+b.ie}`);
   if (a.otherFlags !== b.otherFlags) d.push(`flag bits other than S and IE: 0x${(a.otherFlags >>> 0).toString(16)} → 0x${(b.otherFlags >>> 0).toString(16)}`);
   if (a.base !== b.base) d.push(`base: ${a.base} → ${b.base}`);
@@ -371,7 +378,7 @@ export function controlDiff(a: Control, b: Control): string[] {
   if (a.pending !== b.pending) d.push(`pending: ${+a.pending} → ${+b.pending}`);
   if (a.halted !== b.halted) d.push(`running → halted`);
   if (a.inPos !== b.inPos) d.push(`console input: ${a.inPos} → ${b.inPos} bytes read`);
-  if (a.output.length !== b.output.length || a.output.some((x, i) => b.output[i] !== x)) d.push(`console output: [${hexBytes(a.output)}] → [${hexBytes(b.output)}]`);
+  if (!sameBytes(a.output, b.output)) d.push(`console output: [${hexBytes(a.output)}] → [${hexBytes(b.output)}]`);
   return d;
 }
 

@@ -40,7 +40,7 @@ export function largeMem(): number {
   return largeStorageWords();
 }
 /** Every how many states one is on the large machine. */
-const LARGE_EVERY = 6;
+const LARGE_EVERY = 4;
 /** A large state's window is at most this many words, and its storage is set on either side of it too. */
 const LARGE_WINDOW = 48;
 const MARGIN = 16;
@@ -110,10 +110,35 @@ function registerField(c: Chooser, r: Rand): number {
 }
 const REGISTER_FIELDS = [0, 1, 15, undefined, undefined, undefined] as const;
 
+/**
+ * Storage words, drawn once per seed, ISA and constants into a background
+ * longer than the small machine; each small state copies a slice of it at a
+ * random offset and then sets the words its registers point at, its
+ * constant and its instruction. A quarter of the words are instructions of
+ * the ISA: storage holds code too (a `vmrun` guest runs it).
+ */
+const BACKGROUNDS = new Map<string, Int32Array>();
+function background(seed: number, code: readonly Spec[], constants: readonly number[]): Int32Array {
+  const key = `${seed} ${code.map((s) => s.opcode).join(',')} ${constants.join(',')}`;
+  let bg = BACKGROUNDS.get(key);
+  if (bg) return bg;
+  const r = rng(seed ^ 0xb6);
+  const any = new Chooser(r, 0, false);
+  bg = new Int32Array(SMALL_MEM + 256);
+  for (let p = 0; p < bg.length; p++) {
+    const k = pickConstant(r, constants);
+    bg[p] = code.length && r() < 0.25 ? instructionWord(pick(r, code), any, r, int(r, 1, SMALL_MEM), k) : storageWord(r, { bound: SMALL_MEM, memWords: SMALL_MEM }, code.length ? opcodeWord(pick(r, code)) : 0, k);
+  }
+  if (BACKGROUNDS.size > 16) BACKGROUNDS.clear();
+  BACKGROUNDS.set(key, bg);
+  return bg;
+}
+
 /** One encoding of `spec`, its operands chosen from the corners of each operand kind. */
-function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, k: number): number {
+function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, k: number, nonZero = false): number {
   let w = opcodeWord(spec);
-  const same = r() < 0.2 ? int(r, 0, 15) : -1; // every register field the same
+  // every register field the same, sometimes; never r0 where the registers must hold the state's constant
+  const same = nonZero ? int(r, 1, 15) : r() < 0.2 ? int(r, 0, 15) : -1;
   for (const o of FORMATS[spec.format]) {
     switch (o.kind) {
       case 'reg':
@@ -218,14 +243,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
   const constants = opts.constants ?? [];
   const code = opts.code ?? [];
   const r = rng(seed ^ Math.imul(spec.opcode, 0x9e3779b1));
-  // Storage words are drawn once into a background several machines long; each small state copies a slice of
-  // it at a random offset and then sets the words its registers point at, its constant and its instruction.
-  // A quarter of the words are instructions of the ISA: storage holds code too (a `vmrun` guest runs it).
-  const background = new Int32Array(SMALL_MEM + 256);
-  const any = new Chooser(r, 0, false);
-  for (let p = 0; p < background.length; p++) {
-    background[p] = code.length && r() < 0.25 ? instructionWord(pick(r, code), any, r, int(r, 1, SMALL_MEM), pickConstant(r, constants)) : storageWord(r, { bound: SMALL_MEM, memWords: SMALL_MEM }, opcodeWord(spec), pickConstant(r, constants));
-  }
+  const bg = background(seed, code, constants);
   const buffer = new Int32Array(SMALL_MEM);
   const given = Math.min(count, constants.length);
   const sweep = Math.min(count, given + SWEEP);
@@ -236,7 +254,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
     const rel = relocation(c, r, large);
     const [ie, pending] = i < given ? IE_PENDING[0] : c.corner(IE_PENDING, 0);
     const timer = i < given ? k >>> 0 : c.corner(timerPool(r, k), 5);
-    const word = instructionWord(spec, c, r, rel.bound, k);
+    const word = instructionWord(spec, c, r, rel.bound, k, i < given);
 
     const pool = registerPool(rel, word, immOf(spec, word), r, k);
     const regs = new Int32Array(16);
@@ -244,7 +262,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
     for (let j = 1; j < 16; j++) regs[j] = equal ?? pick(r, pool);
 
     const n = Math.min(windowSize(rel), large ? LARGE_WINDOW : SMALL_MEM);
-    const storage = large ? largeStorage(rel, n, r, word, k) : smallStorage(buffer, r, background, k);
+    const storage = large ? largeStorage(rel, n, r, word, k) : smallStorage(buffer, r, bg, k);
     pointedAt(storage, rel, regs, word, spec, r);
     // The instruction at physical base + pc (32-bit: a relocation that wrapped would find it there too).
     const at = (rel.base + rel.pc) % 2 ** 32;

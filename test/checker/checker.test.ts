@@ -133,7 +133,7 @@ describe('the report says what a verdict is about', () => {
     expect(add.statesTried).toBe(DEFAULT_STATES);
     expect(add.coverage.fields.TIMER.values).toContain(2);
     expect(add.coverage.fields.base.max).toBe(2 ** 32 - 1);
-    expect(add.coverage.pairs.location).toBeGreaterThan(50);
+    expect(add.coverage.pairs.location).toBeGreaterThan(DEFAULT_STATES / 4);
   });
 });
 

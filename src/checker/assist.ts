@@ -21,7 +21,7 @@ import { Cpu } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { EXITS, EXTENSIONS, FLAGS, FLAGS_MASK, INTERCEPTS, makeIsa, VMCB, type Isa } from '../isa/table.js';
 import type { State } from './probe.js';
-import { SMALL_MEM, statesFor, withMode } from './states.js';
+import { cloneState, SMALL_MEM, statesFor, withMode } from './states.js';
 
 /** The states tried here are the small machine's, whose storage is one segment: all of it. */
 const PROBE_MEM = SMALL_MEM;
@@ -93,6 +93,9 @@ export function withVt(isa: Isa): Isa {
 class AssistProber {
   private readonly bare: Cpu;
   private readonly host: Cpu;
+  /** one console each, reset for every run */
+  private readonly bareConsole = new Console();
+  private readonly guestConsole = new Console();
   constructor(readonly isa: Isa) {
     this.bare = new Cpu({ isa, memWords: PROBE_MEM, translate: false });
     this.host = new Cpu({ isa, memWords: HOST_MEM, translate: false });
@@ -102,7 +105,8 @@ class AssistProber {
   /** One step on the bare machine: the instruction, or its trap delivered through low storage. */
   runBare(st: State): StepOutcome {
     const cpu = this.bare;
-    const console = new Console(st.input);
+    const console = this.bareConsole;
+    console.reset(st.input);
     cpu.devices = console;
     cpu.mem.set(storageOf(st));
     load(cpu, st);
@@ -113,7 +117,8 @@ class AssistProber {
   /** The same step in guest mode, the state's storage being the partition. */
   runGuest(st: State): StepOutcome {
     const host = this.host;
-    const console = new Console(st.input);
+    const console = this.guestConsole;
+    console.reset(st.input);
     host.devices = console;
     host.mem.fill(0);
     host.mem.set(storageOf(st), PARTITION);
@@ -211,7 +216,7 @@ export function hardwareAssist(guestIsa: Isa, opts: { states?: number; seed?: nu
         }
         const d = difference(bare, guest);
         if (d === null) identical++;
-        else witness ??= { mnemonic: spec.mnemonic, state, bare, guest, claim: `completes in guest mode with a result the bare machine does not give (${d})` };
+        else witness ??= { mnemonic: spec.mnemonic, state: cloneState(state), bare, guest, claim: `completes in guest mode with a result the bare machine does not give (${d})` };
       }
     }
     instructions.push({ mnemonic: spec.mnemonic, tried, identical, exits, ...(witness ? { witness } : {}) });

@@ -79,7 +79,7 @@ export interface Classification {
 }
 
 export interface ClassifyOptions {
-  /** states per instruction (default 128) */
+  /** states per instruction (default 160) */
   readonly states?: number;
   /** states per instruction for the hardware-assist verdict, each tried in both modes (default DEFAULT_ASSIST_STATES) */
   readonly assistStates?: number;
@@ -90,7 +90,7 @@ export interface ClassifyOptions {
   readonly oracle?: Target | false;
 }
 
-export const DEFAULT_STATES = 128;
+export const DEFAULT_STATES = 160;
 export const DEFAULT_SEED = 1974;
 
 /**
@@ -147,16 +147,18 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
   const seed = opts.seed ?? DEFAULT_SEED;
   const r = rng(seed ^ 0x5eed ^ spec.opcode);
   const found = new Map<string, Witness>();
-  // States are reused buffers until kept: a witness keeps copies.
-  const keep = (w: Witness): Witness => ({ ...w, states: w.states.map(cloneState) });
+  // States are reused buffers until kept: a witness keeps copies, and its outcomes whole (a pair's second state
+  // was probed only as far as its window).
+  const keep = (w: Witness): Witness => ({ ...w, states: w.states.map(cloneState), outcomes: w.states.map((s) => prober.run(s)) });
   const note = (key: string, w: () => Witness) => {
     if (!found.has(key)) found.set(key, keep(w()));
   };
   const scratch = new Scratch();
   const cov = newCoverage();
-  const probe = (st: State) => {
+  /** the first state of a pair is probed whole; the second, only as far as its results (registers, pc, window) */
+  const probe = (st: State, scope: 'all' | 'window' = 'all') => {
     cov.probes++;
-    return prober.run(st);
+    return prober.run(st, scope);
   };
   let modePairs = 0;
   let privilegedExample: Witness | undefined;
@@ -220,41 +222,43 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
       if (d.length) note(`control-${mode}`, () => ({ property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [st1], outcomes: [o], mode }));
     }
 
-    // The pairs that vary one thing — base, and storage outside the window or TIMER — are built in one mode per state:
-    // supervisor or user at random (the other when the instruction traps in the one drawn).
-    const turn = r() < 0.5;
-    const [s, o] = (turn ? oS : oU).trap === 0 ? (turn ? [sS, oS] : [sU, oU]) : (turn ? [sU, oU] : [sS, oS]);
-    if (o.trap !== 0) continue;
-    const mode = s.s ? 'supervisor' : 'user';
+    // The pairs that vary one thing, built in each mode the instruction completes in: base shifted, and — the
+    // modes taking turns from state to state — storage outside the window changed, or TIMER changed.
+    const outsideIn = cov.states % 2 === 0 ? 'supervisor' : 'user';
+    for (const [s, o, mode] of [[sS, oS, 'supervisor'], [sU, oU, 'user']] as const) {
+      if (o.trap !== 0) continue;
 
-    // location-sensitive: base shifted by x with storage shifted to match (a small or a large shift) ...
-    const x = shiftFor(s, r, r() < 0.5);
-    if (x > 0) {
-      const s2 = shifted(s, x, scratch);
-      const o2 = probe(s2);
-      if (o2.trap === 0) {
-        cov.pairs.location++;
-        const diff = sameResults(o, o2);
-        if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode }));
+      // location-sensitive: base shifted by x (small or large, up or down) with storage shifted to match ...
+      const x = shiftFor(s, r, r() < 0.5);
+      if (x !== 0) {
+        const s2 = shifted(s, x, scratch);
+        const o2 = probe(s2, 'window');
+        if (o2.trap === 0) {
+          cov.pairs.location++;
+          const diff = sameResults(o, o2);
+          if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode }));
+        }
       }
-    }
-    // ... or storage outside the window changed (in every other state; the rest change TIMER instead)
-    const outside = cov.states % 2 === 0;
-    const s3 = outside ? outsideChanged(s, scratch) : undefined;
-    const o3 = s3 && probe(s3);
-    if (s3 && o3 && o3.trap === 0) {
-      cov.pairs.outside++;
-      const diff = sameResults(o, o3);
-      if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
-    }
 
-    // reveals time: the same state but for TIMER
-    const s4 = outside ? undefined : withTimer(s, otherTimer(s, r));
-    const o4 = s4 && probe(s4);
-    if (s4 && o4 && o4.trap === 0) {
-      cov.pairs.time++;
-      const diff = sameResults(o, o4);
-      if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [s, s4], outcomes: [o, o4], mode }));
+      if (mode === outsideIn) {
+        // ... or storage outside the window changed
+        const s3 = outsideChanged(s, scratch);
+        const o3 = probe(s3, 'window');
+        if (o3.trap === 0) {
+          cov.pairs.outside++;
+          const diff = sameResults(o, o3);
+          if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
+        }
+      } else {
+        // reveals time: the same state but for TIMER
+        const s4 = withTimer(s, otherTimer(s, r));
+        const o4 = probe(s4, 'window');
+        if (o4.trap === 0) {
+          cov.pairs.time++;
+          const diff = sameResults(o, o4);
+          if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [s, s4], outcomes: [o, o4], mode }));
+        }
+      }
     }
   }
 

@@ -259,7 +259,13 @@ export class Prober {
     return m;
   }
 
-  run(st: State): Outcome {
+  /**
+   * One step of `st`. `scope` 'window' compares only the state's relocation
+   * window afterwards (Outcome.outside stays empty): enough for the second
+   * state of a pair, whose results are compared, and it spares a pass over
+   * all of storage.
+   */
+  run(st: State, scope: 'all' | 'window' = 'all'): Outcome {
     this.probes++;
     const m = this.machine(st.memWords);
     for (const seg of st.storage) m.mem.set(seg.words, seg.origin);
@@ -281,7 +287,7 @@ export class Prober {
     // guest to its exit (random guest code exits or check-stops quickly).
     for (let k = 0; m.guest && reason === 'budget' && k < GUEST_STEPS; k += GUEST_CHUNK) reason = m.run(GUEST_CHUNK);
     if (reason === 'exit') reason = 'budget'; // vmrun completed
-    const changes = this.changes(st, m.mem);
+    const changes = this.changes(st, m.mem, scope);
     const outcome: Outcome = {
       trap: m.guest ? INCOMPLETE : reason === 'trap' ? m.trapCause : 0,
       info: reason === 'trap' ? m.trapInfo : 0,
@@ -312,16 +318,27 @@ export class Prober {
    * covers entirely is compared word for word; on a larger one, the state's
    * segments and the edges of storage.
    */
-  private changes(st: State, E: Int32Array): { window: WindowChange[]; outside: StorageChange[] } {
+  private changes(st: State, E: Int32Array, scope: 'all' | 'window'): { window: WindowChange[]; outside: StorageChange[] } {
     const found = { window: [] as WindowChange[], outside: [] as StorageChange[] };
     const lo = st.base;
     const hi = st.base + windowSize(st);
+    if (scope === 'window') {
+      for (const seg of st.storage) {
+        const from = Math.max(lo, seg.origin);
+        const to = Math.min(hi, seg.origin + seg.words.length);
+        if (from < to) diffWords(E, seg.origin, seg.words, from - seg.origin, to - seg.origin, lo, hi, found);
+      }
+      return found;
+    }
     if (coversAll(st)) {
       diffAll(E, st.storage[0]!.words, lo, hi, found);
       return found;
     }
     for (const seg of st.storage) diffWords(E, seg.origin, seg.words, 0, seg.words.length, lo, hi, found);
     // the edges of storage, where the state set nothing: still 0?
+    const first = st.storage[0]!;
+    const last = st.storage[st.storage.length - 1]!;
+    if (first.origin === 0 && first.words.length >= EDGE_WORDS && last.origin + last.words.length === st.memWords && last.words.length >= EDGE_WORDS) return found;
     for (const from of [0, st.memWords - EDGE_WORDS]) {
       for (let p = from; p < from + EDGE_WORDS; p++) {
         if (E[p] !== 0 && wordAt(st, p) === 0 && !st.storage.some((seg) => p >= seg.origin && p < seg.origin + seg.words.length)) diffWords(E, p, ZERO, 0, 1, lo, hi, found);

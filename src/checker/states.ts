@@ -27,7 +27,7 @@ import { FIELDS, FORMATS, getField, getSigned, MIN_PARTITION, opcodeWord, setFie
 import { largeStorageWords, windowSize, type State } from './probe.js';
 
 /** Storage of the small probe machine, compared word for word after every step. */
-export const SMALL_MEM = 512;
+export const SMALL_MEM = 256;
 /** Storage of the large probe machine: the most PG32 allows, so bases reach their whole range. */
 export const LARGE_MEM = 2 ** 30;
 
@@ -163,16 +163,11 @@ function instructionWord(spec: Spec, c: Chooser, r: Rand, bound: number, k: numb
   return w;
 }
 
-/** Every field of an instruction word, as values a register might hold (the encoding's own constants). */
+/** The fields of an instruction word: their values are among those a register takes (the encoding's own constants). */
 const FIELD_LIST = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
-function fieldsOf(w: number): number[] {
-  const v = [w, w >>> 0];
-  for (const f of FIELD_LIST) v.push(getField(w, f), getSigned(w, f));
-  return v;
-}
 
 /** The relocation of a state: base, bound and pc, on the small or the large machine. */
-function relocation(c: Chooser, r: Rand, large: boolean): { memWords: number; base: number; bound: number; pc: number } {
+function relocation(c: Chooser, r: Rand, large: boolean, reachable = false): { memWords: number; base: number; bound: number; pc: number } {
   const M = large ? largeMem() : SMALL_MEM;
   let bound: number;
   let base: number;
@@ -181,9 +176,11 @@ function relocation(c: Chooser, r: Rand, large: boolean): { memWords: number; ba
     bound = c.corner([1, 2, 3, 4, 5, int(r, 6, LARGE_WINDOW), LARGE_WINDOW], 1);
     const high = 2 ** int(r, 9, 29);
     base = c.corner([high, high - 1, high + int(r, 1, 1000), M / 2, M - bound, M - 1, int(r, SMALL_MEM, M - bound), M, 0x80000000, U32_MAX], 6);
+    if (reachable && base >= M) base = M - bound;
   } else {
     bound = c.corner([1, 2, 3, 4, 5, 16, int(r, 1, M), M / 2, M - 1, M, M + 1, U32_MAX], 8);
     base = c.corner([0, 0, 1, 2, 3, int(r, 4, 32), M / 2, int(r, 0, M - 1), M - Math.min(bound, M), M - 1, M, M + 1, 0x80000000, U32_MAX], 9);
+    if (reachable && base >= M) base = M - Math.min(bound, M);
   }
   const n = windowSize({ base, bound, memWords: M });
   const pc = n === 0 ? c.corner([0, 1, int(r, 0, 64)], 2) : c.corner([0, 1, n - 1, Math.max(0, n - 2), int(r, 0, n - 1)], 3);
@@ -191,11 +188,30 @@ function relocation(c: Chooser, r: Rand, large: boolean): { memWords: number; ba
 }
 
 /** A register value: edges, addresses near the bound, the instruction's own fields, constants, random. */
-function registerPool(st: { base: number; bound: number; pc: number; memWords: number }, word: number, imm: number, r: Rand, k: number): number[] {
+const NEAR = 15;
+const POOL = EDGES.length + NEAR + 2 + 2 * 8 + 4;
+/** filled per state (a state's pool lives only while its registers are drawn) */
+const pool = new Array<number>(POOL).fill(0);
+function fillRegisterPool(st: { base: number; bound: number; pc: number; memWords: number }, word: number, imm: number, r: Rand, k: number): void {
   const { base, bound, pc, memWords } = st;
-  const near = [bound - 1, bound, bound + 1, bound - 4, bound - 3, memWords - base - 1, memWords - base, pc, pc + 1, base, base + pc, -imm, bound - 1 - imm, bound - imm, bound - 4 - imm];
-  return [...EDGES, ...near, ...fieldsOf(word), k, k, int(r, INT_MIN, INT_MAX), int(r, 0, 64)];
+  let n = 0;
+  // the first NEAR: addresses at the edges of the window
+  for (const v of [bound - 1, bound, bound + 1, bound - 4, bound - 3, memWords - base - 1, memWords - base, pc, pc + 1, base, base + pc, -imm, bound - 1 - imm, bound - imm, bound - 4 - imm]) pool[n++] = v;
+  for (const v of EDGES) pool[n++] = v;
+  // the instruction word and each of its fields, signed and unsigned
+  pool[n++] = word;
+  pool[n++] = word >>> 0;
+  for (const f of FIELD_LIST) {
+    pool[n++] = getField(word, f);
+    pool[n++] = getSigned(word, f);
+  }
+  pool[n++] = k;
+  pool[n++] = k;
+  pool[n++] = int(r, INT_MIN, INT_MAX);
+  pool[n++] = int(r, 0, 64);
 }
+const anyValue = (r: Rand) => pool[Math.floor(r() * POOL)]!;
+const nearValue = (r: Rand) => pool[Math.floor(r() * NEAR)]!;
 
 /** A storage word: often a plausible PSW field or an instruction-like word. */
 function storageWord(r: Rand, st: { bound: number; memWords: number }, word: number, k: number): number {
@@ -251,15 +267,17 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
     const c = new Chooser(r, i, i < sweep);
     const k = i < given ? constants[i]! : pickConstant(r, constants); // the state's constant
     const large = i % LARGE_EVERY === LARGE_EVERY - 1;
-    const rel = relocation(c, r, large);
+    const rel = relocation(c, r, large, i < given); // a constant's state can run its instruction
     const [ie, pending] = i < given ? IE_PENDING[0] : c.corner(IE_PENDING, 0);
     const timer = i < given ? k >>> 0 : c.corner(timerPool(r, k), 5);
     const word = instructionWord(spec, c, r, rel.bound, k, i < given);
 
-    const pool = registerPool(rel, word, immOf(spec, word), r, k);
+    fillRegisterPool(rel, word, immOf(spec, word), r, k);
     const regs = new Int32Array(16);
-    const equal = i < given ? k : r() < 0.25 ? pick(r, pool) : undefined; // an equal pair: every register the same
-    for (let j = 1; j < 16; j++) regs[j] = equal ?? pick(r, pool);
+    const equal = i < given ? k : r() < 0.25 ? anyValue(r) : undefined; // an equal pair: every register the same
+    for (let j = 1; j < 16; j++) regs[j] = equal ?? anyValue(r);
+    // the registers the instruction names are often addresses at the edges of the window (where a fault, or its absence, shows)
+    if (equal === undefined) for (const j of operandRegisterNumbers(spec, word)) if (j !== 0 && r() < 0.4) regs[j] = nearValue(r);
 
     const n = Math.min(windowSize(rel), large ? LARGE_WINDOW : SMALL_MEM);
     const storage = large ? largeStorage(rel, n, r, word, k) : smallStorage(buffer, r, bg, k);
@@ -267,7 +285,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
     // The instruction at physical base + pc (32-bit: a relocation that wrapped would find it there too).
     const at = (rel.base + rel.pc) % 2 ** 32;
     for (const seg of storage) if (at >= seg.origin && at < seg.origin + seg.words.length) seg.words[at - seg.origin] = word;
-    if (!large && code.length && r() < 0.2) plantControlBlock(r, storage[0]!.words, regs, rel.base, rel.bound, at, spec, code);
+    if (!large && i >= given && code.length && r() < 0.35) plantControlBlock(r, storage[0]!.words, regs, rel.base, rel.bound, at, spec, code);
 
     yield {
       s: r() < 0.5,
@@ -404,17 +422,18 @@ export function withMode(st: State, s: boolean): State {
  */
 export function shifted(st: State, x: number, scratch?: Scratch): State {
   const M = st.memWords;
+  const rot = ((x % M) + M) % M; // a shift down is a rotation up by M − |x|
   const only = st.storage[0]!;
   if (scratch && st.storage.length === 1 && only.words.length === M && M === SMALL_MEM) {
-    // the whole of a small machine's storage, rotated by x
+    // the whole of a small machine's storage, rotated
     const words = scratch.take();
-    words.set(only.words.subarray(M - x), 0);
-    words.set(only.words.subarray(0, M - x), x);
+    words.set(only.words.subarray(M - rot), 0);
+    words.set(only.words.subarray(0, M - rot), rot);
     return { ...st, base: st.base + x, storage: [{ origin: 0, words }] };
   }
   const storage: Segment[] = [];
   for (const seg of st.storage) {
-    const to = (seg.origin + x) % M;
+    const to = (seg.origin + rot) % M;
     const first = Math.min(seg.words.length, M - to);
     storage.push({ origin: to, words: seg.words.subarray(0, first) });
     if (first < seg.words.length) storage.push({ origin: 0, words: seg.words.subarray(first) });
@@ -422,13 +441,15 @@ export function shifted(st: State, x: number, scratch?: Scratch): State {
   return { ...st, base: st.base + x, storage: mergeSegments(storage) };
 }
 
-/** The shift a state's location pair uses — small (1–3) or large (up to storage), in turn — keeping the window in storage; 0 if none fits. */
+/** The shift a state's location pair uses — small (1–3) or large (up to storage), up or down — keeping the window in storage; 0 if none fits. */
 export function shiftFor(st: State, r: Rand, large: boolean): number {
   const n = windowSize(st);
-  const room = st.memWords - st.base - n; // how far the window can move up and stay in storage
-  if (n === 0 || room < 1) return 0;
-  if (!large) return Math.min(room, int(r, 1, 3));
-  return Math.min(room, pick(r, [st.memWords / 2, room, 2 ** int(r, 6, 29), int(r, 1, room)]));
+  if (n === 0) return 0;
+  const up = st.memWords - st.base - n; // how far the window can move up and stay in storage
+  const down = st.base; // … or down
+  if (up >= 1 && (down < 1 || r() < 0.5)) return large ? Math.min(up, pick(r, [st.memWords / 2, up, 2 ** int(r, 6, 29), int(r, 1, up)])) : Math.min(up, int(r, 1, 3));
+  if (down >= 1) return -(large ? Math.min(down, pick(r, [down, Math.ceil(down / 2), 2 ** int(r, 6, 29), int(r, 1, down)])) : Math.min(down, int(r, 1, 3)));
+  return 0;
 }
 
 /** The state with every word of storage outside its window changed (and the window as it was). */
@@ -436,15 +457,27 @@ export function outsideChanged(st: State, scratch?: Scratch): State {
   const lo = st.base;
   const hi = st.base + windowSize(st);
   const storage = st.storage.map((seg) => {
-    const words = scratch && seg.words.length === SMALL_MEM ? scratch.take() : new Int32Array(seg.words.length);
-    words.set(seg.words);
-    for (let k = 0; k < words.length; k++) {
-      const p = seg.origin + k;
-      if (p < lo || p >= hi) words[k] = ~words[k]!;
-    }
+    const n = seg.words.length;
+    const words = scratch && n === SMALL_MEM ? scratch.take() : new Int32Array(n);
+    // outside the window: other words (random ones, copied natively); inside: the same
+    words.set(noise(n));
+    const from = Math.max(0, lo - seg.origin);
+    const to = Math.min(n, hi - seg.origin);
+    if (from < to) words.set(seg.words.subarray(from, to), from);
     return { origin: seg.origin, words };
   });
   return { ...st, storage };
+}
+
+let NOISE = new Int32Array(0);
+/** n random words (the same ones every time: seeded), for storage that must differ from a state's */
+function noise(n: number): Int32Array {
+  if (NOISE.length < n) {
+    const r = rng(0x0dd);
+    NOISE = new Int32Array(Math.max(n, SMALL_MEM));
+    for (let k = 0; k < NOISE.length; k++) NOISE[k] = int(r, INT_MIN, INT_MAX);
+  }
+  return NOISE.subarray(0, n);
 }
 
 /** The state with a different TIMER (and nothing else changed). */

@@ -165,7 +165,7 @@ describe('witnesses', () => {
     const w = cls(report('pg32+getr'), 'getr').witnesses.find((x) => x.property === 'locationSensitive')!;
     const [a, b] = w.states;
     const x = b!.base - a!.base;
-    expect(x).toBeGreaterThan(0);
+    expect(x).not.toBe(0); // up or down
     for (let k = 0; k < windowSize(a!); k++) expect(wordAt(b!, a!.base + x + k)).toBe(wordAt(a!, a!.base + k));
     expect(w.outcomes[0]!.regs).not.toEqual(w.outcomes[1]!.regs);
   });

@@ -21,7 +21,7 @@ const USAGE = [
   'constants); the report lists how many were tried and which values each field took. Every state',
   'also runs on the reference interpreter (src/ref), and any state where the two disagree is shown.',
   '',
-  '  --isa NAME       pg32 (default), pg32-pdp10, pg32-x86, or pg32+EXT+... (EXT: jrstu gpsw sflags getr)',
+  '  --isa NAME       pg32 (default), pg32-pdp10, pg32-x86, pg32-x86-vt, or pg32+EXT+... (EXT: jrstu gpsw sflags getr vt)',
   '  --format F       text (default), json, or md',
   '  --witnesses      text: show the witnesses of every instruction, not only the sensitive ones',
   `  --states N       states tried per instruction (default ${DEFAULT_STATES})`,

@@ -20,7 +20,7 @@
 import { Cpu } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { EXITS, EXTENSIONS, FLAGS, FLAGS_MASK, INTERCEPTS, makeIsa, VMCB, type Isa } from '../isa/table.js';
-import type { State } from './probe.js';
+import { loadState, type State } from './probe.js';
 import { cloneState, SMALL_MEM, statesFor, withMode } from './states.js';
 
 /** The states tried here are the small machine's, whose storage is one segment: all of it. */
@@ -146,17 +146,8 @@ class AssistProber {
 }
 
 function load(cpu: Cpu, st: State): void {
-  cpu.regs.set(st.regs);
-  cpu.flags = (st.s ? FLAGS.S : 0) | (st.ie ? FLAGS.IE : 0);
-  cpu.pc = st.pc;
-  cpu.base = st.base;
-  cpu.bound = st.bound;
-  cpu.timer = st.timer;
-  cpu.pending = st.pending;
-  cpu.halted = false;
-  cpu.checkStop = null;
+  loadState(cpu, st);
   cpu.afterTrap = false;
-  cpu.guest = null;
 }
 
 function outcome(exit: number, cpu: Cpu, mem: Int32Array, console: Console, checkStop: boolean): StepOutcome {

@@ -28,26 +28,16 @@ import { causeName, FLAGS, FLAGS_MASK, type Isa, type Mnemonic } from '../isa/ta
 import { decode } from '../ref/decode.js';
 import { Reference } from '../ref/interp.js';
 import { SEMANTICS, UNMODELLED, type Semantics } from '../ref/semantics.js';
+import type { Machine } from '../vmm/machine.js';
 
-/** What the checker needs from a machine: its state, one step, and the trap hook. */
-export interface ProbeMachine {
-  readonly regs: Int32Array;
-  flags: number;
-  pc: number;
-  base: number;
-  bound: number;
-  timer: number;
-  pending: boolean;
-  readonly mem: Int32Array;
-  readonly memWords: number;
+/**
+ * What the checker needs from a machine: what a monitor needs (its state and
+ * the trap hook), its devices and one step. Guest mode is optional: the
+ * reference interpreter does not model it yet.
+ */
+export interface ProbeMachine extends Omit<Machine, 'guest' | 'exitHook' | 'enterGuest'> {
   devices: Devices;
-  trapHook: boolean;
-  trapCause: number;
-  trapInfo: number;
-  halted: boolean;
-  checkStop: unknown;
   step(): StopReason;
-  run(maxSteps: number): StopReason;
   /** `vt` (a machine that has it): the guest a `vmrun` is running, and whether an exit stops run() */
   guest?: unknown;
   exitHook?: boolean;
@@ -194,6 +184,20 @@ function diffAll(E: Int32Array, words: Int32Array, lo: number, hi: number, found
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) diffWords(E, 0, words, 2 * k, 2 * k + 2, lo, hi, found);
 }
 
+/** A state's registers and PSW, TIMER and pending interrupt into a machine, running, not in guest mode (storage apart). */
+export function loadState(m: ProbeMachine, st: State): void {
+  m.regs.set(st.regs);
+  m.flags = (st.s ? FLAGS.S : 0) | (st.ie ? FLAGS.IE : 0);
+  m.pc = st.pc;
+  m.base = st.base;
+  m.bound = st.bound;
+  m.timer = st.timer;
+  m.pending = st.pending;
+  m.halted = false;
+  m.checkStop = null;
+  if ('guest' in m) m.guest = null;
+}
+
 /** Does the state set every word of its machine's storage? */
 function coversAll(st: State): boolean {
   return st.storage.length === 1 && st.storage[0]!.words.length === st.memWords;
@@ -272,16 +276,7 @@ export class Prober {
     const console = this.console;
     console.reset(st.input);
     m.devices = console;
-    m.regs.set(st.regs);
-    m.flags = (st.s ? FLAGS.S : 0) | (st.ie ? FLAGS.IE : 0);
-    m.pc = st.pc;
-    m.base = st.base;
-    m.bound = st.bound;
-    m.timer = st.timer;
-    m.pending = st.pending;
-    m.halted = false;
-    m.checkStop = null;
-    if ('guest' in m) m.guest = null;
+    loadState(m, st);
     let reason = m.step();
     // `vmrun` is one instruction however long its guest runs: follow the
     // guest to its exit (random guest code exits or check-stops quickly).

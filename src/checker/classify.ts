@@ -175,7 +175,9 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
 
     // The oracle runs every state, in one mode (the two in turn).
     if (compareWithOracle && !discrepancy) {
-      const [s, o] = cov.states % 2 === 0 ? [sS, oS] : [sU, oU];
+      const inS = cov.states % 2 === 0;
+      const s = inS ? sS : sU;
+      const o = inS ? oS : oU;
       cov.oracle++;
       const o2 = oracle!.run(s);
       const d = outcomeDiff(o, o2);
@@ -209,49 +211,46 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
       if (diff) note('mode', () => ({ property: 'modeSensitive', claim: `completes in both modes with different results (${diff})`, states: [sU, sS], outcomes: [oU, oS], mode: 'pair' }));
     }
 
-    // control-sensitive, in each mode: the control state, or storage that is not the program's own, changed
-    for (const [st1, o, mode] of [[sS, oS, 'supervisor'], [sU, oU, 'user']] as const) {
-      if (o.trap !== 0) continue;
-      const d = controlChanges(st1, o);
-      if (d.length) note(`control-${mode}`, () => ({ property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [st1], outcomes: [o], mode }));
-    }
+    // control-sensitivity and the pairs that vary one thing, in each mode the instruction completes in
+    const outsideIn = cov.states % 2 === 0; // the modes take turns: outside storage in one, TIMER in the other
+    if (oS.trap === 0) inMode(sS, oS, 'supervisor', outsideIn);
+    if (oU.trap === 0) inMode(sU, oU, 'user', !outsideIn);
+  }
 
-    // The pairs that vary one thing, built in each mode the instruction completes in: base shifted, and — the
-    // modes taking turns from state to state — storage outside the window changed, or TIMER changed.
-    const outsideIn = cov.states % 2 === 0 ? 'supervisor' : 'user';
-    for (const [s, o, mode] of [[sS, oS, 'supervisor'], [sU, oU, 'user']] as const) {
-      if (o.trap !== 0) continue;
+  /** What one completed state in one mode shows: control-sensitivity, and location and time through pairs. */
+  function inMode(s: State, o: Outcome, mode: 'supervisor' | 'user', outside: boolean): void {
+    // control-sensitive: the control state, or storage that is not the program's own, changed
+    const d = controlChanges(s, o);
+    if (d.length) note(`control-${mode}`, () => ({ property: 'controlSensitive', claim: `in ${mode} mode it completes and changes the control state: ${d.join(', ')}`, states: [s], outcomes: [o], mode }));
 
-      // location-sensitive: base shifted by x (small or large, up or down) with storage shifted to match ...
-      const x = shiftFor(s, r, r() < 0.5);
-      if (x !== 0) {
-        const s2 = shifted(s, x, scratch);
-        const o2 = probe(s2, 'window');
-        if (o2.trap === 0) {
-          cov.pairs.location++;
-          const diff = sameResults(o, o2);
-          if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode }));
-        }
+    // location-sensitive: base shifted by x (small or large, up or down) with storage shifted to match ...
+    const x = shiftFor(s, r, r() < 0.5);
+    if (x !== 0) {
+      const s2 = shifted(s, x, scratch);
+      const o2 = probe(s2, 'window');
+      if (o2.trap === 0) {
+        cov.pairs.location++;
+        const diff = sameResults(o, o2);
+        if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, moving base by ${x} changes the result (${diff})`, states: [s, s2], outcomes: [o, o2], mode }));
       }
-
-      if (mode === outsideIn) {
-        // ... or storage outside the window changed
-        const s3 = outsideChanged(s, scratch);
-        const o3 = probe(s3, 'window');
-        if (o3.trap === 0) {
-          cov.pairs.outside++;
-          const diff = sameResults(o, o3);
-          if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
-        }
-      } else {
-        // reveals time: the same state but for TIMER
-        const s4 = withTimer(s, otherTimer(s, r));
-        const o4 = probe(s4, 'window');
-        if (o4.trap === 0) {
-          cov.pairs.time++;
-          const diff = sameResults(o, o4);
-          if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [s, s4], outcomes: [o, o4], mode }));
-        }
+    }
+    if (outside) {
+      // ... or storage outside the window changed
+      const s3 = outsideChanged(s, scratch);
+      const o3 = probe(s3, 'window');
+      if (o3.trap === 0) {
+        cov.pairs.outside++;
+        const diff = sameResults(o, o3);
+        if (diff) note(`location-${mode}`, () => ({ property: 'locationSensitive', claim: `in ${mode} mode, changing storage outside the window changes the result (${diff})`, states: [s, s3], outcomes: [o, o3], mode }));
+      }
+    } else {
+      // reveals time: the same state but for TIMER
+      const s4 = withTimer(s, otherTimer(s, r));
+      const o4 = probe(s4, 'window');
+      if (o4.trap === 0) {
+        cov.pairs.time++;
+        const diff = sameResults(o, o4);
+        if (diff) note('time', () => ({ property: 'revealsTime', claim: `its result depends on TIMER (${diff})`, states: [s, s4], outcomes: [o, o4], mode }));
       }
     }
   }

@@ -23,6 +23,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as asm from './asm.bench.js';
+import * as classify from './classify.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
 import * as monitors from './monitors.bench.js';
@@ -37,6 +38,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   asm: asm.run,
   startup: startup.run,
   monitors: monitors.run,
+  classify: classify.run,
 };
 
 function usage(): never {

@@ -2,13 +2,32 @@
  * A fluent harness for machine tests, in the manner of 6502.ts's Runner:
  *   const m = run(`li r1, 5 \n halt`); expect(m.reg(1)).toBe(5)
  * Programs are assembled from source so tests read like the manual.
+ *
+ * As 6502.ts runs its suites against every CPU, the CPU tables run against
+ * both implementations of PG32: the fast CPU (src/cpu) and the reference
+ * interpreter (src/ref):
+ *   describe.each(CPUS)('$name', (cpu) => { const { run } = on(cpu); … })
  */
 import { expect } from 'vitest';
 import { assemble, formatError } from '../src/asm/assemble.js';
 import { Cpu, type StopReason } from '../src/cpu/cpu.js';
-import { Console, textInput } from '../src/cpu/devices.js';
+import { Console, textInput, type Devices } from '../src/cpu/devices.js';
 import type { Image } from '../src/image.js';
-import { isaOrThrow } from '../src/isa/table.js';
+import { isaOrThrow, type Isa } from '../src/isa/table.js';
+import { Reference } from '../src/ref/interp.js';
+
+/** Either implementation of PG32: they offer the same surface. */
+export type TestCpu = Cpu | Reference;
+
+export interface Implementation<C extends TestCpu = TestCpu> {
+  readonly name: string;
+  create(opts: { isa: Isa; memWords: number; devices: Devices }): C;
+}
+
+export const FAST: Implementation<Cpu> = { name: 'fast CPU', create: (o) => new Cpu(o) };
+export const REFERENCE: Implementation<Reference> = { name: 'reference interpreter', create: (o) => new Reference(o) };
+/** every implementation the CPU tables run against */
+export const CPUS: readonly Implementation[] = [FAST, REFERENCE];
 
 export interface MachineOpts {
   isa?: string;
@@ -16,17 +35,18 @@ export interface MachineOpts {
   input?: string;
 }
 
-export class Machine {
-  readonly cpu: Cpu;
+export class Machine<C extends TestCpu = Cpu> {
+  readonly cpu: C;
   readonly console: Console;
   reason: StopReason | undefined;
 
   constructor(
     readonly image: Image,
     opts: MachineOpts = {},
+    impl: Implementation<C> = FAST as unknown as Implementation<C>,
   ) {
     this.console = new Console(textInput(opts.input ?? ''));
-    this.cpu = new Cpu({ isa: isaOrThrow(opts.isa ?? 'pg32'), memWords: opts.memWords ?? 4096, devices: this.console });
+    this.cpu = impl.create({ isa: isaOrThrow(opts.isa ?? 'pg32'), memWords: opts.memWords ?? 4096, devices: this.console });
     this.cpu.load(image);
   }
 
@@ -72,14 +92,16 @@ export function asm(src: string, isa = 'pg32+jrstu+gpsw+sflags+getr'): Image {
   return r.image;
 }
 
-export function machine(src: string, opts: MachineOpts = {}): Machine {
-  return new Machine(asm(src, opts.isa ?? 'pg32+jrstu+gpsw+sflags+getr'), opts);
+/** `machine` and `run` on one implementation. */
+export function on<C extends TestCpu>(impl: Implementation<C>) {
+  const machine = (src: string, opts: MachineOpts = {}): Machine<C> => new Machine<C>(asm(src, opts.isa ?? 'pg32+jrstu+gpsw+sflags+getr'), opts, impl);
+  /** Assemble and run to a stop (default budget one million steps). */
+  const run = (src: string, opts: MachineOpts & { maxSteps?: number } = {}): Machine<C> => machine(src, opts).run(opts.maxSteps);
+  return { machine, run };
 }
 
-/** Assemble and run to a stop (default budget one million steps). */
-export function run(src: string, opts: MachineOpts & { maxSteps?: number } = {}): Machine {
-  return machine(src, opts).run(opts.maxSteps);
-}
+/** On the fast CPU. */
+export const { machine, run } = on(FAST);
 
 /**
  * Source that installs a trap handler at label `handler` (supervisor, base 0,

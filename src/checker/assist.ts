@@ -20,15 +20,19 @@
 import { Cpu } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { EXITS, EXTENSIONS, FLAGS, FLAGS_MASK, INTERCEPTS, makeIsa, VMCB, type Isa } from '../isa/table.js';
-import { PROBE_MEM, type State } from './probe.js';
-import { statesFor, withMode } from './states.js';
+import { loadState, type State } from './probe.js';
+import { cloneState, SMALL_MEM, statesFor, withMode } from './states.js';
+
+/** The states tried here are the small machine's, whose storage is one segment: all of it. */
+const PROBE_MEM = SMALL_MEM;
+const storageOf = (st: State): Int32Array => st.storage[0]!.words;
 
 /** Where the probe host keeps the control block and the partition. */
 const CB = 16;
 const PARTITION = 64;
 const HOST_MEM = PARTITION + PROBE_MEM;
 
-export const DEFAULT_ASSIST_STATES = 100;
+export const DEFAULT_ASSIST_STATES = 32;
 
 /** What one step left behind, bare or in guest mode (undefined fields: it exited). */
 export interface StepOutcome {
@@ -89,6 +93,9 @@ export function withVt(isa: Isa): Isa {
 class AssistProber {
   private readonly bare: Cpu;
   private readonly host: Cpu;
+  /** one console each, reset for every run */
+  private readonly bareConsole = new Console();
+  private readonly guestConsole = new Console();
   constructor(readonly isa: Isa) {
     this.bare = new Cpu({ isa, memWords: PROBE_MEM, translate: false });
     this.host = new Cpu({ isa, memWords: HOST_MEM, translate: false });
@@ -98,9 +105,10 @@ class AssistProber {
   /** One step on the bare machine: the instruction, or its trap delivered through low storage. */
   runBare(st: State): StepOutcome {
     const cpu = this.bare;
-    const console = new Console(st.input);
+    const console = this.bareConsole;
+    console.reset(st.input);
     cpu.devices = console;
-    cpu.mem.set(st.mem);
+    cpu.mem.set(storageOf(st));
     load(cpu, st);
     cpu.run(1);
     return outcome(0, cpu, cpu.mem, console, cpu.checkStop !== null);
@@ -109,10 +117,11 @@ class AssistProber {
   /** The same step in guest mode, the state's storage being the partition. */
   runGuest(st: State): StepOutcome {
     const host = this.host;
-    const console = new Console(st.input);
+    const console = this.guestConsole;
+    console.reset(st.input);
     host.devices = console;
     host.mem.fill(0);
-    host.mem.set(st.mem, PARTITION);
+    host.mem.set(storageOf(st), PARTITION);
     host.guest = null;
     host.halted = false;
     host.timer = 0;
@@ -137,17 +146,8 @@ class AssistProber {
 }
 
 function load(cpu: Cpu, st: State): void {
-  cpu.regs.set(st.regs);
-  cpu.flags = (st.s ? FLAGS.S : 0) | (st.ie ? FLAGS.IE : 0);
-  cpu.pc = st.pc;
-  cpu.base = st.base;
-  cpu.bound = st.bound;
-  cpu.timer = st.timer;
-  cpu.pending = st.pending;
-  cpu.halted = false;
-  cpu.checkStop = null;
+  loadState(cpu, st);
   cpu.afterTrap = false;
-  cpu.guest = null;
 }
 
 function outcome(exit: number, cpu: Cpu, mem: Int32Array, console: Console, checkStop: boolean): StepOutcome {
@@ -193,7 +193,8 @@ export function hardwareAssist(guestIsa: Isa, opts: { states?: number; seed?: nu
     let identical = 0;
     const exits: Record<string, number> = {};
     let witness: AssistWitness | undefined;
-    for (const st of statesFor(spec, count, seed, isa.instructions)) {
+    for (const st of statesFor(spec, count, seed, { code: isa.instructions })) {
+      if (st.memWords !== SMALL_MEM) continue; // guest mode is tried on the small machine's states
       for (const s of [true, false]) {
         const state = withMode(st, s);
         const bare = prober.runBare(state);
@@ -206,7 +207,7 @@ export function hardwareAssist(guestIsa: Isa, opts: { states?: number; seed?: nu
         }
         const d = difference(bare, guest);
         if (d === null) identical++;
-        else witness ??= { mnemonic: spec.mnemonic, state, bare, guest, claim: `completes in guest mode with a result the bare machine does not give (${d})` };
+        else witness ??= { mnemonic: spec.mnemonic, state: cloneState(state), bare, guest, claim: `completes in guest mode with a result the bare machine does not give (${d})` };
       }
     }
     instructions.push({ mnemonic: spec.mnemonic, tried, identical, exits, ...(witness ? { witness } : {}) });

@@ -20,9 +20,10 @@ const DEFAULT_STEPS = 100_000_000;
 const USAGE = [
   'usage: trapeze equiv FILE.s|FILE.img [options]',
   '',
-  'Runs the program on the bare machine and under the monitor, and compares console output, final',
-  'registers and PSW, final storage, stop reason and guest instruction count. If they differ, a',
-  'lockstep replay names the first instruction after which they do.',
+  'Runs the program on the bare machine and under the monitor, and compares every part of the',
+  'machine: console output (as bytes), console input consumed, registers, PSW, TIMER, the pending',
+  'timer interrupt, storage, stop reason (and check-stop) and guest instruction count. Each',
+  'difference is named, and a lockstep replay names the first instruction after which they differ.',
   '',
   ...MONITOR_USAGE,
   '  --depth N          monitors stacked (default 1)',
@@ -149,8 +150,8 @@ function text(r: EquivResult, file: string, image: Image): string {
   const out: string[] = [];
   const s = r.stats[0]!;
   out.push(`${file}: ${r.equivalent ? 'EQUIVALENT' : 'NOT EQUIVALENT'} bare vs virtual`);
-  out.push(`  bare:    ${stopPhrase(r.bare, image)}, ${r.bare.instructions} instructions, output ${r.bare.output.length} chars, storage ${r.bare.storageHash}`);
-  r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${stopPhrase(v, image)}, ${v.instructions} instructions, output ${v.output.length} chars, storage ${v.storageHash}`));
+  out.push(`  bare:    ${stopPhrase(r.bare, image)}, ${r.bare.instructions} instructions, output ${r.bare.outputBytes} bytes (${r.bare.outputHash}), storage ${r.bare.storageHash}`);
+  r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${stopPhrase(v, image)}, ${v.instructions} instructions, output ${v.outputBytes} bytes (${v.outputHash}), storage ${v.storageHash}`));
   out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected; ${s.monitorEntries} monitor entries`);
   if (s.entries) out.push(`  hw: ${s.entries} VM entries; exits: ${exitNames(s.exits)}`);
   if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);

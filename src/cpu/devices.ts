@@ -45,6 +45,14 @@ export class Console implements Devices {
     else if (typeof source !== 'function') this.stream = source;
   }
 
+  /** Back to no output and `input` unread: one console for many short runs (the checker's probes). */
+  reset(input: Uint8Array): void {
+    this.input = input;
+    this.inPos = 0;
+    this.outLen = 0;
+    this.drained = 0;
+  }
+
   read(port: number): number {
     if (port !== PORTS.CONSOLE_IN) return -1;
     if (this.stream) {
@@ -85,9 +93,9 @@ export class Console implements Devices {
     return chunk;
   }
 
-  /** everything written so far, as UTF-8 text (malformed bytes become U+FFFD) */
+  /** the output as UTF-8 text (bytes that are not UTF-8 read as U+FFFD: compare output() when bytes matter) */
   text(): string {
-    return utf8.decode(this.output());
+    return UTF8.decode(this.output());
   }
 
   /** how many input bytes have been consumed (part of the device state) */
@@ -109,7 +117,7 @@ export class Console implements Devices {
   }
 }
 
-const utf8 = new TextDecoder();
+const UTF8 = new TextDecoder();
 
 export function textInput(s: string): Uint8Array {
   return new TextEncoder().encode(s);

@@ -9,7 +9,7 @@
  * and the virtual timer must not count it: stimer), or a trap cause for the
  * dispatcher to reflect, with the info in vm.trapInfo.
  */
-import { CAUSES, FIELDS, type Mnemonic } from '../isa/table.js';
+import { BY_OPCODE, CAUSES, FIELDS, opcodeOf, type Isa, type Mnemonic } from '../isa/table.js';
 import { firstBadAddress, loadPsw, storePsw } from '../cpu/psw.js';
 import { enterGuest } from '../cpu/guest.js';
 import { VMCB } from '../isa/table.js';
@@ -105,3 +105,39 @@ export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
     return enterGuest(vm, vm.isa, vm.console, vm.base + at, true) === 0 ? ENTERED_GUEST : DONE;
   },
 };
+
+/**
+ * The monitor follows the checker: every instruction the ISA table declares
+ * privileged traps in virtual supervisor mode and needs a routine here. The
+ * instructions of `isa` that lack one (a test holds the table to this).
+ */
+export function missingRoutines(isa: Isa): string[] {
+  return isa.instructions.filter((s) => s.declared.privileged && !Object.hasOwn(ROUTINES, s.mnemonic)).map((s) => s.mnemonic);
+}
+
+/** The dispatcher's table: opcode → routine, for the privileged instructions of `isa`. */
+export function routineTable(isa: Isa): (Routine | undefined)[] {
+  const missing = missingRoutines(isa);
+  if (missing.length) throw new MonitorError(`the monitor has no interpreter routine for ${missing.map((m) => `'${m}'`).join(', ')}, which the ISA table declares privileged (add ${missing.length === 1 ? 'one' : 'them'} to src/vmm/routines.ts)`);
+  const t: (Routine | undefined)[] = new Array(256).fill(undefined);
+  for (const s of isa.instructions) if (s.declared.privileged) t[s.opcode] = ROUTINES[s.mnemonic as PrivilegedMnemonic];
+  return t;
+}
+
+/** A bug in the monitor, not in the guest: it must not be reflected into the guest as if the hardware had done it. */
+export class MonitorError extends Error {
+  constructor(message: string) {
+    super(`internal error: ${message}`);
+  }
+}
+
+/** A PRIV trap from virtual supervisor mode that no routine handles: what to say. */
+export function noRoutine(word: number): MonitorError {
+  const spec = BY_OPCODE[opcodeOf(word)];
+  const name = spec ? `'${spec.mnemonic}'` : `the word 0x${(word >>> 0).toString(16).padStart(8, '0')}`;
+  return new MonitorError(
+    `${name} trapped as privileged in virtual supervisor mode, but the monitor has no interpreter routine for it. ` +
+      `The machine treats it as privileged while the ISA table does not declare it so (trapeze classify shows which instructions trap in user mode); ` +
+      `reflecting the trap would let the guest see a fault the bare machine never gives.`,
+  );
+}

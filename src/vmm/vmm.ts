@@ -30,10 +30,10 @@
  * monitor itself (hypercalls.ts): every monitor performs it in its SVC case.
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
-import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
+import { causeName, CAUSES, FIELDS, FLAGS, type Isa } from '../isa/table.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
-import { DONE_NO_TICK, ENTERED_GUEST, ROUTINES, type PrivilegedMnemonic } from './routines.js';
+import { DONE_NO_TICK, ENTERED_GUEST, noRoutine, routineTable, type Routine } from './routines.js';
 import { runGuest } from '../cpu/guest.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
@@ -42,7 +42,6 @@ import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
 import { BinaryTranslator, BT } from './bt/translator.js';
 import type { TranslationClasses } from './bt/classes.js';
 import { rewriteRoutine } from './bt/rewrites.js';
-import type { Routine } from './routines.js';
 
 export type { MonitorKind } from './monitor.js';
 
@@ -55,13 +54,6 @@ export interface VmmOptions {
   readonly translationClasses?: TranslationClasses;
 }
 
-/** opcode → the routine for it, built from the ISA table */
-function routineTable(): Array<{ name: PrivilegedMnemonic; run: (typeof ROUTINES)[PrivilegedMnemonic] } | undefined> {
-  const t: Array<{ name: PrivilegedMnemonic; run: (typeof ROUTINES)[PrivilegedMnemonic] } | undefined> = new Array(256).fill(undefined);
-  for (const name of Object.keys(ROUTINES) as PrivilegedMnemonic[]) t[OPCODE[name]] = { name, run: ROUTINES[name] };
-  return t;
-}
-const ROUTINE_BY_OPCODE = routineTable();
 
 export class Vmm implements Runner {
   readonly allocator: Allocator;
@@ -71,6 +63,8 @@ export class Vmm implements Runner {
   private readonly interpreters = new Map<VirtualMachine, Cpu>();
   /** the binary translator (monitor 'bt' only) */
   readonly translator: BinaryTranslator | null;
+  /** opcode → interpreter routine, for every instruction the ISA table declares privileged */
+  private readonly routines: (Routine | undefined)[];
 
   constructor(
     readonly host: Machine,
@@ -78,6 +72,7 @@ export class Vmm implements Runner {
   ) {
     this.monitor = options.monitor ?? 'trap-emulate';
     this.translator = this.monitor === 'bt' ? new BinaryTranslator(options.isa, options.translationClasses) : null;
+    this.routines = routineTable(options.isa); // throws if the table declares a privileged instruction the monitor cannot emulate
     this.allocator = new Allocator(host);
     // Every trap of the machine below now comes to the dispatcher.
     host.trapHook = true;
@@ -257,9 +252,9 @@ export class Vmm implements Runner {
 
   /** Run the interpreter routine for a privileged instruction trapped in virtual supervisor mode. */
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
-    const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
-    if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
-    const r = this.complete(vm, routine.run, word);
+    const routine = this.routines[word >>> FIELDS.op[1]];
+    if (!routine) throw noRoutine(word); // never reflected: the bare machine would not have trapped
+    const r = this.complete(vm, routine, word);
     if (r === 'budget' || r === 'halt') vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     return r;
   }

@@ -17,6 +17,7 @@ import { program, source, type Program } from './generator.js';
 import { assemblyProperty, cliProperty, imageProperty, wordProperty } from './hostile.js';
 import { spatialProperty, temporalProperty } from './isolation.js';
 import { pgmonProperty } from '../pgmon/fuzz.js';
+import { oracleProperty } from '../ref/oracle.js';
 
 type Check = (p: fc.Parameters<never>) => fc.RunDetails<unknown[]> | Promise<fc.RunDetails<unknown[]>>;
 const SUITES: Record<string, Check> = {
@@ -29,6 +30,7 @@ const SUITES: Record<string, Check> = {
   words: (p) => fc.check(wordProperty(), p as never) as unknown as fc.RunDetails<unknown[]>,
   cli: (p) => fc.check(cliProperty(), p as never) as unknown as Promise<fc.RunDetails<unknown[]>>,
   pgmon: (p) => fc.check(pgmonProperty(), p as never) as unknown as fc.RunDetails<unknown[]>,
+  reference: (p) => fc.check(oracleProperty(), p as never) as unknown as fc.RunDetails<unknown[]>,
 };
 void config;
 

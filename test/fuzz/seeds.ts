@@ -11,4 +11,5 @@ export const CI = {
   image: { seed: 1979, numRuns: 1500 },
   words: { seed: 1980, numRuns: 1000 },
   cli: { seed: 1981, numRuns: 3000 },
+  reference: { seed: 1982, numRuns: 200 },
 } as const;

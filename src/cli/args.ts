@@ -8,6 +8,8 @@ import { UsageError } from './io.js';
 export interface FlagSpec {
   /** takes a value (`--max-steps 100` or `--max-steps=100`) */
   readonly value?: boolean;
+  /** takes a value only when written `--flag=VALUE` (`--trace` or `--trace=traps`) */
+  readonly optional?: boolean;
   readonly short?: string;
 }
 
@@ -45,6 +47,8 @@ export function parseArgs(command: string, args: readonly string[], spec: Readon
           if (i + 1 >= args.length) throw new UsageError(`trapeze ${command}: option '--${name}' needs a value\n${usage}`);
           value = args[++i]!;
         }
+        flags.set(name, value);
+      } else if (f.optional && value !== undefined) {
         flags.set(name, value);
       } else {
         if (value !== undefined) throw new UsageError(`trapeze ${command}: option '--${name}' takes no value\n${usage}`);

@@ -52,6 +52,12 @@ export interface CheckStop {
   readonly why: string;
 }
 
+/** What hiddenState() returns: the processor's state beyond its public fields. */
+export interface CpuHidden {
+  /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
+  readonly afterTrap: boolean;
+}
+
 export interface CpuOptions {
   isa?: Isa;
   memWords?: number;
@@ -516,6 +522,24 @@ export class Cpu {
   private stop(cause: number, info: number, pc: number, why: string): StopReason {
     this.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
     return 'checkstop';
+  }
+
+  /**
+   * The processor state that is not in the public fields above but that a
+   * snapshot must carry to resume exactly (src/snapshot/state.ts).
+   */
+  hiddenState(): CpuHidden {
+    return { afterTrap: this.afterTrap };
+  }
+
+  /**
+   * Set the hidden state from a snapshot, whose storage the caller has
+   * written into `mem` (so storage is no longer known to be zero; translated
+   * blocks check their own words on entry, so they stay safe).
+   */
+  restoreHidden(h: CpuHidden): void {
+    this.afterTrap = h.afterTrap;
+    this.zeroed = false;
   }
 
   /** Physical word at virtual address `a` under the current relocation, or undefined if it would fault. */

@@ -22,17 +22,33 @@ export class Console implements Devices {
   private inPos = 0;
   private drained = 0;
 
-  private input: Uint8Array | undefined;
+  /** the input bytes known so far (read or not) */
+  private input: Uint8Array;
+  /** the rest of the input, asked for when the machine reads past `input` */
+  private more: (() => Uint8Array) | undefined;
 
   /** `input` may be a function: it is called on the first read, so a program that never reads never waits on stdin. */
-  constructor(private readonly source: Uint8Array | (() => Uint8Array) = new Uint8Array(0)) {
-    if (typeof source !== 'function') this.input = source;
+  constructor(source: Uint8Array | (() => Uint8Array) = new Uint8Array(0)) {
+    if (typeof source === 'function') {
+      this.input = new Uint8Array(0);
+      this.more = source;
+    } else this.input = source;
   }
 
   read(port: number): number {
     if (port !== PORTS.CONSOLE_IN) return -1;
-    const input = (this.input ??= (this.source as () => Uint8Array)());
-    return this.inPos < input.length ? input[this.inPos++]! : -1;
+    if (this.inPos >= this.input.length && this.more) this.fetch();
+    return this.inPos < this.input.length ? this.input[this.inPos++]! : -1;
+  }
+
+  private fetch(): void {
+    const rest = this.more!();
+    this.more = undefined;
+    if (rest.length === 0) return;
+    const all = new Uint8Array(this.input.length + rest.length);
+    all.set(this.input);
+    all.set(rest, this.input.length);
+    this.input = all;
   }
 
   write(port: number, value: number): void {
@@ -78,8 +94,51 @@ export class Console implements Devices {
     return { inPos: this.inPos, outLen: this.outLen };
   }
 
+  /**
+   * Go back to a position snapshot() returned earlier (reverse execution):
+   * the bytes read since will be read again, the bytes written since are
+   * forgotten. Input is never discarded, so a replay reads the same bytes.
+   */
+  restore(at: { inPos: number; outLen: number }): void {
+    if (at.outLen > this.outLen || at.inPos > this.input.length || at.inPos < 0 || at.outLen < 0) throw new RangeError('a console can only go back to where it was');
+    this.inPos = at.inPos;
+    this.outLen = at.outLen;
+    if (this.drained > at.outLen) this.drained = at.outLen;
+  }
+
+  /** The input bytes the machine has read, in order: the record that makes a replay exact. */
+  consumed(): Uint8Array {
+    return this.input.subarray(0, this.inPos);
+  }
+
+  /** Input already taken from the source but not yet read by the machine (the source is not asked for more). */
+  unread(): Uint8Array {
+    return this.input.subarray(this.inPos);
+  }
+
+  /**
+   * A console as a snapshot left it: `output` already written (and counted
+   * as drained), `consumed` input already read. The machine reads `unread`
+   * next, then what `more` gives (a function is called only if it reads that far).
+   */
+  static resume(output: Uint8Array, consumed: Uint8Array, unread: Uint8Array, more: Uint8Array | (() => Uint8Array) = new Uint8Array(0)): Console {
+    const c = new Console(more);
+    const tail = c.input;
+    const all = new Uint8Array(consumed.length + unread.length + tail.length);
+    all.set(consumed);
+    all.set(unread, consumed.length);
+    all.set(tail, consumed.length + unread.length);
+    c.input = all;
+    c.inPos = consumed.length;
+    c.out = output.length ? output.slice() : new Uint8Array(256);
+    c.outLen = output.length;
+    c.drained = output.length;
+    return c;
+  }
+
   clone(): Console {
-    const c = new Console(this.input ?? this.source);
+    const c = new Console(this.input);
+    c.more = this.more;
     c.inPos = this.inPos;
     c.out = this.out.slice();
     c.outLen = this.outLen;

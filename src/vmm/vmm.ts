@@ -31,6 +31,7 @@ import { DONE_NO_TICK, ROUTINES, type PrivilegedMnemonic } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
+import type { MonitorListener, Observable } from './events.js';
 
 export type MonitorKind = 'trap-emulate' | 'hybrid';
 export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
@@ -50,8 +51,10 @@ function routineTable(): Array<{ name: PrivilegedMnemonic; run: (typeof ROUTINES
 }
 const ROUTINE_BY_OPCODE = routineTable();
 
-export class Vmm implements Runner {
+export class Vmm implements Runner, Observable {
   readonly allocator: Allocator;
+  /** told of every dispatcher decision (events.ts); undefined costs nothing */
+  listener: MonitorListener | undefined = undefined;
   readonly monitor: MonitorKind;
   readonly vms: VirtualMachine[] = [];
   /** the hybrid monitor's software CPU, one per VM (lazily made) */
@@ -168,6 +171,7 @@ export class Vmm implements Runner {
    */
   private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | null {
     vm.stats.traps[cause]!++;
+    this.listener?.({ kind: 'trap', vm, cause, info, pc });
     switch (cause) {
       case CAUSES.PRIV:
         // A privileged instruction: the guest's kernel may do it (emulate);
@@ -193,8 +197,10 @@ export class Vmm implements Runner {
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
     const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
     if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
+    const pc = vm.pc;
     const r = routine.run(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
+    this.listener?.({ kind: 'emulate', vm, routine: routine.name, word, pc });
     vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     vm.instret++;
     vm.steps++;
@@ -220,6 +226,7 @@ export class Vmm implements Runner {
     cpu.regs.set(R);
     copyProcessorState(cpu, vm);
     cpu.halted = false;
+    this.listener?.({ kind: 'interpret', vm, pc: vm.pc, word: vm.mem[vm.base + vm.pc] ?? 0 });
     const before = cpu.instret;
     const r = cpu.run(1);
     const done = cpu.instret - before;
@@ -230,6 +237,7 @@ export class Vmm implements Runner {
     vm.stats.interpreted += done;
     if (r === 'trap') {
       vm.stats.traps[cpu.trapCause]!++;
+      this.listener?.({ kind: 'trap', vm, cause: cpu.trapCause, info: cpu.trapInfo, pc: cpu.trapPc });
       const s = this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
       return s ?? 'budget';
     }
@@ -245,6 +253,7 @@ export class Vmm implements Runner {
    */
   private reflect(vm: VirtualMachine, cause: number, info: number, oldPc: number): StopReason | null {
     vm.stats.reflected[cause]!++;
+    this.listener?.({ kind: 'reflect', vm, cause, info, pc: oldPc });
     if (vm.trapHook) return hookTrap(vm, cause, info, oldPc);
     vm.steps++;
     if (!trapSequence(vm, cause, info, oldPc)) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
@@ -254,6 +263,7 @@ export class Vmm implements Runner {
 
   private checkStop(vm: VirtualMachine, cause: number, info: number, pc: number, why: string): StopReason {
     vm.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
+    this.listener?.({ kind: 'checkstop', vm, cause, info: info | 0, pc: pc >>> 0, why });
     return 'checkstop';
   }
 }

@@ -52,7 +52,7 @@ export function checkStackSize(command: string, count: number, depth: number, wo
 }
 
 /** Unique VM names from file names: hello, hello-2, ... */
-function names(files: string[]): string[] {
+export function names(files: string[]): string[] {
   const seen = new Map<string, number>();
   return files.map((f) => {
     const n = basename(f).replace(/\.(s|img)$/i, '');

@@ -163,14 +163,19 @@ export function capturePages(mem: Int32Array, previous?: readonly Int32Array[]):
   for (let at = 0, p = 0; at < mem.length; at += PAGE_WORDS, p++) {
     const end = Math.min(at + PAGE_WORDS, mem.length);
     const old = previous?.[p];
-    if (old && old.length === end - at && samePage(mem, at, old)) pages.push(old);
+    if (old !== undefined && old.length === end - at && samePage(mem, at, old)) pages.push(old);
+    else if (end - at === PAGE_WORDS && samePage(mem, at, ZERO_PAGE)) pages.push(ZERO_PAGE);
     else pages.push(mem.slice(at, end));
   }
   return pages;
 }
 
+/** One page of zeros shared by every checkpoint (allocating storage is the expensive part of a copy). */
+const ZERO_PAGE = new Int32Array(PAGE_WORDS);
+
 function samePage(mem: Int32Array, at: number, page: Int32Array): boolean {
-  for (let i = 0; i < page.length; i++) if (mem[at + i] !== page[i]) return false;
+  const n = page.length;
+  for (let i = 0; i < n; i++) if (mem[at + i] !== page[i]) return false;
   return true;
 }
 

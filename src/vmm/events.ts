@@ -45,3 +45,62 @@ export type MonitorListener = (event: MonitorEvent) => void;
 export interface Observable {
   listener: MonitorListener | undefined;
 }
+
+// ------------------------------------------------------------------ words
+
+const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+
+/**
+ * The events of one guest step (or any run of events) as lines, one per
+ * trap's story: `trap PRIV at 0x00000014 (out r1, 0) → dispatch → emulate out`.
+ * `disassemble` turns an instruction word into text.
+ */
+export function describeEvents(events: readonly MonitorEvent[], disassemble: (word: number, pc: number) => string, causeName: (c: number) => string): { vm: EventVm; text: string }[] {
+  const lines: { vm: EventVm; text: string }[] = [];
+  let open: { vm: EventVm; text: string } | undefined;
+  const start = (vm: EventVm, text: string) => {
+    open = { vm, text };
+    lines.push(open);
+  };
+  const extend = (vm: EventVm, text: string, alone: string) => {
+    if (open && open.vm === vm) open.text += ` → ${text}`;
+    else start(vm, alone);
+  };
+  for (const e of events) {
+    switch (e.kind) {
+      case 'trap': {
+        const what = e.cause === 1 || e.cause === 2 || e.cause === 6 ? ` (${disassemble(e.info, e.pc)})` : e.cause === 3 ? ` (address ${hex(e.info)})` : e.cause === 4 ? ` ${e.info}` : '';
+        start(e.vm, `trap ${causeName(e.cause)}${what} at ${hex(e.pc)} → dispatch`);
+        break;
+      }
+      case 'emulate':
+        extend(e.vm, `emulate ${e.routine} (routine ${e.routine} in src/vmm/routines.ts)`, `emulate ${e.routine} at ${hex(e.pc)} (${disassemble(e.word, e.pc)})`);
+        open = undefined;
+        break;
+      case 'reflect':
+        extend(e.vm, `reflect ${causeName(e.cause)} to the guest's own handler`, `reflect ${causeName(e.cause)} at ${hex(e.pc)} to the guest's own handler${e.cause === 5 ? ' (its timer interrupt)' : ''}`);
+        open = undefined;
+        break;
+      case 'checkstop':
+        extend(e.vm, `check-stop (${e.why})`, `check-stop: ${causeName(e.cause)} at ${hex(e.pc)} (${e.why})`);
+        open = undefined;
+        break;
+      case 'interpret':
+        start(e.vm, `interpret ${disassemble(e.word, e.pc)} at ${hex(e.pc)} (virtual supervisor mode, in software)`);
+        open = undefined;
+        break;
+      case 'exit':
+        start(e.vm, `VM exit ${e.code} at ${hex(e.pc)}, info ${hex(e.info)}`);
+        break;
+      case 'translate':
+        start(e.vm, `translate ${e.words} word${e.words === 1 ? '' : 's'} at ${hex(e.pc)}`);
+        open = undefined;
+        break;
+      case 'hypercall':
+        extend(e.vm, `hypercall ${e.call} → r1 = ${e.result}`, `hypercall ${e.call} at ${hex(e.pc)} → r1 = ${e.result}`);
+        open = undefined;
+        break;
+    }
+  }
+  return lines;
+}

@@ -59,9 +59,10 @@ export class RoundRobin {
 
   /**
    * Run up to `n` guest steps in all (whichever VMs the slices give them to),
-   * stopping early when every VM has stopped. Returns the steps taken.
+   * stopping early when every VM has stopped, or (`untilAStop`) at the end
+   * of a slice in which a VM stopped. Returns the steps taken.
    */
-  run(n: number): number {
+  run(n: number, untilAStop = false): number {
     let taken = 0;
     while (taken < n) {
       const i = this.next();
@@ -74,9 +75,10 @@ export class RoundRobin {
       const done = vm.steps - before;
       taken += done;
       this.sliceLeft -= done;
-      if (r !== 'budget') this.endSlice(i, r);
-      else if (vm.steps >= this.maxSteps) this.endSlice(i, 'budget');
-      else if (this.sliceLeft <= 0) this.endSlice(i, undefined);
+      if (r !== 'budget' || vm.steps >= this.maxSteps) {
+        this.endSlice(i, r);
+        if (untilAStop) break;
+      } else if (this.sliceLeft <= 0) this.endSlice(i, undefined);
       else if (done === 0) break; // cannot happen: a budget stop uses the budget
     }
     return taken;

@@ -12,6 +12,13 @@ import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, type MonitorKind } from '../vmm/vmm.js';
 import type { VirtualMachine } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
+import type { StopReason } from '../cpu/cpu.js';
+import { disassembleWord } from '../asm/disassemble.js';
+import { describeEvents, type MonitorEvent } from '../vmm/events.js';
+import { RoundRobin } from '../vmm/slices.js';
+import type { Stack } from '../vmm/stack.js';
+import { resumeVmm, snapshotVmm, type VmmRun } from '../snapshot/machine.js';
+import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
@@ -32,6 +39,9 @@ const USAGE = [
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, (m) => (l.includes('--mem') ? `(per VM, default ${DEFAULT_VM_WORDS})` : m))),
   '  --input FILE       console input of every VM (default: stdin)',
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
+  '  --trace            the monitor at work, on stderr: per VM, every trap it takes and what it does',
+  '                     (trap → dispatch → emulate ROUTINE, or reflect to the guest\'s handler)',
+  ...SNAPSHOT_USAGE.map((l) => l.replace('(it holds the program: give no FILE.s)', '(it holds every VM: give no files)')),
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
   '                     reflections, time in the monitor',
   '',
@@ -66,14 +76,20 @@ export function vmmCommand(args: string[], io: Io): number {
   const p = parseArgs(
     'vmm',
     args,
-    { ...MACHINE_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...SNAPSHOT_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, trace: {}, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
     io.out(USAGE + '\n');
     return 0;
   }
-  if (p.positional.length === 0) throw new UsageError(`trapeze vmm: expected at least one program file\n${USAGE}`);
+  const plan = snapshotPlan('vmm', io, p, 'vmm');
+  const resume = plan.resume;
+  if (resume) {
+    if (p.positional.length) throw new UsageError(`trapeze vmm: --resume runs the programs the snapshot holds: give no program files\n${USAGE}`);
+    for (const f of ['monitor', 'depth', 'quantum', 'mem', 'isa'])
+      if (p.flags.has(f)) throw new UsageError(`trapeze vmm: --${f} is fixed by the snapshot being resumed`);
+  } else if (p.positional.length === 0) throw new UsageError(`trapeze vmm: expected at least one program file\n${USAGE}`);
   if (!p.flags.has('mem')) p.flags.set('mem', String(DEFAULT_VM_WORDS));
   const opts = machineOptions('vmm', p);
   const monitor = monitorFlag('vmm', p);
@@ -82,19 +98,36 @@ export function vmmCommand(args: string[], io: Io): number {
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
   const separate = stringFlag(p, 'separate');
-  const images = p.positional.map((f) => loadFile('vmm', io, f, opts.isa));
-  const vmNames = names(p.positional);
+  const images = resume ? resume.snapshot.programs.map((x) => x.image) : p.positional.map((f) => loadFile('vmm', io, f, opts.isa));
+  const vmNames = resume ? resume.snapshot.programs.map((x) => x.name) : names(p.positional);
+  const maxSteps = resume && !p.flags.has('max-steps') ? resume.snapshot.maxSteps : opts.maxSteps;
 
-  checkStackSize('vmm', images.length, depth, opts.memWords);
-  const stack = buildStack({ isa: opts.isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
-  stack.guests.forEach((vm, i) => {
+  // With snapshots, the resumable scheduler (slices.ts) runs the VMs; without, roundRobin.
+  const snapshots = resume !== undefined || plan.file !== undefined;
+  let run: VmmRun | undefined;
+  let stack: Stack;
+  if (resume) {
     try {
-      loadGuest(vm, images[i]!, new Console(input));
+      run = resumeVmm(resume.snapshot, resume.isa, input, { maxSteps, afterSlice: (vm) => flush(vm, false) });
     } catch (e) {
-      throw new UsageError(`trapeze vmm: ${p.positional[i]}: ${(e as Error).message} (try a larger --mem)`, 1);
+      if (e instanceof RangeError) throw new UsageError(`trapeze vmm: ${resume.name}: ${e.message}`, 1);
+      throw e;
     }
-  });
+    stack = run.stack;
+  } else {
+    checkStackSize('vmm', images.length, depth, opts.memWords);
+    stack = buildStack({ isa: opts.isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
+    stack.guests.forEach((vm, i) => {
+      try {
+        loadGuest(vm, images[i]!, new Console(input));
+      } catch (e) {
+        throw new UsageError(`trapeze vmm: ${p.positional[i]}: ${(e as Error).message} (try a larger --mem)`, 1);
+      }
+    });
+    if (snapshots) run = { stack, guests: stack.guests, consoles: stack.guests.map((vm) => vm.console), slices: new RoundRobin(stack.guests, quantum, maxSteps, (vm) => flush(vm, false)), monitor, depth, quantum, guestWords: opts.memWords, maxSteps };
+  }
   const nameOf = new Map<VirtualMachine, string>(stack.guests.map((vm, i) => [vm, vmNames[i]!]));
+  const flushTrace = p.flags.has('trace') ? traceMonitors(io, stack, nameOf) : () => {};
 
   // Stream complete lines, each prefixed by its VM's name.
   const partial = new Map<VirtualMachine, string>();
@@ -118,7 +151,21 @@ export function vmmCommand(args: string[], io: Io): number {
   };
 
   const started = performance.now();
-  const outcomes = roundRobin(stack.guests, { quantum, maxSteps: opts.maxSteps, afterSlice: (vm) => flush(vm, false) });
+  let outcomes: { vm: VirtualMachine; reason: StopReason }[];
+  if (run) {
+    const r = run;
+    const save = () => saveSnapshot('vmm', io, plan.file!, snapshotVmm(r, stack.guests.map((vm, i) => ({ name: vmNames[i]!, image: images[i]! }))));
+    if (plan.at !== undefined && plan.at < r.slices.steps) throw new UsageError(`trapeze vmm: --snapshot-at ${plan.at} is before the snapshot being resumed (step ${r.slices.steps})`);
+    if (plan.file !== undefined && plan.at !== undefined) {
+      r.slices.run(plan.at - r.slices.steps);
+      if (r.slices.steps === plan.at) save();
+      else io.err(`trapeze vmm: the run ended at step ${r.slices.steps}, before --snapshot-at ${plan.at}: no snapshot saved\n`);
+    }
+    r.slices.run(Number.MAX_SAFE_INTEGER);
+    if (plan.file !== undefined && plan.at === undefined) save();
+    outcomes = r.guests.map((vm, i) => ({ vm, reason: r.slices.outcomes[i]! }));
+  } else outcomes = roundRobin(stack.guests, { quantum, maxSteps, afterSlice: (vm) => flush(vm, false) });
+  flushTrace();
   const seconds = (performance.now() - started) / 1000;
   for (const vm of stack.guests) flush(vm, true);
   if (separate !== undefined) {
@@ -133,12 +180,30 @@ export function vmmCommand(args: string[], io: Io): number {
       io.err(`trapeze vmm: ${name}: check-stop: ${causeName(c.cause)} trap at pc 0x${c.pc.toString(16).padStart(8, '0')}, info 0x${(c.info >>> 0).toString(16).padStart(8, '0')}: ${c.why}\n`);
       status = Math.max(status, 3);
     } else if (reason === 'budget') {
-      io.err(`trapeze vmm: ${name}: stopped at the step limit (${opts.maxSteps} steps; raise it with --max-steps)\n`);
+      io.err(`trapeze vmm: ${name}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps)\n`);
       status = Math.max(status, 4);
     }
   }
   if (p.flags.has('stats')) io.err(formatStats(stack.guests, nameOf, stack.levels.length, seconds, stack.levels.map((l) => l.vms)));
   return status;
+}
+
+/** --trace: the monitors' events on stderr, one line per trap's story, prefixed by the VM's name. */
+function traceMonitors(io: Io, stack: Stack, nameOf: Map<VirtualMachine, string>): () => void {
+  let events: MonitorEvent[] = [];
+  const show = () => {
+    for (const { vm, text } of describeEvents(events, (w, pc) => disassembleWord(w, pc, { isa: stack.cpu.isa }), causeName)) {
+      const guest = nameOf.get(vm as VirtualMachine);
+      io.err(`[${guest ?? `${vm.name}, the machine of the next monitor`}] ${text}\n`);
+    }
+    events = [];
+  };
+  for (const level of stack.levels)
+    level.listener = (e) => {
+      if (e.kind === 'trap' || e.kind === 'interpret' || e.kind === 'translate' || e.kind === 'exit') show();
+      events.push(e);
+    };
+  return show;
 }
 
 export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<VirtualMachine, string>, depth: number, seconds: number, levelVms: VirtualMachine[][]): string {

@@ -45,7 +45,7 @@ export function targetNames(image: Image | undefined): Map<number, string> | und
 export interface SourcePlace {
   readonly file: string;
   readonly line: number;
-  /** the source text of the line, trimmed, when the image has it */
+  /** the line's statement (no label or comment), when the image has the source */
   readonly text?: string;
   /** which word of the line's output this is (1-based), and how many the line emitted */
   readonly part: number;
@@ -69,8 +69,24 @@ export function sourceOf(image: Image | undefined, phys: number): SourcePlace | 
   while (first > 0 && phys - first < 64 && same(first - 1)) first--;
   let last = phys;
   while (last - phys < 64 && same(last + 1)) last++;
-  const text = image?.sources?.get(loc.file)?.[loc.line - 1]?.trim().replace(/\s*;.*$/, '');
+  const text = statement(image?.sources?.get(loc.file)?.[loc.line - 1]);
   return { file: loc.file, line: loc.line, ...(text ? { text } : {}), part: phys - first + 1, parts: last - first + 1 };
+}
+
+/** A source line's statement: no label, no comment, single spaces (`push lr`). */
+function statement(line: string | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  let code = '';
+  let quote = '';
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === ';') break;
+    code += ch;
+  }
+  const s = code.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*:/, '').trim().replace(/\s+/g, ' ');
+  return s || undefined;
 }
 
 /** `S IE pc=… base=… bound=…` */
@@ -85,7 +101,6 @@ export function describeEffect(e: StepEffect, image?: Image): string {
   const parts: string[] = [];
   const names = e.base === 0 ? targetNames(image) : undefined;
   const addr = (a: { addr: number; phys: number }) => (a.addr === a.phys ? `mem[${hex(a.addr)}]` : `mem[${hex(a.addr)} = phys ${hex(a.phys)}]`);
-  if (e.interrupt) parts.push('timer interrupt');
   for (const w of e.writes) parts.push(w.reg === 0 ? `r0 ← discarded (r0 is always 0)` : `${REG_NAMES[w.reg]} ← ${value(w.value)}`);
   for (const s of e.stores) parts.push(`${addr(s)} ← ${value(s.value)}`);
   if (e.out) {
@@ -102,7 +117,7 @@ export function describeEffect(e: StepEffect, image?: Image): string {
     const n = names?.get(e.target);
     parts.push(`${e.taken ? 'taken ' : ''}→ ${hex(e.target)}${n ? ` (${n})` : ''}`);
   }
-  if (e.trap) parts.push(`${e.interrupt ? '' : `trap ${causeName(e.trap.cause)} info=${hex(e.trap.info)} `}→ PSW ${formatPsw(e.trap.psw)}`.trimStart());
+  if (e.trap) parts.push(e.interrupt ? `interrupt ${causeName(e.trap.cause)} → PSW ${formatPsw(e.trap.psw)}` : `trap ${causeName(e.trap.cause)} info=${hex(e.trap.info)} → PSW ${formatPsw(e.trap.psw)}`);
   if (e.halted) parts.push('halted');
   if (e.checkStop) parts.push(`check-stop: ${causeName(e.checkStop.cause)} (${e.checkStop.why})`);
   return parts.join('; ');

@@ -74,7 +74,7 @@ export function describeEvents(events: readonly MonitorEvent[], disassemble: (wo
         break;
       }
       case 'emulate':
-        extend(e.vm, `emulate ${e.routine} (routine ${e.routine} in src/vmm/routines.ts)`, `emulate ${e.routine} at ${hex(e.pc)} (${disassemble(e.word, e.pc)})`);
+        extend(e.vm, `emulate ${e.routine} (ROUTINES.${e.routine}, src/vmm/routines.ts)`, `emulate ${e.routine} at ${hex(e.pc)} (${disassemble(e.word, e.pc)})`);
         open = undefined;
         break;
       case 'reflect':

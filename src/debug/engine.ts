@@ -490,8 +490,8 @@ export class Engine {
     return i < 0 ? undefined : i;
   }
 
-  private stopAt(kind: StopKind, machine: number, reverse: boolean, more: Partial<Stop>): Stop {
-    this.focus = machine;
+  private stopAt(kind: StopKind, machine: number, reverse: boolean, more: Partial<Stop>, keepFocus = false): Stop {
+    if (!keepFocus) this.focus = machine;
     const last = more.last ?? (reverse ? undefined : this.lastStep(machine));
     return { kind, reverse, machine, time: this.time, ...more, ...(last ? { last } : {}) };
   }
@@ -510,7 +510,9 @@ export class Engine {
   private endStop(m: number, reverse: boolean, last: readonly (StepRecord | undefined)[] | undefined): Stop {
     const why = this.target.machines[m]!.stopped();
     const kind: StopKind = why === 'halt' ? 'halt' : why === 'checkstop' ? 'checkstop' : why === 'budget' ? 'vm-limit' : 'halt';
-    return this.stopAt(kind, m, reverse, last?.[m] ? { last: last[m] } : {});
+    // another VM stopping is reported, but the focus stays where the user put it (unless that VM has stopped too)
+    const keep = this.target.machines[this.focus]!.stopped() === undefined;
+    return this.stopAt(kind, m, reverse, last?.[m] ? { last: last[m] } : {}, keep);
   }
 
   private limitStop(m: number, last?: readonly (StepRecord | undefined)[]): Stop {

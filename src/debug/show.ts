@@ -121,6 +121,7 @@ export function describeStop(engine: Engine, stop: Stop): string[] {
   if (stop.last) lines.push(...stepLines(engine, stop.last, stop.reverse));
   else if (stop.events?.length) for (const l of eventLines(engine, stop.events)) lines.push(`    monitor: ${l}`);
   lines.push(location(engine, m));
+  if (engine.focus !== m) lines.push(location(engine, engine.focus));
   return lines;
 }
 

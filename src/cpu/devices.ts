@@ -19,6 +19,8 @@ export interface Devices {
 export class Console implements Devices {
   private out = new Uint8Array(256);
   private outLen = 0;
+  /** the most ever written: a replay after going back writes the same bytes again */
+  private outMax = 0;
   private inPos = 0;
   private drained = 0;
 
@@ -66,6 +68,7 @@ export class Console implements Devices {
       this.out = bigger;
     }
     this.out[this.outLen++] = byte;
+    if (this.outLen > this.outMax) this.outMax = this.outLen;
   }
 
   /** everything written so far */
@@ -95,12 +98,14 @@ export class Console implements Devices {
   }
 
   /**
-   * Go back to a position snapshot() returned earlier (reverse execution):
-   * the bytes read since will be read again, the bytes written since are
-   * forgotten. Input is never discarded, so a replay reads the same bytes.
+   * Go to a position snapshot() returned (reverse execution and replay):
+   * back, the bytes read since will be read again and the bytes written
+   * since are forgotten; forward, to a position it has been at before (the
+   * machine is deterministic, so a replay writes the same bytes again).
+   * Input is never discarded, so a replay reads the same bytes.
    */
   restore(at: { inPos: number; outLen: number }): void {
-    if (at.outLen > this.outLen || at.inPos > this.input.length || at.inPos < 0 || at.outLen < 0) throw new RangeError('a console can only go back to where it was');
+    if (at.outLen > this.outMax || at.inPos > this.input.length || at.inPos < 0 || at.outLen < 0) throw new RangeError('a console can only go where it has been');
     this.inPos = at.inPos;
     this.outLen = at.outLen;
     if (this.drained > at.outLen) this.drained = at.outLen;
@@ -132,6 +137,7 @@ export class Console implements Devices {
     c.inPos = consumed.length;
     c.out = output.length ? output.slice() : new Uint8Array(256);
     c.outLen = output.length;
+    c.outMax = output.length;
     c.drained = output.length;
     return c;
   }
@@ -142,6 +148,7 @@ export class Console implements Devices {
     c.inPos = this.inPos;
     c.out = this.out.slice();
     c.outLen = this.outLen;
+    c.outMax = this.outMax;
     return c;
   }
 }

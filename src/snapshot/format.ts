@@ -18,7 +18,7 @@
  * skipped. New state (the `vt` extension's guest mode, say) comes as new
  * sections or new section versions, never as a change of meaning.
  */
-import { Corrupt, crc32, decodeImage, encodeImage, Reader, Writer } from '../asm/imagefile.js';
+import { Corrupt, crc32, decodeImage, encodeImage, isImageFile, Reader, Writer } from '../asm/imagefile.js';
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
 import type { Image } from '../image.js';
 import type { SliceState } from '../vmm/slices.js';
@@ -244,7 +244,6 @@ export function isSnapshotFile(bytes: Uint8Array): boolean {
   return true;
 }
 
-const dec = new TextDecoder('utf-8', { fatal: true });
 
 /** A well-formed file this trapeze cannot read (a newer section). */
 class NotUnderstood extends Corrupt {}
@@ -326,7 +325,7 @@ function readStorage(r: Reader, memWords: number): Int32Array {
 export function decodeSnapshot(bytes: Uint8Array, name: string): Snapshot | { error: string } {
   const fail = (why: string) => ({ error: `${name}: ${why}` });
   if (!isSnapshotFile(bytes)) {
-    if (bytes.length >= 8 && dec.decode(bytes.subarray(0, 7)) === 'TRAPEZE') return fail('this is a trapeze program image, not a snapshot');
+    if (isImageFile(bytes)) return fail('this is a trapeze program image, not a snapshot');
     return fail('not a trapeze snapshot (bad magic number)');
   }
   if (bytes.length < HEADER) return fail(`truncated trapeze snapshot (${bytes.length} bytes, the header alone is ${HEADER})`);

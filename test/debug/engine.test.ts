@@ -187,7 +187,8 @@ describe('the history stays bounded', () => {
       const fresh = make();
       fresh.run(t);
       expect(captureCpu((e.target as BareTarget).cpu)).toEqual(captureCpu(fresh.cpu));
-      expect((e.target as BareTarget).cpu.mem).toEqual(fresh.cpu.mem);
+      const mem = (e.target as BareTarget).cpu.mem;
+      expect(mem.findIndex((w, i) => w !== fresh.cpu.mem[i])).toBe(-1);
     }
   });
 });

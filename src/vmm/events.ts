@@ -70,7 +70,8 @@ export function describeEvents(events: readonly MonitorEvent[], disassemble: (wo
     switch (e.kind) {
       case 'trap': {
         const what = e.cause === 1 || e.cause === 2 || e.cause === 6 ? ` (${disassemble(e.info, e.pc)})` : e.cause === 3 ? ` (address ${hex(e.info)})` : e.cause === 4 ? ` ${e.info}` : '';
-        start(e.vm, `trap ${causeName(e.cause)}${what} at ${hex(e.pc)} → dispatch`);
+        // an SVC's old pc is the next instruction: name the svc itself
+        start(e.vm, `trap ${causeName(e.cause)}${what} at ${hex(e.cause === 4 ? e.pc - 1 : e.pc)} → dispatch`);
         break;
       }
       case 'emulate':

@@ -19,6 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as asm from './asm.bench.js';
+import * as debug from './debug.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
 import * as nano from './nano.bench.js';
@@ -29,6 +30,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   vmm: vmm.run,
   nano: nano.run,
   asm: asm.run,
+  debug: debug.run,
 };
 
 function usage(): never {

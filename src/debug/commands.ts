@@ -159,8 +159,9 @@ export class Session {
     const m = /^(\s*)(\S*)$/.exec(line);
     if (m) {
       const w = m[2]!;
-      const hits = this.commands.flatMap((c) => c.names).filter((n) => n.startsWith(w.toLowerCase()));
-      return [[...new Set(hits)].sort(), w];
+      const hits = [...new Set(this.commands.flatMap((c) => c.names).filter((n) => n.startsWith(w.toLowerCase())))].sort();
+      // one match: complete it and the space after it, as a shell does
+      return [hits.length === 1 ? [`${hits[0]} `] : hits, w];
     }
     const words = line.trimStart().split(/\s+/);
     const cmd = words[0]!.toLowerCase();
@@ -175,7 +176,8 @@ export class Session {
     }
     const bare = last.replace(/^[*$]/, '');
     const lead = last.slice(0, last.length - bare.length);
-    return [[...new Set(pool.filter((n) => n.startsWith(bare)).map((n) => lead + n))].sort(), last];
+    const hits = [...new Set(pool.filter((n) => n.startsWith(bare)).map((n) => lead + n))].sort();
+    return [hits.length === 1 ? [`${hits[0]} `] : hits, last];
   }
 
   // ------------------------------------------------------------------ running

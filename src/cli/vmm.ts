@@ -194,7 +194,7 @@ function traceMonitors(io: Io, stack: Stack, nameOf: Map<VirtualMachine, string>
   const show = () => {
     for (const { vm, text } of describeEvents(events, (w, pc) => disassembleWord(w, pc, { isa: stack.cpu.isa }), causeName)) {
       const guest = nameOf.get(vm as VirtualMachine);
-      io.err(`[${guest ?? `${vm.name}, the machine of the next monitor`}] ${text}\n`);
+      io.err(`[${guest ?? vm.name}] ${text}\n`);
     }
     events = [];
   };

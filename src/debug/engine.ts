@@ -378,8 +378,10 @@ export class Engine {
     const f = this.focus;
     const fm = t.machines[f]!;
     const stopped = fm.stopped();
-    if (stopped !== undefined && goal.kind !== 'continue') return this.endStop(f, false, undefined);
-    if (t.finished) return this.endStop(f, false, undefined);
+    if ((stopped !== undefined && goal.kind !== 'continue') || t.finished) {
+      const s = this.endStop(f, false, undefined);
+      return { ...s, note: `Nothing to run: ${t.kind === 'vmm' ? (t.finished ? 'every VM has stopped' : 'this VM has stopped (vm N follows another)') : 'the program has stopped'}; reverse-step, reverse-continue or restart go back.` };
+    }
     const pc0 = this.nextPhys(f);
     let depth = 0;
     let count = 'count' in goal ? goal.count : 0;

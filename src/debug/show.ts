@@ -53,7 +53,7 @@ export function stepLines(engine: Engine, rec: StepRecord, reverse: boolean): st
 
 export function eventLines(engine: Engine, events: readonly MonitorEvent[]): string[] {
   const guests = new Set(engine.target.machines.map((m) => m.view as unknown));
-  return describeEvents(events, (w, pc) => disassembleWord(w, pc, { isa: engine.target.isa }), causeName).map(({ vm, text }) => (guests.has(vm) ? text : `[${vm.name}, the machine of the next monitor] ${text}`));
+  return describeEvents(events, (w, pc) => disassembleWord(w, pc, { isa: engine.target.isa }), causeName).map(({ vm, text }) => (guests.has(vm) ? text : `[${vm.name}] ${text}`));
 }
 
 function describeBreakpointHit(engine: Engine, stop: Stop, bp: Breakpoint): string {

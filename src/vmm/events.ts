@@ -29,7 +29,8 @@ export interface EventVm {
 export type MonitorEvent =
   | { readonly kind: 'trap'; readonly vm: EventVm; readonly cause: number; readonly info: number; readonly pc: number }
   | { readonly kind: 'emulate'; readonly vm: EventVm; readonly routine: string; readonly word: number; readonly pc: number }
-  | { readonly kind: 'reflect'; readonly vm: EventVm; readonly cause: number; readonly info: number; readonly pc: number }
+  /** `up`: the VM is itself the machine of a monitor above, which takes the trap instead of the VM's handler */
+  | { readonly kind: 'reflect'; readonly vm: EventVm; readonly cause: number; readonly info: number; readonly pc: number; readonly up?: boolean }
   | { readonly kind: 'interpret'; readonly vm: EventVm; readonly pc: number; readonly word: number }
   | { readonly kind: 'checkstop'; readonly vm: EventVm; readonly cause: number; readonly info: number; readonly pc: number; readonly why: string }
   | { readonly kind: 'exit'; readonly vm: EventVm; readonly code: number; readonly info: number; readonly pc: number }
@@ -79,7 +80,8 @@ export function describeEvents(events: readonly MonitorEvent[], disassemble: (wo
         open = undefined;
         break;
       case 'reflect':
-        extend(e.vm, `reflect ${causeName(e.cause)} to the guest's own handler`, `reflect ${causeName(e.cause)} at ${hex(e.pc)} to the guest's own handler${e.cause === 5 ? ' (its timer interrupt)' : ''}`);
+        if (e.up) extend(e.vm, `pass it up to the monitor running on ${e.vm.name}`, `pass ${causeName(e.cause)} at ${hex(e.pc)} up to the monitor running on ${e.vm.name}`);
+        else extend(e.vm, `reflect ${causeName(e.cause)} to the guest's own handler`, `reflect ${causeName(e.cause)} at ${hex(e.pc)} to the guest's own handler${e.cause === 5 ? ' (its timer interrupt)' : ''}`);
         open = undefined;
         break;
       case 'checkstop':

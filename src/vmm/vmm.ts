@@ -253,7 +253,7 @@ export class Vmm implements Runner, Observable {
    */
   private reflect(vm: VirtualMachine, cause: number, info: number, oldPc: number): StopReason | null {
     vm.stats.reflected[cause]!++;
-    this.listener?.({ kind: 'reflect', vm, cause, info, pc: oldPc });
+    this.listener?.({ kind: 'reflect', vm, cause, info, pc: oldPc, up: vm.trapHook });
     if (vm.trapHook) return hookTrap(vm, cause, info, oldPc);
     vm.steps++;
     if (!trapSequence(vm, cause, info, oldPc)) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');

@@ -140,7 +140,7 @@ function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
     '```sh',
     'npm run bench                 # every suite, then this file (a few minutes)',
     'npm run bench -- --quick      # every suite with short timing: under a minute; does not write this file',
-    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm)',
+    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, debug)',
     'node --cpu-prof --import tsx bench/index.ts nano   # profile a suite (writes CPU.*.cpuprofile)',
     '```',
     '',

@@ -13,7 +13,7 @@ import type { Image } from '../image.js';
 import type { Isa } from '../isa/table.js';
 import { RoundRobin } from '../vmm/slices.js';
 import { buildStack, loadGuest, type Stack } from '../vmm/stack.js';
-import { MONITORS, type MonitorKind } from '../vmm/vmm.js';
+import { MONITORS, type MonitorKind } from '../vmm/monitor.js';
 import type { VirtualMachine } from '../vmm/vm.js';
 import type { ConsoleRecord, ProgramRecord, Snapshot } from './format.js';
 import { captureCpu, captureVm, restoreCpu, restoreVm } from './state.js';

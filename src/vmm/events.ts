@@ -20,6 +20,7 @@
  * hybrid monitor ran one instruction of virtual supervisor mode in
  * software).
  */
+import { EXITS } from '../isa/table.js';
 
 /** The VM an event is about; any monitor's VM has a name. */
 export interface EventVm {
@@ -39,6 +40,7 @@ export type MonitorEvent =
 
 export type MonitorEventKind = MonitorEvent['kind'];
 
+
 /** A monitor's listener: called synchronously, in the order the monitor decides. */
 export type MonitorListener = (event: MonitorEvent) => void;
 
@@ -48,6 +50,8 @@ export interface Observable {
 }
 
 // ------------------------------------------------------------------ words
+
+const EXIT_NAMES = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
@@ -92,9 +96,12 @@ export function describeEvents(events: readonly MonitorEvent[], disassemble: (wo
         start(e.vm, `interpret ${disassemble(e.word, e.pc)} at ${hex(e.pc)} (virtual supervisor mode, in software)`);
         open = undefined;
         break;
-      case 'exit':
-        start(e.vm, `VM exit ${e.code} at ${hex(e.pc)}, info ${hex(e.info)}`);
+      case 'exit': {
+        const name = e.code <= 6 ? `${causeName(e.code)} (an intercepted trap)` : (EXIT_NAMES.get(e.code) ?? `code ${e.code}`);
+        const what = e.code === EXITS.INSTR ? ` (${disassemble(e.info, e.pc)})` : e.code === EXITS.NPF ? ` (guest-physical ${hex(e.info)})` : '';
+        start(e.vm, `VM exit ${name}${what} at ${hex(e.pc)}`);
         break;
+      }
       case 'translate':
         start(e.vm, `translate ${e.words} word${e.words === 1 ? '' : 's'} at ${hex(e.pc)}`);
         open = undefined;

@@ -28,9 +28,14 @@ function resumeConsole(r: ConsoleRecord, more: Input): Console {
   return Console.resume(r.output, r.consumed, r.unread, more);
 }
 
-/** steps a bare machine has taken: instructions and trap deliveries */
+/**
+ * Steps a bare machine has taken, exactly as run(n) counts them:
+ * instructions completed and traps delivered (a guest's too, under vmrun),
+ * a `vmrun` whose guest is still running (it completes at the exit), and
+ * the check-stop that ended the run.
+ */
 export function bareSteps(cpu: Cpu): number {
-  return cpu.instret + cpu.trapCount;
+  return cpu.instret + cpu.delivered + (cpu.guest?.byInstruction ? 1 : 0) + (cpu.checkStop ? 1 : 0);
 }
 
 export function snapshotBare(cpu: Cpu, console: Console, program: ProgramRecord, maxSteps: number): Snapshot {

@@ -62,10 +62,21 @@ export interface CheckStop {
   readonly why: string;
 }
 
-/** What hiddenState() returns: the processor's state beyond its public fields. */
+/**
+ * What hiddenState() returns: the processor's bookkeeping beyond the
+ * architected state (registers, PSW, TIMER, pending interrupt) that decides
+ * what it does next. Guest mode itself (`guest`) is a structure of its own.
+ */
 export interface CpuHidden {
   /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
   readonly afterTrap: boolean;
+  /** traps delivered through low storage (the steps, with instret) */
+  readonly delivered: number;
+  /** a guest processor's intercepts, last exit, and whether that exit was its handler's first fetch */
+  readonly intercepts: number;
+  readonly exitCode: number;
+  readonly exitInfo: number;
+  readonly exitAfterTrap: boolean;
 }
 
 export interface CpuOptions {
@@ -242,6 +253,7 @@ export class Cpu {
     this.zeroed = false;
     this.afterTrap = false;
     this.traps.fill(0);
+    this.delivered = 0;
     this.guest = null; // reset leaves guest mode: the reset state is the host's
   }
 
@@ -690,7 +702,7 @@ export class Cpu {
    * snapshot must carry to resume exactly (src/snapshot/state.ts).
    */
   hiddenState(): CpuHidden {
-    return { afterTrap: this.afterTrap };
+    return { afterTrap: this.afterTrap, delivered: this.delivered, intercepts: this.intercepts, exitCode: this.exitCode, exitInfo: this.exitInfo, exitAfterTrap: this.exitAfterTrap };
   }
 
   /**
@@ -700,6 +712,11 @@ export class Cpu {
    */
   restoreHidden(h: CpuHidden): void {
     this.afterTrap = h.afterTrap;
+    this.delivered = h.delivered;
+    this.intercepts = h.intercepts;
+    this.exitCode = h.exitCode;
+    this.exitInfo = h.exitInfo;
+    this.exitAfterTrap = h.exitAfterTrap;
     this.zeroed = false;
   }
 

@@ -22,7 +22,8 @@ import { Corrupt, crc32, decodeImage, encodeImage, isImageFile, Reader, Writer }
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
 import type { Image } from '../image.js';
 import type { SliceState } from '../vmm/slices.js';
-import type { CpuState, ProcessorState, StatsState, VmState } from './state.js';
+import type { CpuState, GuestState, ProcessorState, StatsState, VmState } from './state.js';
+import type { CpuHidden } from '../cpu/cpu.js';
 
 export const SNAPSHOT_MAGIC = new Uint8Array([0x54, 0x52, 0x41, 0x50, 0x53, 0x4e, 0x41, 0x50]); // "TRAPSNAP"
 export const SNAPSHOT_VERSION = 1;
@@ -76,7 +77,7 @@ const enc = new TextEncoder();
 const OUTCOMES: readonly (StopReason | undefined)[] = [undefined, 'halt', 'checkstop', 'budget', 'trap'];
 
 /** Sections this trapeze reads, with their versions. */
-const KNOWN: Readonly<Record<string, number>> = { INFO: 1, PROG: 1, 'CPU ': 1, STOR: 1, CONS: 1, 'VM  ': 1, SLCE: 1 };
+const KNOWN: Readonly<Record<string, number>> = { INFO: 1, PROG: 1, 'CPU ': 1, STOR: 1, CONS: 1, 'VM  ': 1, SLCE: 1, GMOD: 1 };
 
 // ------------------------------------------------------------------ writing
 
@@ -135,6 +136,34 @@ function writeStats(w: Writer, s: StatsState): void {
   writeCounts(w, s.emulatedByOpcode);
   writeCounts(w, s.traps);
   writeCounts(w, s.reflected);
+  f64(w, s.entries);
+  writeCounts(w, s.exits);
+  f64(w, s.guestMode);
+}
+
+/** a processor with its trap counts and hidden state: the real CPU, or a guest processor */
+function writeCpu(w: Writer, c: CpuState): void {
+  writeProcessor(w, c);
+  for (let k = 0; k < 8; k++) f64(w, c.traps[k] ?? 0);
+  const h = c.hidden;
+  w.u8(h.afterTrap ? 1 : 0);
+  f64(w, h.delivered);
+  w.u32(h.intercepts);
+  w.u32(h.exitCode);
+  w.i32(h.exitInfo);
+  w.u8(h.exitAfterTrap ? 1 : 0);
+}
+
+function writeGuest(w: Writer, owner: number, g: GuestState): void {
+  w.u32(owner);
+  w.u32(g.cb);
+  w.u32(g.partBase);
+  w.u32(g.size);
+  w.str(g.isa);
+  w.u32(g.injectCause);
+  w.i32(g.injectInfo);
+  w.u8(g.byInstruction ? 1 : 0);
+  writeCpu(w, g.cpu);
 }
 
 /** Storage as runs of words, long runs of zeros left out. */
@@ -192,11 +221,7 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
       b.str(p.name);
       bytes(b, encodeImage(p.image));
     });
-  add('CPU ', (b) => {
-    writeProcessor(b, s.cpu);
-    for (let c = 0; c < 8; c++) f64(b, s.cpu.traps[c] ?? 0);
-    b.u8(s.cpu.hidden.afterTrap ? 1 : 0);
-  });
+  add('CPU ', (b) => writeCpu(b, s.cpu));
   add('STOR', (b) => writeStorage(b, s.storage));
   for (const c of s.consoles)
     add('CONS', (b) => {
@@ -217,6 +242,8 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
         b.u32(vm.trapCause);
         b.i32(vm.trapInfo);
         b.u32(vm.trapPc);
+        b.u32(vm.injectCause);
+        b.i32(vm.injectInfo);
         writeStats(b, vm.stats);
       }),
     );
@@ -227,6 +254,9 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
       for (const o of s.vmm!.slices.outcomes) b.u8(OUTCOMES.indexOf(o));
     });
   }
+  // Guest mode (vt), of the real CPU (owner 0) or of VM k (owner k + 1, in VM section order).
+  if (s.cpu.guest) add('GMOD', (b) => writeGuest(b, 0, s.cpu.guest!));
+  if (s.vmm) [...s.vmm.levels, ...s.vmm.guests].forEach((vm, k) => vm.guest && add('GMOD', (b) => writeGuest(b, k + 1, vm.guest!)));
   const out = w.buf.slice(0, w.pos);
   const v = new DataView(out.buffer);
   v.setUint32(12, out.length, true);
@@ -280,6 +310,14 @@ function readProcessor(r: Reader): ProcessorState {
   const instret = count(r, 0);
   const checkStop = readCheckStop(r);
   return { regs, flags, pc, base, bound, timer, pending, halted, checkStop, instret };
+}
+
+function readCpu(r: Reader): CpuState {
+  const p = readProcessor(r);
+  const traps = new Float64Array(8);
+  for (let c = 0; c < 8; c++) traps[c] = count(r, c);
+  const hidden: CpuHidden = { afterTrap: flag(r) === 1, delivered: count(r, 0), intercepts: r.u32(), exitCode: r.u32(), exitInfo: r.i32(), exitAfterTrap: flag(r) === 1 };
+  return { ...p, traps, hidden, guest: null };
 }
 
 function readCounts(r: Reader, size: number): Float64Array {
@@ -356,6 +394,7 @@ function readSections(r: Reader, sections: number): Snapshot {
   const vms: VmState[] = [];
   const partitions: { offset: number; size: number }[] = [];
   let slices: SliceState | undefined;
+  const guestModes = new Map<number, GuestState>();
 
   for (let k = 0; k < sections; k++) {
     r.need(12);
@@ -402,11 +441,20 @@ function readSections(r: Reader, sections: number): Snapshot {
         programs.push({ name: pname, image: img });
         break;
       }
-      case 'CPU ': {
-        const p = readProcessor(r);
-        const traps = new Float64Array(8);
-        for (let c = 0; c < 8; c++) traps[c] = count(r, c);
-        cpu = { ...p, traps, hidden: { afterTrap: flag(r) === 1 } };
+      case 'CPU ':
+        cpu = readCpu(r);
+        break;
+      case 'GMOD': {
+        const owner = r.u32();
+        if (guestModes.has(owner)) throw new Corrupt(`two GMOD sections for machine ${owner}`);
+        const cb = r.u32();
+        const partBase = r.u32();
+        const size = r.u32();
+        const gisa = r.str();
+        const injectCause = r.u32();
+        const injectInfo = r.i32();
+        const byInstruction = flag(r) === 1;
+        guestModes.set(owner, { cb, partBase, size, isa: gisa, injectCause, injectInfo, byInstruction, cpu: readCpu(r) });
         break;
       }
       case 'STOR':
@@ -424,8 +472,20 @@ function readSections(r: Reader, sections: number): Snapshot {
         const trapCause = r.u32();
         const trapInfo = r.i32();
         const trapPc = r.u32();
-        const stats: StatsState = { direct: count(r, 0), interpreted: count(r, 0), monitorMs: r.f64(), emulatedByOpcode: readCounts(r, 256), traps: readCounts(r, 8), reflected: readCounts(r, 8) };
-        vms.push({ ...p, name: vname, steps, afterTrap, trapCause, trapInfo, trapPc, stats });
+        const injectCause = r.u32();
+        const injectInfo = r.i32();
+        const stats: StatsState = {
+          direct: count(r, 0),
+          interpreted: count(r, 0),
+          monitorMs: r.f64(),
+          emulatedByOpcode: readCounts(r, 256),
+          traps: readCounts(r, 8),
+          reflected: readCounts(r, 8),
+          entries: count(r, 0),
+          exits: readCounts(r, 32),
+          guestMode: count(r, 0),
+        };
+        vms.push({ ...p, name: vname, steps, afterTrap, trapCause, trapInfo, trapPc, injectCause, injectInfo, guest: null, stats });
         break;
       }
       case 'SLCE': {
@@ -449,6 +509,14 @@ function readSections(r: Reader, sections: number): Snapshot {
   if (!cpu) throw new Corrupt('no CPU section');
   if (!storage) throw new Corrupt('no STOR section');
   if (programs.length !== info.programs) throw new Corrupt(`INFO names ${info.programs} programs, the file holds ${programs.length}`);
+  for (const [owner, g] of guestModes) {
+    const host = owner === 0 ? undefined : vms[owner - 1];
+    if (owner > 0 && !host) throw new Corrupt(`a GMOD section for machine ${owner}, which is not there`);
+    const words = host ? partitions[owner - 1]!.size : info.memWords;
+    if (g.partBase + g.size > words || g.size < 16 || g.cb + 32 > words) throw new Corrupt('a guest partition or control block lies outside its machine');
+    if (host) vms[owner - 1] = { ...host, guest: g };
+    else cpu = { ...cpu, guest: g };
+  }
   const base = { kind: info.kind, isa: info.isa, memWords: info.memWords, steps: info.steps, maxSteps: info.maxSteps, programs, cpu, storage, consoles };
   if (info.kind === 'bare') {
     if (programs.length !== 1 || consoles.length !== 1) throw new Corrupt('a bare-machine snapshot holds one program and one console');

@@ -6,7 +6,10 @@
  * the CPU's small explicit API for what is not public (Cpu.hiddenState /
  * restoreHidden): a snapshot never reaches into a private field.
  */
-import type { CheckStop, Cpu, CpuHidden } from '../cpu/cpu.js';
+import { Cpu, type CheckStop, type CpuHidden } from '../cpu/cpu.js';
+import type { Devices } from '../cpu/devices.js';
+import { GuestMode } from '../cpu/guest.js';
+import { resolveIsa } from '../isa/table.js';
 import type { VirtualMachine, VmStats } from '../vmm/vm.js';
 
 /** The programmer-visible processor state (ISA.md "State"), and the run state around it. */
@@ -24,11 +27,32 @@ export interface ProcessorState {
   readonly instret: number;
 }
 
-/** The real CPU: the processor, its trap counts, and its hidden state. */
+/** The real CPU: the processor, its trap counts, its hidden state, and its guest mode. */
 export interface CpuState extends ProcessorState {
   /** trap deliveries by cause */
   readonly traps: Float64Array;
   readonly hidden: CpuHidden;
+  readonly guest: GuestState | null;
+}
+
+/**
+ * Guest mode (ISA.md "Extension vt"): a machine that executed `vmrun` runs
+ * its guest on a guest processor over the partition; the machine's own
+ * registers and PSW are the hidden host save area, kept as they are.
+ */
+export interface GuestState {
+  /** physical address of the control block, in the host's storage */
+  readonly cb: number;
+  /** the partition: where the guest processor's storage starts in the host's, and its size */
+  readonly partBase: number;
+  readonly size: number;
+  /** the guest processor's instruction set */
+  readonly isa: string;
+  readonly injectCause: number;
+  readonly injectInfo: number;
+  /** entered by a `vmrun` instruction (it completes at the exit) */
+  readonly byInstruction: boolean;
+  readonly cpu: CpuState;
 }
 
 export interface StatsState {
@@ -38,6 +62,10 @@ export interface StatsState {
   readonly emulatedByOpcode: Float64Array;
   readonly traps: Float64Array;
   readonly reflected: Float64Array;
+  /** hw: VM entries, exits by code; instructions of the VM's own guest */
+  readonly entries: number;
+  readonly exits: Float64Array;
+  readonly guestMode: number;
 }
 
 /** A virtual machine: its virtual processor, the monitor's bookkeeping about it, its counts. */
@@ -50,6 +78,11 @@ export interface VmState extends ProcessorState {
   readonly trapCause: number;
   readonly trapInfo: number;
   readonly trapPc: number;
+  /** hw: a trap to deliver into the VM before its next instruction */
+  readonly injectCause: number;
+  readonly injectInfo: number;
+  /** the VM's own guest mode (it executed `vmrun`; the monitor emulates it) */
+  readonly guest: GuestState | null;
   readonly stats: StatsState;
 }
 
@@ -96,7 +129,7 @@ function restoreProcessor(m: Processor, s: ProcessorState): void {
 
 /** The CPU's state, storage apart. */
 export function captureCpu(cpu: Cpu): CpuState {
-  return { ...captureProcessor(cpu), traps: cpu.traps.slice(), hidden: cpu.hiddenState() };
+  return { ...captureProcessor(cpu), traps: cpu.traps.slice(), hidden: cpu.hiddenState(), guest: captureGuest(cpu.guest, cpu.mem) };
 }
 
 /** Put the CPU back in `s`; the caller writes its storage. */
@@ -104,6 +137,25 @@ export function restoreCpu(cpu: Cpu, s: CpuState): void {
   restoreProcessor(cpu, s);
   cpu.traps.set(s.traps);
   cpu.restoreHidden(s.hidden);
+  cpu.guest = restoreGuest(s.guest, cpu.mem, cpu.devices);
+}
+
+function captureGuest(g: GuestMode | null, hostMem: Int32Array): GuestState | null {
+  if (!g) return null;
+  const partBase = (g.cpu.mem.byteOffset - hostMem.byteOffset) / Int32Array.BYTES_PER_ELEMENT;
+  return { cb: g.cb, partBase, size: g.cpu.memWords, isa: g.cpu.isa.name, injectCause: g.injectCause, injectInfo: g.injectInfo, byInstruction: g.byInstruction, cpu: captureCpu(g.cpu) };
+}
+
+/** A guest processor as guest.ts makes one, over the partition, in the state saved. */
+function restoreGuest(s: GuestState | null, hostMem: Int32Array, devices: Devices): GuestMode | null {
+  if (!s) return null;
+  const isa = resolveIsa(s.isa);
+  if ('error' in isa) throw new RangeError(`its guest processor runs an ISA this trapeze does not know (${s.isa})`);
+  if (s.partBase + s.size > hostMem.length) throw new RangeError('its guest partition lies outside storage');
+  const cpu = new Cpu({ isa, mem: hostMem.subarray(s.partBase, s.partBase + s.size), devices });
+  cpu.guestMode = true;
+  restoreCpu(cpu, s.cpu);
+  return new GuestMode(s.cb, cpu, s.injectCause, s.injectInfo, s.byInstruction);
 }
 
 function captureStats(s: VmStats): StatsState {
@@ -114,6 +166,9 @@ function captureStats(s: VmStats): StatsState {
     emulatedByOpcode: s.emulatedByOpcode.slice(),
     traps: s.traps.slice(),
     reflected: s.reflected.slice(),
+    entries: s.entries,
+    exits: s.exits.slice(),
+    guestMode: s.guestMode,
   };
 }
 
@@ -124,6 +179,9 @@ function restoreStats(s: VmStats, from: StatsState): void {
   s.emulatedByOpcode.set(from.emulatedByOpcode);
   s.traps.set(from.traps);
   s.reflected.set(from.reflected);
+  s.entries = from.entries;
+  s.exits.set(from.exits);
+  s.guestMode = from.guestMode;
 }
 
 /** A VM's state (its storage is part of the real machine's). */
@@ -136,6 +194,9 @@ export function captureVm(vm: VirtualMachine): VmState {
     trapCause: vm.trapCause,
     trapInfo: vm.trapInfo,
     trapPc: vm.trapPc,
+    injectCause: vm.injectCause,
+    injectInfo: vm.injectInfo,
+    guest: captureGuest(vm.guest, vm.mem),
     stats: captureStats(vm.stats),
   };
 }
@@ -147,6 +208,9 @@ export function restoreVm(vm: VirtualMachine, s: VmState): void {
   vm.trapCause = s.trapCause;
   vm.trapInfo = s.trapInfo;
   vm.trapPc = s.trapPc;
+  vm.injectCause = s.injectCause;
+  vm.injectInfo = s.injectInfo;
+  vm.guest = restoreGuest(s.guest, vm.mem, vm.console);
   restoreStats(vm.stats, s.stats);
 }
 

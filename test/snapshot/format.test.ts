@@ -109,7 +109,7 @@ describe('the snapshot file refuses what it cannot trust, in one line', () => {
       v.setUint32(20, v.getUint32(20, true) + 1, true);
       return reseal(b);
     };
-    expect(oneLine(decodeSnapshot(withSection('GMOD'), 'f.snap'))).toBe("f.snap: snapshot section 'GMOD' is not one this trapeze knows (written by a newer trapeze, or corrupt)");
+    expect(oneLine(decodeSnapshot(withSection('XTRA'), 'f.snap'))).toBe("f.snap: snapshot section 'XTRA' is not one this trapeze knows (written by a newer trapeze, or corrupt)");
     expect('error' in decodeSnapshot(withSection('note'), 'f.snap')).toBe(false);
     expect(SNAPSHOT_MAGIC.length).toBe(8);
   });

@@ -11,8 +11,9 @@
  * address and value; `out` its port and value; `lpsw` the PSW it loaded; a
  * trap the cause, info and the PSW it delivered.
  */
-import { BY_OPCODE, FIELDS, FLAGS, LOW, OPCODE, operandsOf, reservedMask, type Isa } from '../isa/table.js';
+import { BY_OPCODE, EXITS, FIELDS, FLAGS, LOW, OPCODE, operandsOf, reservedMask, type Isa } from '../isa/table.js';
 import type { CheckStop, StopReason } from './cpu.js';
+import type { GuestMode } from './guest.js';
 
 /** The machine a step is observed on: the CPU, or a VM as its guest sees it. */
 export interface Observed {
@@ -74,6 +75,67 @@ export interface StepEffect {
   readonly halted: boolean;
   readonly checkStop?: CheckStop;
   readonly reason: StopReason;
+  /** vt: the step ran in guest mode (addresses are still the host's storage addresses) */
+  readonly guest?: boolean;
+  /** vt: a `vmrun` entered guest mode */
+  readonly entered?: { readonly pc: number };
+  /** vt: guest mode ended with this exit */
+  readonly exit?: { readonly code: number; readonly info: number };
+}
+
+/** A machine that may be in guest mode (the CPU, a VM): the state ISA.md's `vt` adds. */
+export interface VtObserved extends Observed {
+  readonly guest: GuestMode | null;
+}
+
+/**
+ * One step of a machine that may be in guest mode. In guest mode the host's
+ * registers and PSW are its hidden save area and do not move: the step is
+ * the guest processor's, observed there, its storage addresses translated to
+ * the host's. A `vmrun` that enters guest mode and the exit that ends it are
+ * said as such.
+ */
+export function observeVtStep(m: VtObserved, isa: Isa, step: () => StopReason, delivered: () => number): StepEffect {
+  const g = m.guest;
+  if (g === null) {
+    const e = observeStep(m, isa, step, delivered);
+    const now = m.guest as GuestMode | null;
+    return now !== null ? { ...e, entered: { pc: now.cpu.pc } } : e;
+  }
+  const part = (g.cpu.mem.byteOffset - m.mem.byteOffset) / Int32Array.BYTES_PER_ELEMENT;
+  const e = observeStep(g.cpu, g.cpu.isa, step, () => g.cpu.delivered);
+  const shift = (a: MemAccess): MemAccess => ({ ...a, phys: a.phys + part });
+  const exited = m.guest === null || m.guest !== g;
+  if (exited && g.cpu.exitCode !== EXITS.HTIMER) {
+    // The instruction (or trap) exited instead of completing: it did nothing in the guest.
+    return {
+      supervisor: e.supervisor,
+      pc: e.pc,
+      base: e.base,
+      phys: e.phys < 0 ? -1 : e.phys + part,
+      word: e.word,
+      interrupt: e.interrupt,
+      completed: false,
+      writes: [],
+      loads: [],
+      stores: [],
+      halted: false,
+      reason: e.reason,
+      guest: true,
+      exit: { code: g.cpu.exitCode, info: g.cpu.exitInfo },
+    };
+  }
+  return {
+    ...e,
+    phys: e.phys < 0 ? -1 : e.phys + part,
+    loads: e.loads.map(shift),
+    stores: e.stores.map(shift),
+    guest: true,
+    ...(exited ? { exit: { code: g.cpu.exitCode, info: g.cpu.exitInfo } } : {}),
+    // the host's own stop (a guest halt without the HALT intercept halts the machine)
+    halted: m.halted && e.reason === 'halt',
+    reason: e.reason,
+  };
 }
 
 const OP = FIELDS.op[1];

@@ -14,9 +14,9 @@
  */
 import { disassembleWord, labelsByAddress } from '../asm/disassemble.js';
 import type { Image } from '../image.js';
-import { causeName, FLAGS, PORTS, REGISTER_ALIASES, type Isa } from '../isa/table.js';
+import { causeName, EXITS, FLAGS, PORTS, REGISTER_ALIASES, type Isa } from '../isa/table.js';
 import type { Cpu, StopReason } from './cpu.js';
-import { observeStep, type Psw, type StepEffect } from './effect.js';
+import { observeVtStep, type Psw, type StepEffect } from './effect.js';
 
 /** r0–r13, lr, sp: the names the disassembler prints. */
 export const REG_NAMES: readonly string[] = (() => {
@@ -118,6 +118,8 @@ export function describeEffect(e: StepEffect, image?: Image): string {
     parts.push(`${e.taken ? 'taken ' : ''}→ ${hex(e.target)}${n ? ` (${n})` : ''}`);
   }
   if (e.trap) parts.push(e.interrupt ? `interrupt ${causeName(e.trap.cause)} → PSW ${formatPsw(e.trap.psw)}` : `trap ${causeName(e.trap.cause)} info=${hex(e.trap.info)} → PSW ${formatPsw(e.trap.psw)}`);
+  if (e.entered) parts.push(`→ guest mode (guest pc ${hex(e.entered.pc)})`);
+  if (e.exit) parts.push(`VM exit ${exitName(e.exit.code)} info=${hex(e.exit.info)} → host after vmrun`);
   if (e.halted) parts.push('halted');
   if (e.checkStop) parts.push(`check-stop: ${causeName(e.checkStop.cause)} (${e.checkStop.why})`);
   return parts.join('; ');
@@ -125,11 +127,18 @@ export function describeEffect(e: StepEffect, image?: Image): string {
 
 /** The instruction column: its disassembly, and the pseudo-instruction it is a part of. */
 export function describeInstruction(e: StepEffect, image: Image | undefined, isa?: Isa): string {
-  if (e.interrupt) return '(timer interrupt)';
-  if (e.word === undefined) return '(fetch outside bounds)';
-  const text = disassembleWord(e.word, e.pc, { ...(e.base === 0 ? { symbols: targetNames(image) } : {}), ...(isa ? { isa } : {}) });
+  const guest = e.guest ? 'guest: ' : '';
+  if (e.interrupt) return `${guest}(timer interrupt)`;
+  if (e.word === undefined) return `${guest}(fetch outside bounds)`;
+  const text = disassembleWord(e.word, e.pc, { ...(e.base === 0 && !e.guest ? { symbols: targetNames(image) } : {}), ...(isa ? { isa } : {}) });
   const src = sourceOf(image, e.phys);
-  return src && src.parts > 1 && src.text ? `${text}  (${src.text}, ${src.part}/${src.parts})` : text;
+  return guest + (src && src.parts > 1 && src.text ? `${text}  (${src.text}, ${src.part}/${src.parts})` : text);
+}
+
+const EXIT_NAMES = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
+/** INSTR, NPF, … or the trap cause of an intercepted trap */
+export function exitName(code: number): string {
+  return code >= 1 && code <= 6 ? causeName(code) : (EXIT_NAMES.get(code) ?? `exit ${code}`);
 }
 
 /** One trace line: mode, pc, source line, instruction, what it did. */
@@ -147,7 +156,7 @@ export type TraceMode = 'all' | 'traps';
  * the step took a trap or an interrupt (or check-stopped).
  */
 export function traceStep(cpu: Cpu, image: Image | undefined, mode: TraceMode = 'all'): { line: string | undefined; reason: StopReason } {
-  const e = observeStep(cpu, cpu.isa, () => cpu.step(), () => cpu.trapCount);
-  const show = mode === 'all' || e.trap !== undefined || e.interrupt || e.checkStop !== undefined;
+  const e = observeVtStep(cpu, cpu.isa, () => cpu.step(), () => cpu.delivered);
+  const show = mode === 'all' || e.trap !== undefined || e.interrupt || e.checkStop !== undefined || e.exit !== undefined;
   return { line: show ? formatStep(e, image, cpu.isa) : undefined, reason: e.reason };
 }

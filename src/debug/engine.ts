@@ -251,6 +251,8 @@ export class Engine {
       if (bp.machine !== rec.machine && this.target.kind === 'vmm' && bp.machine >= 0) continue;
       const events = rec.events.filter((ev) => catchMatches(bp, ev));
       if (bp.what === 'trap' && this.target.kind === 'bare' && e.trap && (bp.code === undefined || bp.code === e.trap.cause)) return { bp };
+      // a guest's exit seen from its host: the machine ran vmrun (bare, or a VM whose guest mode the monitor emulates)
+      if (bp.what === 'exit' && e.exit && (bp.code === undefined || bp.code === e.exit.code)) return { bp };
       if (events.length) return { bp, events: rec.events };
     }
     return undefined;

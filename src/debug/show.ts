@@ -4,8 +4,8 @@
  * VMs. The same words and register names as `--trace` (src/cpu/trace.ts).
  */
 import { disassembleWord } from '../asm/disassemble.js';
-import { fetchVirtual } from '../cpu/effect.js';
-import { describeEffect, describeInstruction, formatPsw, hex, REG_NAMES, sourceOf, targetNames, value } from '../cpu/trace.js';
+import { fetchVirtual, type Observed, type VtObserved } from '../cpu/effect.js';
+import { describeEffect, describeInstruction, exitName, formatPsw, hex, REG_NAMES, sourceOf, targetNames, value } from '../cpu/trace.js';
 import { causeName, FLAGS } from '../isa/table.js';
 import { describeEvents, type MonitorEvent } from '../vmm/events.js';
 import type { Breakpoint, Engine, Stop } from './engine.js';
@@ -20,23 +20,28 @@ export function prefix(engine: Engine, m: number): string {
 /** Where machine m is: `=> 0x… file:line  source text` (and the part of a pseudo-instruction). */
 export function location(engine: Engine, m: number): string {
   const mi = engine.target.machines[m]!;
-  const v = mi.view;
   const p = prefix(engine, m);
   const stopped = mi.stopped();
-  if (stopped === 'halt') return `${p}   (halted at ${hex(v.pc)})`;
+  if (stopped === 'halt') return `${p}   (halted at ${hex(mi.view.pc)})`;
   if (stopped === 'checkstop') return `${p}   (check-stopped)`;
+  // In guest mode (vt) the host waits after its vmrun: the guest processor is where things happen.
+  const g = (mi.view as VtObserved).guest;
+  const v: Observed = g ? g.cpu : mi.view;
+  const part = g ? (g.cpu.mem.byteOffset - mi.view.mem.byteOffset) / 4 : 0;
+  const guest = g ? `guest ` : '';
+  const host = g ? `   (in guest mode; the host resumes at ${hex(mi.view.pc)} after its vmrun)` : '';
   const word = fetchVirtual(v, v.pc);
-  const virt = v.base === 0 ? hex(v.pc) : `${hex(v.pc)} (phys ${hex(v.base + v.pc)})`;
-  if (word === undefined) return `${p}=> ${virt}  (outside the relocation bounds: the next step is a MEMORY trap)`;
-  const phys = v.base + v.pc;
+  const virt = guest + (v.base === 0 && !g ? hex(v.pc) : `${hex(v.pc)} (phys ${hex(part + v.base + v.pc)})`);
+  if (word === undefined) return `${p}=> ${virt}  (outside the relocation bounds: the next step is a MEMORY trap)${host}`;
+  const phys = part + v.base + v.pc;
   const src = sourceOf(mi.image, phys);
   const instr = disassembleWord(word, v.pc, { ...(v.base === 0 ? { symbols: targetNames(mi.image) } : {}), isa: engine.target.isa });
   const label = sourceIndex(mi.image).nearestLabel(phys);
-  const pending = v.pending && (v.flags & FLAGS.IE) !== 0 ? '   [a timer interrupt is taken first]' : '';
+  const pending = (v.pending && (v.flags & FLAGS.IE) !== 0 ? '   [a timer interrupt is taken first]' : '') + host;
   if (!src) return `${p}=> ${virt}${label ? ` <${label}>` : ''}  ${instr}${pending}`;
   const text = mi.image.sources?.get(src.file)?.[src.line - 1]?.trim();
-  const part = src.parts > 1 && text !== undefined && !/^\s*(\.|[A-Za-z_]\w*:\s*\.)/.test(text) ? `   [part ${src.part} of ${src.parts}: ${instr}]` : '';
-  return `${p}=> ${virt} ${src.file}:${src.line}  ${text ?? instr}${part}${pending}`;
+  const partOf = src.parts > 1 && text !== undefined && !/^\s*(\.|[A-Za-z_]\w*:\s*\.)/.test(text) ? `   [part ${src.part} of ${src.parts}: ${instr}]` : '';
+  return `${p}=> ${virt} ${src.file}:${src.line}  ${text ?? instr}${partOf}${pending}`;
 }
 
 /** The step just done (or undone): `step 57  S 0x… file:line  instr   effects`, and the monitor's events. */
@@ -79,7 +84,7 @@ function describeBreakpointHit(engine: Engine, stop: Stop, bp: Breakpoint): stri
 }
 
 export function catchName(bp: Breakpoint): string {
-  const code = bp.code !== undefined ? ` ${bp.what === 'trap' || bp.what === 'reflect' ? causeName(bp.code) : bp.code}` : '';
+  const code = bp.code !== undefined ? ` ${bp.what === 'trap' || bp.what === 'reflect' ? causeName(bp.code) : bp.what === 'exit' ? exitName(bp.code) : bp.code}` : '';
   return `${bp.what}${bp.routine ? ` ${bp.routine}` : code}`;
 }
 

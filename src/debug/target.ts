@@ -7,7 +7,7 @@
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import type { Console } from '../cpu/devices.js';
-import { observeStep, type Observed, type StepEffect } from '../cpu/effect.js';
+import { observeVtStep, type Observed, type StepEffect } from '../cpu/effect.js';
 import type { Image } from '../image.js';
 import type { Isa } from '../isa/table.js';
 import type { ProgramRecord, Snapshot } from '../snapshot/format.js';
@@ -125,7 +125,7 @@ export class BareTarget implements Target {
 
   step(): StepRecord {
     const cpu = this.cpu;
-    const effect = observeStep(cpu, cpu.isa, () => cpu.run(1), () => cpu.trapCount);
+    const effect = observeVtStep(cpu, cpu.isa, () => cpu.run(1), () => cpu.delivered);
     return { machine: 0, step: this.time, effect, events: [] };
   }
 
@@ -189,7 +189,7 @@ export class VmmTarget implements Target {
       get console() {
         return run_.consoles[i]!;
       },
-      delivered: () => reflected(vm),
+      delivered: () => delivered(vm),
       steps: () => vm.steps,
       stopped: () => run_.slices.outcomes[i],
     }));
@@ -218,10 +218,10 @@ export class VmmTarget implements Target {
     this.events = [];
     for (const level of this.stack.levels) level.listener = this.listen;
     try {
-      const effect = observeStep(vm, this.isa, () => {
+      const effect = observeVtStep(vm, vm.isa, () => {
         this.run_.slices.run(1);
         return this.run_.slices.outcomes[i] ?? 'budget';
-      }, () => reflected(vm));
+      }, () => delivered(vm));
       return { machine: i, step: this.time, effect, events: this.events };
     } finally {
       for (const level of this.stack.levels) level.listener = undefined;
@@ -287,9 +287,11 @@ export class VmmTarget implements Target {
   }
 }
 
-function reflected(vm: VirtualMachine): number {
-  let n = 0;
-  const r = vm.stats.reflected;
-  for (let c = 0; c < r.length; c++) n += r[c]!;
-  return n;
+/**
+ * Traps delivered into a VM: its steps that were not instructions (whichever
+ * monitor delivered them: reflected by trap-and-emulate, delivered in guest
+ * mode under hw), a `vmrun` still running its guest apart.
+ */
+function delivered(vm: VirtualMachine): number {
+  return vm.steps - vm.instret - (vm.guest?.byInstruction ? 1 : 0);
 }

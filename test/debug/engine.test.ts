@@ -9,7 +9,7 @@ import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { Engine, type Breakpoint } from '../../src/debug/engine.js';
 import { BareTarget, VmmTarget, type Target } from '../../src/debug/target.js';
-import { isaOrThrow, PG32 } from '../../src/isa/table.js';
+import { EXITS, isaOrThrow, PG32 } from '../../src/isa/table.js';
 import { bareSteps, startVmm } from '../../src/snapshot/machine.js';
 import { captureCpu, captureVm } from '../../src/snapshot/state.js';
 import type { MonitorKind } from '../../src/vmm/vmm.js';
@@ -31,22 +31,40 @@ function vmm(p: Program, cfg: { monitor: MonitorKind; vms: number; quantum: numb
   return new VmmTarget(run, images.map((image, i) => ({ name: `g${i}`, image })));
 }
 
-/** Everything that decides the future, and the console. */
+/**
+ * Everything that decides the future, and the console. Under hw a replay may cut a time slice where the first run
+ * did not: the monitor's own counts (entries, HTIMER exits), the real CPU's timer and the control blocks differ,
+ * none of it visible to a guest; for hw those are left out and storage is compared VM by VM.
+ */
 function state(t: Target) {
   if (t instanceof BareTarget) return { cpu: captureCpu(t.cpu), mem: [...t.cpu.mem], out: [...t.console.output()], inPos: t.console.inputPosition() };
   const v = t as VmmTarget;
-  return { cpu: captureCpu(v.stack.cpu), vms: v.allVms().map(captureVm), mem: [...v.stack.cpu.mem], slices: v.run_.slices.state(), outs: v.run_.consoles.map((c) => [...c.output()]) };
+  const hw = v.run_.monitor === 'hw';
+  const vms = v.allVms().map((vm) => {
+    const s = captureVm(vm);
+    if (!hw) return s;
+    const exits = s.stats.exits.slice();
+    exits[EXITS.HTIMER] = 0;
+    return { ...s, stats: { ...s.stats, entries: 0, exits } };
+  });
+  return {
+    cpu: hw ? undefined : captureCpu(v.stack.cpu),
+    vms,
+    mem: hw ? v.allVms().map((vm) => [...vm.mem]) : [...v.stack.cpu.mem],
+    slices: v.run_.slices.state(),
+    outs: v.run_.consoles.map((c) => [...c.output()]),
+  };
 }
 
 const cfg = fc.record({
-  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid'),
+  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'hw'),
   vms: fc.constantFrom(1, 3),
   quantum: fc.constantFrom(1, 7, 100),
   depth: fc.constantFrom(1, 2),
 });
 
 describe('going back is exact', () => {
-  it('bare machine: after running to the end, every sampled earlier step equals a fresh run to it (120 programs, seed 2001)', () => {
+  it('bare machine: after running to the end, every sampled earlier step equals a fresh run to it (40 programs, seed 2001)', () => {
     fc.assert(
       fc.property(program, fc.array(fc.nat(10000), { minLength: 3, maxLength: 6 }), (p, picks) => {
         const e = new Engine(bare(p), { maxSteps: MAX_STEPS, interval: 37 });
@@ -69,11 +87,11 @@ describe('going back is exact', () => {
           expect(state(e.target)).toEqual(state(fresh));
         }
       }),
-      { seed: 2001, numRuns: 120 },
+      { seed: 2001, numRuns: 40 },
     );
   });
 
-  it('under the monitors: reverse-step undoes exactly the focus VM’s last step, every VM and the scheduler included (80 programs, seed 2002)', () => {
+  it('under the monitors: reverse-step undoes exactly the focus VM’s last step, every VM and the scheduler included (40 programs, seed 2002)', () => {
     fc.assert(
       fc.property(program, cfg, fc.nat(2000), (p, c, k) => {
         const t = vmm(p, c);
@@ -95,13 +113,13 @@ describe('going back is exact', () => {
         e.goTo(at);
         expect(state(t)).toEqual(before);
       }),
-      { seed: 2002, numRuns: 80 },
+      { seed: 2002, numRuns: 40 },
     );
   });
 });
 
 describe('breakpoints forwards and backwards match a step-by-step scan', () => {
-  it('continue stops at the first hit after now, reverse-continue at the last before now (100 programs, seed 2003)', () => {
+  it('continue stops at the first hit after now, reverse-continue at the last before now (60 programs, seed 2003)', () => {
     fc.assert(
       fc.property(program, fc.nat(60), fc.nat(3000), (p, which, from) => {
         const t = bare(p);
@@ -135,7 +153,7 @@ describe('breakpoints forwards and backwards match a step-by-step scan', () => {
           expect(e.time).toBe(0);
         }
       }),
-      { seed: 2003, numRuns: 100 },
+      { seed: 2003, numRuns: 60 },
     );
   });
 

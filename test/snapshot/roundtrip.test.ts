@@ -40,7 +40,7 @@ function bareResult(cpu: Cpu, console: Console, reason: StopReason) {
 }
 
 describe('bare-machine snapshots on the fuzz corpus', () => {
-  it('a run resumed from a snapshot at a random step ends exactly like the uninterrupted run (300 programs, seed 1990)', () => {
+  it('a run resumed from a snapshot at a random step ends exactly like the uninterrupted run (100 programs, seed 1990)', () => {
     let resumedMidway = 0;
     fc.assert(
       fc.property(program, fc.integer({ min: 0, max: 1000 }).map((n) => n / 1000), fc.constantFrom(1, 7, 1 << 20), (p, where, chunk) => {
@@ -63,12 +63,12 @@ describe('bare-machine snapshots on the fuzz corpus', () => {
         const rc = c.halted ? 'halt' : c.checkStop ? 'checkstop' : finishBare(c, chunk);
         expect(bareResult(c, console, rc)).toEqual(bareResult(a, whole, ra));
       }),
-      { seed: 1990, numRuns: 300 },
+      { seed: 1990, numRuns: 100 },
     );
-    expect(resumedMidway).toBeGreaterThan(200);
+    expect(resumedMidway).toBeGreaterThan(60);
   });
 
-  it('running n steps at once is running one step n times (what replay relies on; 200 programs, seed 1991)', () => {
+  it('running n steps at once is running one step n times (what replay relies on; 100 programs, seed 1991)', () => {
     fc.assert(
       fc.property(program, (p) => {
         const img = build(source(p));
@@ -82,7 +82,7 @@ describe('bare-machine snapshots on the fuzz corpus', () => {
         expect(captureCpu(slow)).toEqual(captureCpu(fast));
         expect(slow.mem).toEqual(fast.mem);
       }),
-      { seed: 1991, numRuns: 200 },
+      { seed: 1991, numRuns: 100 },
     );
   });
 });
@@ -126,7 +126,7 @@ function vmmResult(run: VmmRun, sliced = false) {
 }
 
 describe('VMM snapshots on the fuzz corpus', () => {
-  it('the resumable round robin makes the decisions of scheduler.ts (150 programs × configurations, seed 1992)', () => {
+  it('the resumable round robin makes the decisions of scheduler.ts (80 programs × configurations, seed 1992)', () => {
     fc.assert(
       fc.property(program, vmmConfig, (p, cfg) => {
         const images = Array.from({ length: cfg.vms }, () => build(source(p)));
@@ -143,11 +143,11 @@ describe('VMM snapshots on the fuzz corpus', () => {
         else expect(run.stack.cpu.mem).toEqual(stack.cpu.mem);
         expect(run.consoles.map((c) => c.text())).toEqual(consoles.map((c) => c.text()));
       }),
-      { seed: 1992, numRuns: 150 },
+      { seed: 1992, numRuns: 80 },
     );
   });
 
-  it('a VMM run resumed from a snapshot ends exactly like the uninterrupted run, every VM (150 programs, seed 1993)', () => {
+  it('a VMM run resumed from a snapshot ends exactly like the uninterrupted run, every VM (80 programs, seed 1993)', () => {
     fc.assert(
       fc.property(program, vmmConfig, fc.integer({ min: 0, max: 1000 }).map((n) => n / 1000), (p, cfg, where) => {
         const images = Array.from({ length: cfg.vms }, () => build(source(p)));
@@ -165,7 +165,7 @@ describe('VMM snapshots on the fuzz corpus', () => {
         resumed.slices.run(Number.MAX_SAFE_INTEGER);
         expect(vmmResult(resumed, cfg.monitor === 'hw')).toEqual(vmmResult(whole, cfg.monitor === 'hw'));
       }),
-      { seed: 1993, numRuns: 150 },
+      { seed: 1993, numRuns: 80 },
     );
   });
 });

@@ -28,7 +28,7 @@ const USAGE = [
   '  --trace            one line per step on stderr: mode, pc, source line (and part of a pseudo-instruction),',
   '                     instruction, what it did: registers written, a store\'s address and value, out\'s byte,',
   '                     the PSW lpsw loaded or a trap delivered',
-  '  --trace=traps      only the steps that take a trap or an interrupt',
+  '  --trace=traps      only the steps that take a trap or an interrupt (or end guest mode with a vt exit)',
   ...SNAPSHOT_USAGE,
   '  --stats            a summary on stderr: instructions, traps by cause, time, MIPS',
   '',

@@ -16,7 +16,7 @@ import { Engine, type Breakpoint, type CatchWhat, type Motion, type Stop } from 
 import { evaluate, REGISTER_NUMBERS, SPECIALS, suggest } from './expr.js';
 import { breakpointLines, catchName, describeStop, location, prefix, pswLines, registers, timerLines } from './show.js';
 import { sourceIndex } from './source.js';
-import type { Target } from './target.js';
+import { VmmTarget, type Target } from './target.js';
 
 export interface DebugHost {
   /** one or more lines of the transcript (each ends with a newline) */
@@ -504,7 +504,7 @@ export class Session {
     if (t.kind !== 'vmm') return ['There are no VMs: this is the bare machine (trapeze debug --vmm FILE... debugs guests under the monitor).'];
     const lines = ['   VM  name          state       steps  mode  pc          partition              emulated  reflected'];
     t.machines.forEach((m, i) => {
-      const vm = m.view as unknown as { partition: { offset: number; size: number }; stats: { emulations: number; reflected: Float64Array }; flags: number; pc: number; steps: number };
+      const vm = (t as VmmTarget).run_.guests[i]!;
       const st = m.stopped();
       const state = st === undefined ? 'running' : st === 'halt' ? 'halted' : st === 'checkstop' ? 'check-stop' : 'step limit';
       const refl = [...vm.stats.reflected].reduce((a, b) => a + b, 0);
@@ -589,7 +589,9 @@ export class Session {
     }
     const m = t.kind === 'vmm' && !/(?:^|\s)vm\s+\S+\s*$/.test(args) ? -1 : machine;
     const bp = this.engine.add({ kind: 'catch', machine: m, addr: -1, what, where: what, ...(code !== undefined ? { code } : {}), ...(routine ? { routine } : {}) });
-    this.say(`Catchpoint ${bp.id} (${catchName(bp)})${m >= 0 && t.kind === 'vmm' ? prefixVm(this, m) : ''}`);
+    // VM exits come from vmrun (ISA.md "Extension vt") or from the hw monitor
+    const noExits = what === 'exit' && !t.isa.has('vmrun') && !(t instanceof VmmTarget && t.run_.monitor === 'hw');
+    this.say(`Catchpoint ${bp.id} (${catchName(bp)})${m >= 0 && t.kind === 'vmm' ? prefixVm(this, m) : ''}${noExits ? ` (note: ${t.isa.name} has no vmrun and no hw monitor runs it: nothing exits)` : ''}`);
   }
 
   breakpointIds(args: string, verb: string): Breakpoint[] {

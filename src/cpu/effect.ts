@@ -81,6 +81,11 @@ export interface StepEffect {
   readonly entered?: { readonly pc: number };
   /** vt: guest mode ended with this exit */
   readonly exit?: { readonly code: number; readonly info: number };
+  /**
+   * vt: an exit is not a step, so the step that exits goes on with the
+   * host's next instruction (after its vmrun): what that did
+   */
+  readonly then?: StepEffect;
 }
 
 /** A machine that may be in guest mode (the CPU, a VM): the state ISA.md's `vt` adds. */
@@ -103,7 +108,11 @@ export function observeVtStep(m: VtObserved, isa: Isa, step: () => StopReason, d
     return now !== null ? { ...e, entered: { pc: now.cpu.pc } } : e;
   }
   const part = (g.cpu.mem.byteOffset - m.mem.byteOffset) / Int32Array.BYTES_PER_ELEMENT;
+  const hostPc = m.pc;
+  const host = watchStep(m, isa, () => 0);
   const e = observeStep(g.cpu, g.cpu.isa, step, () => g.cpu.delivered);
+  // the exit took no step: the host ran its next instruction in the same one
+  const then = m.guest === null && m.pc !== hostPc ? { then: host(e.reason) } : {};
   const shift = (a: MemAccess): MemAccess => ({ ...a, phys: a.phys + part });
   const exited = m.guest === null || m.guest !== g;
   if (exited && g.cpu.exitCode !== EXITS.HTIMER) {
@@ -123,6 +132,7 @@ export function observeVtStep(m: VtObserved, isa: Isa, step: () => StopReason, d
       reason: e.reason,
       guest: true,
       exit: { code: g.cpu.exitCode, info: g.cpu.exitInfo },
+      ...then,
     };
   }
   return {
@@ -132,6 +142,7 @@ export function observeVtStep(m: VtObserved, isa: Isa, step: () => StopReason, d
     stores: e.stores.map(shift),
     guest: true,
     ...(exited ? { exit: { code: g.cpu.exitCode, info: g.cpu.exitInfo } } : {}),
+    ...then,
     // the host's own stop (a guest halt without the HALT intercept halts the machine)
     halted: m.halted && e.reason === 'halt',
     reason: e.reason,
@@ -163,6 +174,12 @@ const pswOf = (m: Observed): Psw => ({ flags: m.flags, pc: m.pc, base: m.base, b
  * traps delivered into m so far (a CPU's trap count, a VM's reflections).
  */
 export function observeStep(m: Observed, isa: Isa, step: () => StopReason, delivered: () => number): StepEffect {
+  const after = watchStep(m, isa, delivered);
+  return after(step());
+}
+
+/** Look at `m` before a step; the function returned says what the step did, given how it ended. */
+export function watchStep(m: Observed, isa: Isa, delivered: () => number): (reason: StopReason) => StepEffect {
   const R = m.regs;
   const before = R.slice();
   const supervisor = (m.flags & FLAGS.S) !== 0;
@@ -185,80 +202,80 @@ export function observeStep(m: Observed, isa: Isa, step: () => StopReason, deliv
   const ea = word === undefined ? 0 : (before[rb]! + sext16(word)) | 0;
   const pswAt = before[rb]! >>> 0;
 
-  const reason = step();
-
-  const trapped = delivered() !== trapsBefore;
-  // Completed: an instruction ran to its end (no interrupt instead, no trap, no check-stop, and the machine was running).
-  const ok = !wasStopped && !interrupt && !trapped && defined && m.checkStop === null;
-  const writes: { reg: number; value: number }[] = [];
-  const loads: MemAccess[] = [];
-  const stores: MemAccess[] = [];
-  let out: StepEffect['out'];
-  let input: StepEffect['input'];
-  let psw: Psw | undefined;
-  let timerSet: number | undefined;
-  let taken: boolean | undefined;
-  let target: number | undefined;
-  if (ok && word !== undefined) {
-    if (WRITES_RD.has(op)) writes.push({ reg: ra, value: ra === 0 ? 0 : R[ra]! });
-    const access = (a: number): MemAccess => ({ addr: a >>> 0, phys: base + (a >>> 0), value: m.mem[base + (a >>> 0)] ?? 0 });
-    switch (op) {
-      case M.ld:
-        loads.push(access(ea));
-        break;
-      case M.st:
-        stores.push(access(ea));
-        break;
-      case M.lpsw:
-        for (let k = 0; k < 4; k++) loads.push({ addr: (pswAt + k) >>> 0, phys: base + pswAt + k, value: m.mem[base + pswAt + k] ?? 0 });
-        psw = pswOf(m);
-        break;
-      case M.spsw:
-        for (let k = 0; k < 4; k++) stores.push({ addr: (pswAt + k) >>> 0, phys: base + pswAt + k, value: m.mem[base + pswAt + k] ?? 0 });
-        break;
-      case M.out:
-        out = { port: word & 0xffff, value: before[rb]! };
-        break;
-      case M.in:
-        input = { port: word & 0xffff, value: R[ra]! };
-        break;
-      case M.stimer:
-        timerSet = before[rb]! >>> 0;
-        break;
-      default:
-        if (BRANCHES.has(op)) {
-          taken = m.pc !== ((pc + 1) >>> 0);
-          if (taken) target = m.pc;
-        } else if (JUMPS.has(op)) target = m.pc;
-        // jrstu, sflags (and anything else that changes the PSW without a trap)
-        if (m.flags !== flags || m.base !== base) psw = pswOf(m);
+  return (reason) => {
+    const trapped = delivered() !== trapsBefore;
+    // Completed: an instruction ran to its end (no interrupt instead, no trap, no check-stop, and the machine was running).
+    const ok = !wasStopped && !interrupt && !trapped && defined && m.checkStop === null;
+    const writes: { reg: number; value: number }[] = [];
+    const loads: MemAccess[] = [];
+    const stores: MemAccess[] = [];
+    let out: StepEffect['out'];
+    let input: StepEffect['input'];
+    let psw: Psw | undefined;
+    let timerSet: number | undefined;
+    let taken: boolean | undefined;
+    let target: number | undefined;
+    if (ok && word !== undefined) {
+      if (WRITES_RD.has(op)) writes.push({ reg: ra, value: ra === 0 ? 0 : R[ra]! });
+      const access = (a: number): MemAccess => ({ addr: a >>> 0, phys: base + (a >>> 0), value: m.mem[base + (a >>> 0)] ?? 0 });
+      switch (op) {
+        case M.ld:
+          loads.push(access(ea));
+          break;
+        case M.st:
+          stores.push(access(ea));
+          break;
+        case M.lpsw:
+          for (let k = 0; k < 4; k++) loads.push({ addr: (pswAt + k) >>> 0, phys: base + pswAt + k, value: m.mem[base + pswAt + k] ?? 0 });
+          psw = pswOf(m);
+          break;
+        case M.spsw:
+          for (let k = 0; k < 4; k++) stores.push({ addr: (pswAt + k) >>> 0, phys: base + pswAt + k, value: m.mem[base + pswAt + k] ?? 0 });
+          break;
+        case M.out:
+          out = { port: word & 0xffff, value: before[rb]! };
+          break;
+        case M.in:
+          input = { port: word & 0xffff, value: R[ra]! };
+          break;
+        case M.stimer:
+          timerSet = before[rb]! >>> 0;
+          break;
+        default:
+          if (BRANCHES.has(op)) {
+            taken = m.pc !== ((pc + 1) >>> 0);
+            if (taken) target = m.pc;
+          } else if (JUMPS.has(op)) target = m.pc;
+          // jrstu, sflags (and anything else that changes the PSW without a trap)
+          if (m.flags !== flags || m.base !== base) psw = pswOf(m);
+      }
     }
-  }
-  let trap: StepEffect['trap'];
-  if (trapped) {
-    // The trap sequence left cause and info in the machine's own low storage.
-    trap = { cause: m.mem[LOW.CAUSE]!, info: m.mem[LOW.INFO]!, oldPc: m.mem[LOW.OLD_PSW + 1]! >>> 0, psw: pswOf(m) };
-  }
-  return {
-    supervisor,
-    pc,
-    base,
-    phys,
-    word,
-    interrupt,
-    completed: ok,
-    writes,
-    loads,
-    stores,
-    ...(out ? { out } : {}),
-    ...(input ? { input } : {}),
-    ...(psw ? { psw } : {}),
-    ...(timerSet !== undefined ? { timerSet } : {}),
-    ...(taken !== undefined ? { taken } : {}),
-    ...(target !== undefined ? { target } : {}),
-    ...(trap ? { trap } : {}),
-    halted: m.halted && !wasHalted,
-    ...(m.checkStop && !wasStopped ? { checkStop: m.checkStop } : {}),
-    reason,
+    let trap: StepEffect['trap'];
+    if (trapped) {
+      // The trap sequence left cause and info in the machine's own low storage.
+      trap = { cause: m.mem[LOW.CAUSE]!, info: m.mem[LOW.INFO]!, oldPc: m.mem[LOW.OLD_PSW + 1]! >>> 0, psw: pswOf(m) };
+    }
+    return {
+      supervisor,
+      pc,
+      base,
+      phys,
+      word,
+      interrupt,
+      completed: ok,
+      writes,
+      loads,
+      stores,
+      ...(out ? { out } : {}),
+      ...(input ? { input } : {}),
+      ...(psw ? { psw } : {}),
+      ...(timerSet !== undefined ? { timerSet } : {}),
+      ...(taken !== undefined ? { taken } : {}),
+      ...(target !== undefined ? { target } : {}),
+      ...(trap ? { trap } : {}),
+      halted: m.halted && !wasHalted,
+      ...(m.checkStop && !wasStopped ? { checkStop: m.checkStop } : {}),
+      reason,
+    };
   };
 }

@@ -120,6 +120,11 @@ export function describeEffect(e: StepEffect, image?: Image): string {
   if (e.trap) parts.push(e.interrupt ? `interrupt ${causeName(e.trap.cause)} → PSW ${formatPsw(e.trap.psw)}` : `trap ${causeName(e.trap.cause)} info=${hex(e.trap.info)} → PSW ${formatPsw(e.trap.psw)}`);
   if (e.entered) parts.push(`→ guest mode (guest pc ${hex(e.entered.pc)})`);
   if (e.exit) parts.push(`VM exit ${exitName(e.exit.code)} info=${hex(e.exit.info)} → host after vmrun`);
+  if (e.then) {
+    const t = e.then;
+    const text = t.word === undefined ? '(fetch outside bounds)' : disassembleWord(t.word, t.pc, t.base === 0 ? { symbols: targetNames(image) } : {});
+    parts.push(`then the host, ${hex(t.pc)}: ${text}${describeEffect(t, image) ? ` ${describeEffect(t, image)}` : ''}`);
+  }
   if (e.halted) parts.push('halted');
   if (e.checkStop) parts.push(`check-stop: ${causeName(e.checkStop.cause)} (${e.checkStop.why})`);
   return parts.join('; ');

@@ -17,7 +17,7 @@
  * delivered, goes one deeper; `jr lr` or `lpsw` comes back one.
  */
 import type { StepEffect } from '../cpu/effect.js';
-import { fetchVirtual } from '../cpu/effect.js';
+import { fetchVirtual, type Observed, type VtObserved } from '../cpu/effect.js';
 import { FIELDS, LOW, OPCODE } from '../isa/table.js';
 import type { MonitorEvent } from '../vmm/events.js';
 import { evaluate, type ExprContext } from './expr.js';
@@ -113,6 +113,37 @@ export function depthChange(word: number | undefined, trapped: boolean, complete
   if (op === OPCODE.jr && ((word >> B) & 15) === LR) return -1;
   if (op === OPCODE.lpsw) return -1;
   return 0;
+}
+
+/** The guest processor of a machine in guest mode (vt), or null. */
+function guestOf(m: MachineInfo): Observed | null {
+  return (m.view as VtObserved).guest?.cpu ?? null;
+}
+
+/**
+ * Call depth across guest mode: `vmrun` is a call into the guest, and its
+ * exit returns to the host at the depth of the vmrun, however deep the
+ * guest's own calls went.
+ */
+class GuestCalls {
+  /** the host's depth, while the machine is in guest mode: one above where a count started in guest mode */
+  private hostDepth: number | undefined;
+  constructor(startsInGuest: boolean) {
+    if (startsInGuest) this.hostDepth = -1;
+  }
+  /** the depth after a step, given the guest mode before and after it and the step's own change */
+  step(depth: number, before: boolean, after: boolean, change: number): number {
+    if (!before && after) {
+      this.hostDepth = depth;
+      return depth + 1;
+    }
+    if (before && !after) {
+      const d = this.hostDepth ?? depth - 1;
+      this.hostDepth = undefined;
+      return d;
+    }
+    return depth + change;
+  }
 }
 
 export class Engine {
@@ -388,7 +419,6 @@ export class Engine {
     let depth = 0;
     let count = 'count' in goal ? goal.count : 0;
     let first = true;
-    const observeFocus = goal.kind !== 'continue';
     const last: (StepRecord | undefined)[] = t.machines.map(() => undefined);
     let deadline = now() + SLICE_MS;
     const wasStopped = t.machines.map((m) => m.stopped() !== undefined);
@@ -412,6 +442,7 @@ export class Engine {
     }
 
     let watched = this.watches.length ? this.watchedValues() : undefined;
+    const calls = new GuestCalls(guestOf(fm) !== null);
     for (let n = 0; ; n++) {
       if (t.finished) return this.endStop(this.firstNewlyStopped(wasStopped) ?? f, false, last);
       if (t.kind === 'bare' && t.time >= this.maxSteps) return this.limitStop(f, last);
@@ -429,10 +460,13 @@ export class Engine {
       first = false;
 
       const m = t.machines[i]!;
-      if (this.observing || (observeFocus && i === f)) {
+      // Observe a step when a watchpoint or catchpoint needs it, or when it is the last of `step N`; any
+      // other last step is observed afterwards (lastStep), so a long `next` or `finish` runs at stepping speed.
+      if (this.observing || (goal.kind === 'step' && count === 1 && i === f)) {
+        const inGuest = i === f && guestOf(m) !== null;
         const rec = t.step();
         last[i] = rec;
-        if (i === f) depth += depthChange(rec.effect.word, rec.effect.trap !== undefined, rec.effect.completed);
+        if (i === f) depth = calls.step(depth, inGuest, guestOf(m) !== null, depthChange(rec.effect.word, rec.effect.trap !== undefined, rec.effect.completed));
         if (this.observing) {
           const hit = this.triggered(rec, watched!);
           if (hit) {
@@ -454,12 +488,13 @@ export class Engine {
       } else {
         last[i] = undefined;
         if (i === f && goal.kind !== 'continue') {
-          const v = m.view;
+          const inGuest = guestOf(m) !== null;
+          const v = guestOf(m) ?? m.view;
           const word = fetchVirtual(v, v.pc);
           const d0 = m.delivered();
           const ret0 = m.steps();
           t.stepQuick();
-          depth += depthChange(word, m.delivered() !== d0, m.delivered() === d0 && m.steps() > ret0 && v.checkStop === null);
+          depth = calls.step(depth, inGuest, guestOf(m) !== null, depthChange(word, m.delivered() !== d0, m.delivered() === d0 && m.steps() > ret0 && v.checkStop === null));
         } else t.stepQuick();
       }
       if (m.stopped() !== undefined && !wasStopped[i]) return this.endStop(i, false, last);
@@ -620,6 +655,7 @@ export class Engine {
       const depths: number[] = [];
       let d = 0;
       const m = t.machines[f]!;
+      const calls = new GuestCalls(guestOf(m) !== null);
       while (t.time < limit && !t.finished) {
         const i = t.next()!;
         if (i !== f) {
@@ -628,12 +664,13 @@ export class Engine {
         }
         times.push(t.time);
         depths.push(d);
-        const v = m.view;
+        const inGuest = guestOf(m) !== null;
+        const v = guestOf(m) ?? m.view;
         const word = fetchVirtual(v, v.pc);
         const d0 = m.delivered();
         const s0 = m.steps();
         t.stepQuick();
-        d += depthChange(word, m.delivered() !== d0, m.delivered() === d0 && m.steps() > s0 && v.checkStop === null);
+        d = calls.step(d, inGuest, guestOf(m) !== null, depthChange(word, m.delivered() !== d0, m.delivered() === d0 && m.steps() > s0 && v.checkStop === null));
       }
       yield;
       // d is the depth at `limit` in this interval's frame

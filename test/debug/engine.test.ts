@@ -9,7 +9,8 @@ import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { Engine, type Breakpoint } from '../../src/debug/engine.js';
 import { BareTarget, VmmTarget, type Target } from '../../src/debug/target.js';
-import { EXITS, isaOrThrow, PG32 } from '../../src/isa/table.js';
+import { EXITS, isaOrThrow, OPCODE, PG32 } from '../../src/isa/table.js';
+import { programs } from '../library.js';
 import { bareSteps, startVmm } from '../../src/snapshot/machine.js';
 import { captureCpu, captureVm } from '../../src/snapshot/state.js';
 import type { MonitorKind } from '../../src/vmm/vmm.js';
@@ -272,5 +273,45 @@ describe('stepping', () => {
     expect(s.last?.effect.trap?.cause).toBe(6);
     expect(e.time).toBe(6); // the svc trap, 4 handler steps, then the div traps
     expect(Engine.drive(e.continue()).kind).toBe('halt');
+  });
+});
+
+describe('stepping over vmrun (vt)', () => {
+  it('next over vmrun runs the guest to its exit; step enters guest mode; finish in the guest returns to the host; reverse-next goes back over it all', () => {
+    const p = programs().find((x) => x.name === 'vt/hypervisor.s')!;
+    const isa = isaOrThrow(p.isa);
+    const img = assemble(p.source, p.name, { isa }).image!;
+    const make = () => {
+      const con = new Console(p.input);
+      const cpu = new Cpu({ isa, memWords: 65536, devices: con });
+      cpu.load(img);
+      return new BareTarget(cpu, con, { name: p.name, image: img }, 1e7);
+    };
+    const seg = img.segments.find((s) => s.words.some((w) => w >>> 24 === OPCODE.vmrun))!;
+    const at = seg.origin + seg.words.findIndex((w) => w >>> 24 === OPCODE.vmrun);
+    const e = new Engine(make(), { maxSteps: 1e7 });
+    const cpu = (e.target as BareTarget).cpu;
+    e.add({ kind: 'tbreak', machine: 0, addr: at, where: 'vmrun' });
+    expect(Engine.drive(e.continue()).kind).toBe('breakpoint');
+    const before = e.time;
+    const n = Engine.drive(e.next());
+    expect(n.kind).toBe('step');
+    // an exit is not a step: the step that exits also runs the host's instruction after the vmrun
+    expect([cpu.guest, cpu.pc]).toEqual([null, at + 2]);
+    expect(n.last?.effect.exit).toBeDefined();
+    expect(n.last?.effect.then?.pc).toBe(at + 1);
+    expect(e.time).toBeGreaterThan(before + 1); // the guest ran
+    e.goTo(before);
+    const s = Engine.drive(e.step());
+    expect(s.last?.effect.entered).toBeDefined();
+    expect(cpu.guest).not.toBeNull();
+    Engine.drive(e.step(3));
+    const f = Engine.drive(e.finish());
+    expect(f.kind).toBe('finish');
+    expect([cpu.guest, cpu.pc]).toEqual([null, at + 2]);
+    expect(f.last?.effect.exit).toBeDefined();
+    // and back over the guest's whole run: reverse-next returns to the vmrun
+    const rn = Engine.drive(e.reverseNext());
+    expect([rn.kind, e.time, cpu.pc, cpu.guest]).toEqual(['step', before, at, null]);
   });
 });

@@ -15,7 +15,7 @@ import { resolveIsa } from '../isa/table.js';
 import { decodeSnapshot, isSnapshotFile, type Snapshot } from '../snapshot/format.js';
 import { resumeBare, resumeVmm, startVmm } from '../snapshot/machine.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { checkStackSize, DEFAULT_QUANTUM, monitorFlag, names } from './vmm.js';
 
@@ -36,10 +36,11 @@ const USAGE = [
   '  --input FILE       the guest console input (default: none; stdin carries the commands)',
   '  --vmm              run the programs as VMs under a monitor: vm N focuses on one, catch emulate',
   '                     and catch monitor watch the monitor work',
-  '  --monitor M        with --vmm: trap-emulate (default) or hybrid',
+  '  --monitor M        with --vmm: trap-emulate (default), hybrid or hw (catch exit sees its VM exits)',
   '  --depth N          with --vmm: monitors stacked (default 1)',
   `  --quantum N        with --vmm: guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   '  --history MIB      storage pages the reverse-execution history may hold (default 256)',
+  ...LOAD_USAGE,
   ...MACHINE_USAGE,
   '',
   'exit status: 0 the commands ran (quit N: N), 1 a program or snapshot could not be loaded,',
@@ -50,7 +51,7 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
   const p = parseArgs(
     'debug',
     args,
-    { ...MACHINE_FLAGS, input: { value: true }, batch: { value: true }, vmm: {}, monitor: { value: true }, depth: { value: true }, quantum: { value: true }, history: { value: true }, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...LOAD_FLAGS, input: { value: true }, batch: { value: true }, vmm: {}, monitor: { value: true }, depth: { value: true }, quantum: { value: true }, history: { value: true }, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -98,7 +99,7 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
     target = t;
     title = `${first} (${s.programs.map((x) => x.name).join(', ')})`;
   } else if (!vmm) {
-    const image = loadFile('debug', io, first, opts.isa);
+    const image = loadMain('debug', io, p, first, opts.isa, opts.memWords);
     const console = new Console(input);
     const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: console });
     try {
@@ -112,7 +113,7 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
     const monitor = monitorFlag('debug', p);
     const depth = intFlag('debug', p, 'depth', 1, 1, 16);
     const quantum = intFlag('debug', p, 'quantum', DEFAULT_QUANTUM, 1, 1e9);
-    const images = p.positional.map((f) => loadFile('debug', io, f, opts.isa));
+    const images = p.positional.map((f) => loadMain('debug', io, p, f, opts.isa, opts.memWords));
     checkStackSize('debug', images.length, depth, opts.memWords);
     let run;
     try {

@@ -8,7 +8,7 @@ import { traceStep, type TraceMode } from '../cpu/trace.js';
 import { describeAddress, type Image } from '../image.js';
 import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { bareSteps, resumeBare, snapshotBare } from '../snapshot/machine.js';
 import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
@@ -24,6 +24,7 @@ const USAGE = [
   "stdout is exactly the guest's console output; console input is stdin (or --input).",
   '',
   ...MACHINE_USAGE,
+  ...LOAD_USAGE,
   '  --input FILE       console input from FILE instead of stdin',
   '  --trace            one line per step on stderr: mode, pc, source line (and part of a pseudo-instruction),',
   '                     instruction, what it did: registers written, a store\'s address and value, out\'s byte,',
@@ -39,7 +40,7 @@ const USAGE = [
 const CHUNK = 1 << 20;
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const p = parseArgs('run', args, { ...MACHINE_FLAGS, ...SNAPSHOT_FLAGS, input: { value: true }, trace: { optional: true }, stats: {}, help: { short: 'h' } }, USAGE);
+  const p = parseArgs('run', args, { ...MACHINE_FLAGS, ...LOAD_FLAGS, ...SNAPSHOT_FLAGS, input: { value: true }, trace: { optional: true }, stats: {}, help: { short: 'h' } }, USAGE);
   if (p.flags.has('help')) {
     io.out(USAGE + '\n');
     return 0;
@@ -57,7 +58,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
   const file = resume ? resume.snapshot.programs[0]!.name : p.positional[0]!;
-  const image = resume ? resume.snapshot.programs[0]!.image : loadFile('run', io, file, opts.isa);
+  const image = resume ? resume.snapshot.programs[0]!.image : loadMain('run', io, p, file, opts.isa, opts.memWords);
 
   let console: Console;
   let cpu: Cpu;

@@ -19,7 +19,7 @@ import { RoundRobin } from '../vmm/slices.js';
 import type { Stack } from '../vmm/stack.js';
 import { resumeVmm, snapshotVmm, type VmmRun } from '../snapshot/machine.js';
 import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
 export const DEFAULT_QUANTUM = 1000;
@@ -38,6 +38,7 @@ const USAGE = [
   `  --quantum N        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   '  --depth N          monitors stacked on each other (default 1: a VMM on the real machine)',
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, (m) => (l.includes('--mem') ? `(per VM, default ${DEFAULT_VM_WORDS})` : m))),
+  ...LOAD_USAGE.map((l, i) => (i === 0 ? l.replace('also load FILE', 'load FILE into every VM') : l)),
   '  --input FILE       console input of every VM (default: stdin)',
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
   '  --trace            the monitor at work, on stderr: per VM, every trap it takes and what it does',
@@ -77,7 +78,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const p = parseArgs(
     'vmm',
     args,
-    { ...MACHINE_FLAGS, ...SNAPSHOT_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, trace: {}, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...LOAD_FLAGS, ...SNAPSHOT_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, trace: {}, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -99,7 +100,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
   const separate = stringFlag(p, 'separate');
-  const images = resume ? resume.snapshot.programs.map((x) => x.image) : p.positional.map((f) => loadFile('vmm', io, f, opts.isa));
+  const images = resume ? resume.snapshot.programs.map((x) => x.image) : p.positional.map((f) => loadMain('vmm', io, p, f, opts.isa, opts.memWords));
   const vmNames = resume ? resume.snapshot.programs.map((x) => x.name) : names(p.positional);
   const maxSteps = resume && !p.flags.has('max-steps') ? resume.snapshot.maxSteps : opts.maxSteps;
 

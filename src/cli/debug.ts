@@ -176,7 +176,8 @@ async function interactive(session: Session, io: Io, term: NonNullable<Io['termi
     input: term.input,
     output: term.output,
     prompt: PROMPT,
-    terminal: true,
+    // a person types, the output may go to a file (trapeze debug x.s | tee log): line editing only on a terminal
+    terminal: term.tty,
     historySize: 1000,
     completer: (line: string) => session.complete(line),
   });

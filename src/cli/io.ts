@@ -13,8 +13,8 @@ export interface Io {
   writeFile(path: string, data: string | Uint8Array): void;
   /** standard input, read whole on first use */
   stdin(): Uint8Array;
-  /** the terminal, when stdin and stdout are one (interactive programs: the debugger's readline) */
-  readonly terminal?: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream };
+  /** the terminal, when stdin is one (interactive programs: the debugger's readline); `tty`: stdout is one too */
+  readonly terminal?: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream; readonly tty: boolean };
 }
 
 /** A user mistake: printed as one line, exit status `status`. Never a stack trace. */
@@ -51,7 +51,7 @@ export function writeOutput(io: Io, path: string, data: string | Uint8Array): vo
 export function processIo(): Io {
   let input: Uint8Array | undefined;
   return {
-    ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { input: process.stdin, output: process.stdout } } : {}),
+    ...(process.stdin.isTTY ? { terminal: { input: process.stdin, output: process.stdout, tty: process.stdout.isTTY === true } } : {}),
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
     readFile: (p) => readFileSync(p),

@@ -15,7 +15,8 @@ import { resolveIsa } from '../isa/table.js';
 import { decodeSnapshot, isSnapshotFile, type Snapshot } from '../snapshot/format.js';
 import { resumeBare, resumeVmm, startVmm } from '../snapshot/machine.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
-import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { commonIsa, LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import type { LoadedProgram } from '../asm/program.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { checkStackSize, DEFAULT_QUANTUM, monitorFlag, names } from './vmm.js';
 
@@ -65,7 +66,7 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
     if (!vmm && p.flags.has(f)) throw new UsageError(`trapeze debug: --${f} goes with --vmm`);
   if (vmm && !p.flags.has('mem')) p.flags.set('mem', String(DEFAULT_VM_WORDS));
   const opts = machineOptions('debug', p);
-  const isaGiven = p.flags.has('isa');
+  const isaGiven = opts.isaFlag;
   const historyBytes = intFlag('debug', p, 'history', 256, 1, 65536) * 1024 * 1024;
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : new Uint8Array(0);
@@ -73,7 +74,7 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
   const fromSnapshot = (s: Snapshot, name: string): Target | { error: string } => {
     const isa = resolveIsa(s.isa);
     if ('error' in isa) return { error: `${name}: made for an ISA this trapeze does not know (${s.isa})` };
-    if (isaGiven && isa.name !== opts.isa.name) return { error: `${name}: a snapshot of a ${isa.name} machine, not ${opts.isa.name}` };
+    if (isaGiven && isa.name !== isaGiven.name) return { error: `${name}: a snapshot of a ${isa.name} machine, not ${isaGiven.name}` };
     try {
       if (s.kind === 'bare') {
         const { cpu, console } = resumeBare(s, isa);
@@ -99,9 +100,9 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
     target = t;
     title = `${first} (${s.programs.map((x) => x.name).join(', ')})`;
   } else if (!vmm) {
-    const image = loadMain('debug', io, p, first, opts.isa, opts.memWords);
+    const { image, isa } = await loadMain('debug', io, p, first, opts.isaFlag, opts.memWords);
     const console = new Console(input);
-    const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: console });
+    const cpu = new Cpu({ isa, memWords: opts.memWords, devices: console });
     try {
       cpu.load(image);
     } catch (e) {
@@ -113,11 +114,14 @@ export async function debugCommand(args: string[], io: Io): Promise<number> {
     const monitor = monitorFlag('debug', p);
     const depth = intFlag('debug', p, 'depth', 1, 1, 16);
     const quantum = intFlag('debug', p, 'quantum', DEFAULT_QUANTUM, 1, 1e9);
-    const images = p.positional.map((f) => loadMain('debug', io, p, f, opts.isa, opts.memWords));
-    checkStackSize('debug', images.length, depth, opts.memWords);
+    const programs: LoadedProgram[] = [];
+    for (const f of p.positional) programs.push(await loadMain('debug', io, p, f, opts.isaFlag, opts.memWords));
+    const isa = commonIsa('debug', p.positional, programs, opts.isaFlag);
+    const images = programs.map((x) => x.image);
+    checkStackSize('debug', images.length, depth, opts.memWords, monitor);
     let run;
     try {
-      run = startVmm(images, input, { isa: opts.isa, monitor, depth, quantum, guestWords: opts.memWords, maxSteps: opts.maxSteps });
+      run = startVmm(images, input, { isa, monitor, depth, quantum, guestWords: opts.memWords, maxSteps: opts.maxSteps });
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(`trapeze debug: ${e.message} (try a larger --mem)`, 1);
       throw e;

@@ -4,29 +4,33 @@
  */
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
+import type { StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { causeName, EXITS } from '../isa/table.js';
+import type { LoadedProgram } from '../asm/program.js';
 import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, overhead, type MonitorKind } from '../vmm/monitor.js';
-import type { VirtualMachine } from '../vmm/vm.js';
+import type { VirtualMachine, VmStats } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
-import type { StopReason } from '../cpu/cpu.js';
+import { commonIsa, LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { readInput, UsageError, writeOutput, type Io } from './io.js';
+import { dumpJson, dumpText, DUMP_USAGE, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Dump } from './outcome.js';
+import { formatFlag, round } from './run.js';
 import { disassembleWord } from '../asm/disassemble.js';
 import { describeEvents, type MonitorEvent } from '../vmm/events.js';
 import { RoundRobin } from '../vmm/slices.js';
 import type { Stack } from '../vmm/stack.js';
 import { resumeVmm, snapshotVmm, type VmmRun } from '../snapshot/machine.js';
 import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
-import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
-import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
 export const DEFAULT_QUANTUM = 1000;
 const DEFAULT_VM_WORDS = 65536;
 
 const USAGE = [
   'usage: trapeze vmm FILE.s|FILE.img ... [options]',
+  '       trapeze vmm --resume FILE.snap [options]',
   '',
   'Runs each program as a virtual machine under a Popek-Goldberg monitor, all at once, time-sliced',
   "round robin. Each VM has its own storage partition and console; every line of a VM's output is",
@@ -42,10 +46,13 @@ const USAGE = [
   '  --input FILE       console input of every VM (default: stdin)',
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
   '  --trace            the monitor at work, on stderr: per VM, every trap it takes and what it does',
-  '                     (trap → dispatch → emulate ROUTINE, or reflect to the guest\'s handler)',
+  '                     (trap → dispatch → emulate ROUTINE, or reflect to the guest\'s handler; hw: its exits)',
   ...SNAPSHOT_USAGE.map((l) => l.replace('(it holds the program: give no FILE.s)', '(it holds every VM: give no files)')),
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
   '                     reflections, time in the monitor',
+  '  --format F         text (default), or json: one JSON result on stdout, with each VM\'s stop reason,',
+  '                     console output, registers, PSW, TIMER, instructions and traps by cause',
+  DUMP_USAGE.replace('storage words', "words of each VM's storage"),
   '',
   'exit status: 0 all halted, 1 assembly or image error, 2 usage, 3 a VM check-stopped, 4 a VM reached the step limit',
 ].join('\n');
@@ -74,11 +81,25 @@ export function names(files: string[]): string[] {
   });
 }
 
-export function vmmCommand(args: string[], io: Io): number {
+export async function vmmCommand(args: string[], io: Io): Promise<number> {
   const p = parseArgs(
     'vmm',
     args,
-    { ...MACHINE_FLAGS, ...LOAD_FLAGS, ...SNAPSHOT_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, trace: {}, help: { short: 'h' } },
+    {
+      ...MACHINE_FLAGS,
+      ...LOAD_FLAGS,
+      monitor: { value: true },
+      quantum: { value: true },
+      depth: { value: true },
+      input: { value: true },
+      separate: { value: true },
+      stats: {},
+      trace: {},
+      ...SNAPSHOT_FLAGS,
+      format: { value: true },
+      dump: { value: true },
+      help: { short: 'h' },
+    },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -89,7 +110,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const resume = plan.resume;
   if (resume) {
     if (p.positional.length) throw new UsageError(`trapeze vmm: --resume runs the programs the snapshot holds: give no program files\n${USAGE}`);
-    for (const f of ['monitor', 'depth', 'quantum', 'mem', 'isa'])
+    for (const f of ['monitor', 'depth', 'quantum', 'mem', 'isa', 'load'])
       if (p.flags.has(f)) throw new UsageError(`trapeze vmm: --${f} is fixed by the snapshot being resumed`);
   } else if (p.positional.length === 0) throw new UsageError(`trapeze vmm: expected at least one program file\n${USAGE}`);
   if (!p.flags.has('mem')) p.flags.set('mem', String(DEFAULT_VM_WORDS));
@@ -97,20 +118,31 @@ export function vmmCommand(args: string[], io: Io): number {
   const monitor = monitorFlag('vmm', p);
   const quantum = intFlag('vmm', p, 'quantum', DEFAULT_QUANTUM, 1, 1e9);
   const depth = intFlag('vmm', p, 'depth', 1, 1, 16);
+  const json = formatFlag('vmm', stringFlag(p, 'format'));
   const inputFile = stringFlag(p, 'input');
-  const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
   const separate = stringFlag(p, 'separate');
-  const images = resume ? resume.snapshot.programs.map((x) => x.image) : p.positional.map((f) => loadMain('vmm', io, p, f, opts.isa, opts.memWords));
+  const programs: LoadedProgram[] = [];
+  if (!resume) for (const f of p.positional) programs.push(await loadMain('vmm', io, p, f, opts.isaFlag, opts.memWords));
+  const isa = resume ? resume.isa : commonIsa('vmm', p.positional, programs, opts.isaFlag);
+  const images = resume ? resume.snapshot.programs.map((x) => x.image) : programs.map((pr) => pr.image);
   const vmNames = resume ? resume.snapshot.programs.map((x) => x.name) : names(p.positional);
+  const files = resume ? vmNames : p.positional;
   const maxSteps = resume && !p.flags.has('max-steps') ? resume.snapshot.maxSteps : opts.maxSteps;
+  const dumps: Dump[][] = images.map((image, i) => {
+    const d = parseDumps(stringFlag(p, 'dump'), image, opts.memWords, files[i]);
+    if ('error' in d) throw new UsageError(`trapeze vmm: ${d.error}`);
+    return d;
+  });
 
+  // Every VM reads all of the console input, each at its own pace; stdin is read as it arrives.
+  const input = inputFile !== undefined ? readInput(io, inputFile) : io.input(() => flushAll());
   // With snapshots, the resumable scheduler (slices.ts) runs the VMs; without, roundRobin.
   const snapshots = resume !== undefined || plan.file !== undefined;
   let run: VmmRun | undefined;
   let stack: Stack;
   if (resume) {
     try {
-      run = resumeVmm(resume.snapshot, resume.isa, input, { maxSteps, afterSlice: (vm) => flush(vm, false) });
+      run = resumeVmm(resume.snapshot, isa, input, { maxSteps, afterSlice: (vm) => flush(vm, false) });
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(`trapeze vmm: ${resume.name}: ${e.message}`, 1);
       throw e;
@@ -118,7 +150,7 @@ export function vmmCommand(args: string[], io: Io): number {
     stack = run.stack;
   } else {
     checkStackSize('vmm', images.length, depth, opts.memWords, monitor);
-    stack = buildStack({ isa: opts.isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
+    stack = buildStack({ isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
     stack.guests.forEach((vm, i) => {
       try {
         loadGuest(vm, images[i]!, new Console(input));
@@ -134,13 +166,10 @@ export function vmmCommand(args: string[], io: Io): number {
   // Stream complete lines, each prefixed by its VM's name.
   const partial = new Map<VirtualMachine, string>();
   const decoder = new Map<VirtualMachine, TextDecoder>(stack.guests.map((vm) => [vm, new TextDecoder()]));
-  const collected = new Map<VirtualMachine, Uint8Array[]>(stack.guests.map((vm) => [vm, []]));
   const flush = (vm: VirtualMachine, final: boolean) => {
+    // with --format json the output goes into the result; with --separate into files at the end
+    if (json || separate !== undefined) return;
     const bytes = vm.console.drain();
-    if (separate !== undefined) {
-      collected.get(vm)!.push(bytes);
-      return;
-    }
     let text = (partial.get(vm) ?? '') + decoder.get(vm)!.decode(bytes, { stream: !final });
     const lines = text.split('\n');
     text = lines.pop()!;
@@ -151,6 +180,10 @@ export function vmmCommand(args: string[], io: Io): number {
     }
     partial.set(vm, text);
   };
+  // Before waiting for console input: every complete line so far (a VM's prompt without a newline waits for its line).
+  function flushAll(): void {
+    for (const vm of stack.guests) flush(vm, false);
+  }
 
   const started = performance.now();
   let outcomes: { vm: VirtualMachine; reason: StopReason }[];
@@ -171,38 +204,44 @@ export function vmmCommand(args: string[], io: Io): number {
   const seconds = (performance.now() - started) / 1000;
   for (const vm of stack.guests) flush(vm, true);
   if (separate !== undefined) {
-    for (const vm of stack.guests) writeOutput(io, `${separate}/${nameOf.get(vm)}.out`, Buffer.concat(collected.get(vm)!));
+    for (const vm of stack.guests) writeOutput(io, `${separate}/${nameOf.get(vm)}.out`, vm.console.output());
   }
 
   let status = 0;
+  const reasons = new Map<VirtualMachine, StopReason>();
   for (const { vm, reason } of outcomes) {
-    const name = nameOf.get(vm);
-    if (reason === 'checkstop' && vm.checkStop) {
-      const c = vm.checkStop;
-      io.err(`trapeze vmm: ${name}: check-stop: ${causeName(c.cause)} trap at pc 0x${c.pc.toString(16).padStart(8, '0')}, info 0x${(c.info >>> 0).toString(16).padStart(8, '0')}: ${c.why}\n`);
-      status = Math.max(status, 3);
-    } else if (reason === 'budget') {
-      io.err(`trapeze vmm: ${name}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps)\n`);
-      status = Math.max(status, 4);
-    }
+    reasons.set(vm, reason);
+    const i = stack.guests.indexOf(vm);
+    const why = stopText(images[i]!, vm, reason, maxSteps, io.paint);
+    if (why) io.err(`trapeze vmm: ${nameOf.get(vm)}: ${why}\n`);
+    status = Math.max(status, reason === 'halt' ? 0 : reason === 'checkstop' ? 3 : 4);
   }
   if (p.flags.has('stats')) io.err(formatStats(stack.guests, nameOf, stack.levels.length, seconds, stack.levels.map((l) => l.vms)));
+  if (json) {
+    const result = {
+      isa: isa.name,
+      monitor,
+      depth,
+      quantum,
+      exitStatus: status,
+      timeMs: round(seconds * 1000),
+      vms: stack.guests.map((vm, i) => {
+        return {
+          name: nameOf.get(vm)!,
+          file: files[i]!,
+          ...stateJson(images[i]!, vm, reasons.get(vm) ?? 'budget'),
+          output: outputJson(vm.console.output()),
+          ...monitorJson(vm.stats),
+          ...(dumps[i]!.length ? { dump: dumpJson(vm.mem, dumps[i]!) } : {}),
+        };
+      }),
+    };
+    io.out(jsonText(result));
+  } else
+    stack.guests.forEach((vm, i) => {
+      if (dumps[i]!.length) io.err(`${nameOf.get(vm)}:\n${dumpText(vm.mem, dumps[i]!)}`);
+    });
   return status;
-}
-
-/** Exit counts by name: { INSTR: 12, SVC: 3, HTIMER: 40 } (1–6 are intercepted trap causes). */
-export function exitCounts(exits: Float64Array): Record<string, number> {
-  const names = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
-  const out: Record<string, number> = {};
-  exits.forEach((n, code) => {
-    if (n) out[code <= 6 ? causeName(code) : names.get(code) ?? `exit ${code}`] = n;
-  });
-  return out;
-}
-
-/** `INSTR 12, SVC 3, HTIMER 40` */
-export function exitNames(exits: Float64Array): string {
-  return Object.entries(exitCounts(exits)).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 }
 
 /** --trace: the monitors' events on stderr, one line per trap's story, prefixed by the VM's name. */
@@ -221,6 +260,35 @@ function traceMonitors(io: Io, stack: Stack, nameOf: Map<VirtualMachine, string>
       events.push(e);
     };
   return show;
+}
+
+/** Exit counts by name: { INSTR: 12, SVC: 3, HTIMER: 40 } (1–6 are intercepted trap causes). */
+export function exitCounts(exits: Float64Array): Record<string, number> {
+  const names = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
+  const out: Record<string, number> = {};
+  exits.forEach((n, code) => {
+    if (n) out[code <= 6 ? causeName(code) : names.get(code) ?? `exit ${code}`] = n;
+  });
+  return out;
+}
+
+/** The monitor's view of a VM, for the JSON of vmm and equiv: what ran directly, emulated, interpreted; traps, reflections and exits by name. */
+export function monitorJson(s: VmStats) {
+  return {
+    direct: s.direct,
+    emulated: Object.fromEntries(s.emulated),
+    interpreted: s.interpreted,
+    traps: trapsByName(s.traps),
+    reflected: trapsByName(s.reflected),
+    entries: s.entries,
+    exits: exitCounts(s.exits),
+    guestMode: s.guestMode,
+  };
+}
+
+/** `INSTR 12, SVC 3, HTIMER 40` */
+export function exitNames(exits: Float64Array): string {
+  return Object.entries(exitCounts(exits)).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 }
 
 export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<VirtualMachine, string>, depth: number, seconds: number, levelVms: VirtualMachine[][]): string {

@@ -12,6 +12,32 @@ export interface Devices {
 }
 
 /**
+ * Console input that arrives over time: `byteAt(i)` is the i-th byte of the
+ * input (0..255), or −1 if the input ends before it. It may block until the
+ * byte arrives (the command line's stdin does: a guest's `in` waits for the
+ * user to type); the CPU never knows. Several consoles may share one source,
+ * each reading from its own position (every VM of `trapeze vmm` sees all of
+ * stdin). A byte once given is given again for the same i: that is what
+ * makes a replay (the debugger going back) read the same input.
+ */
+export interface InputSource {
+  byteAt(i: number): number;
+}
+
+/** What a Console reads: all of it at once, a function called on the first read (so a program that never reads never waits), or a source that streams. */
+export type ConsoleInput = Uint8Array | (() => Uint8Array) | InputSource;
+
+/** A ConsoleInput as an InputSource; `known()` gives the bytes it holds from the start without waiting (undefined: none known). */
+function sourceOf(input: ConsoleInput): InputSource & { known(): Uint8Array | undefined } {
+  if (input instanceof Uint8Array) return { byteAt: (i) => (i < input.length ? input[i]! : -1), known: () => input };
+  if (typeof input === 'function') {
+    let all: Uint8Array | undefined;
+    return { byteAt: (i) => ((all ??= input()), i < all.length ? all[i]! : -1), known: () => all };
+  }
+  return { byteAt: (i) => input.byteAt(i), known: () => undefined };
+}
+
+/**
  * The console: port 0 writes one byte, port 1 reads the next input byte (or
  * −1 at end), port 2 writes a signed decimal. Output is kept as bytes, so
  * UTF-8 written a byte at a time comes out whole.
@@ -24,33 +50,17 @@ export class Console implements Devices {
   private inPos = 0;
   private drained = 0;
 
-  /** the input bytes known so far (read or not) */
-  private input: Uint8Array;
-  /** the rest of the input, asked for when the machine reads past `input` */
-  private more: (() => Uint8Array) | undefined;
+  private source: InputSource & { known(): Uint8Array | undefined };
 
-  /** `input` may be a function: it is called on the first read, so a program that never reads never waits on stdin. */
-  constructor(source: Uint8Array | (() => Uint8Array) = new Uint8Array(0)) {
-    if (typeof source === 'function') {
-      this.input = new Uint8Array(0);
-      this.more = source;
-    } else this.input = source;
+  constructor(input: ConsoleInput = new Uint8Array(0)) {
+    this.source = sourceOf(input);
   }
 
   read(port: number): number {
     if (port !== PORTS.CONSOLE_IN) return -1;
-    if (this.inPos >= this.input.length && this.more) this.fetch();
-    return this.inPos < this.input.length ? this.input[this.inPos++]! : -1;
-  }
-
-  private fetch(): void {
-    const rest = this.more!();
-    this.more = undefined;
-    if (rest.length === 0) return;
-    const all = new Uint8Array(this.input.length + rest.length);
-    all.set(this.input);
-    all.set(rest, this.input.length);
-    this.input = all;
+    const b = this.source.byteAt(this.inPos);
+    if (b >= 0) this.inPos++;
+    return b;
   }
 
   write(port: number, value: number): void {
@@ -83,8 +93,9 @@ export class Console implements Devices {
     return chunk;
   }
 
+  /** everything written so far, as UTF-8 text (malformed bytes become U+FFFD) */
   text(): string {
-    return Buffer.from(this.output()).toString('utf8');
+    return utf8.decode(this.output());
   }
 
   /** how many input bytes have been consumed (part of the device state) */
@@ -105,7 +116,7 @@ export class Console implements Devices {
    * Input is never discarded, so a replay reads the same bytes.
    */
   restore(at: { inPos: number; outLen: number }): void {
-    if (at.outLen > this.outMax || at.inPos > this.input.length || at.inPos < 0 || at.outLen < 0) throw new RangeError('a console can only go where it has been');
+    if (at.outLen > this.outMax || at.inPos < 0 || at.outLen < 0) throw new RangeError('a console can only go where it has been');
     this.inPos = at.inPos;
     this.outLen = at.outLen;
     if (this.drained > at.outLen) this.drained = at.outLen;
@@ -113,27 +124,38 @@ export class Console implements Devices {
 
   /** The input bytes the machine has read, in order: the record that makes a replay exact. */
   consumed(): Uint8Array {
-    return this.input.subarray(0, this.inPos);
+    const b = new Uint8Array(this.inPos);
+    for (let i = 0; i < this.inPos; i++) b[i] = this.source.byteAt(i); // read already: never waits
+    return b;
   }
 
   /** Input already taken from the source but not yet read by the machine (the source is not asked for more). */
   unread(): Uint8Array {
-    return this.input.subarray(this.inPos);
+    return this.source.known()?.subarray(this.inPos) ?? new Uint8Array(0);
   }
 
   /**
    * A console as a snapshot left it: `output` already written (and counted
    * as drained), `consumed` input already read. The machine reads `unread`
-   * next, then what `more` gives (a function is called only if it reads that far).
+   * next, then what `more` gives (asked only when it reads that far).
    */
-  static resume(output: Uint8Array, consumed: Uint8Array, unread: Uint8Array, more: Uint8Array | (() => Uint8Array) = new Uint8Array(0)): Console {
-    const c = new Console(more);
-    const tail = c.input;
-    const all = new Uint8Array(consumed.length + unread.length + tail.length);
-    all.set(consumed);
-    all.set(unread, consumed.length);
-    all.set(tail, consumed.length + unread.length);
-    c.input = all;
+  static resume(output: Uint8Array, consumed: Uint8Array, unread: Uint8Array, more: ConsoleInput = new Uint8Array(0)): Console {
+    const head = new Uint8Array(consumed.length + unread.length);
+    head.set(consumed);
+    head.set(unread, consumed.length);
+    const rest = sourceOf(more);
+    const c = new Console();
+    c.source = {
+      byteAt: (i) => (i < head.length ? head[i]! : rest.byteAt(i - head.length)),
+      known: () => {
+        const r = rest.known();
+        if (!r?.length) return head;
+        const all = new Uint8Array(head.length + r.length);
+        all.set(head);
+        all.set(r, head.length);
+        return all;
+      },
+    };
     c.inPos = consumed.length;
     c.out = output.length ? output.slice() : new Uint8Array(256);
     c.outLen = output.length;
@@ -143,8 +165,8 @@ export class Console implements Devices {
   }
 
   clone(): Console {
-    const c = new Console(this.input);
-    c.more = this.more;
+    const c = new Console();
+    c.source = this.source;
     c.inPos = this.inPos;
     c.out = this.out.slice();
     c.outLen = this.outLen;
@@ -152,6 +174,8 @@ export class Console implements Devices {
     return c;
   }
 }
+
+const utf8 = new TextDecoder();
 
 export function textInput(s: string): Uint8Array {
   return new TextEncoder().encode(s);

@@ -8,7 +8,7 @@
  * fuzz corpus); the translated-code caches, which decide only speed, are not.
  */
 import { Cpu } from '../cpu/cpu.js';
-import { Console } from '../cpu/devices.js';
+import { Console, type ConsoleInput } from '../cpu/devices.js';
 import type { Image } from '../image.js';
 import type { Isa } from '../isa/table.js';
 import { RoundRobin } from '../vmm/slices.js';
@@ -18,7 +18,7 @@ import type { VirtualMachine } from '../vmm/vm.js';
 import type { ConsoleRecord, ProgramRecord, Snapshot } from './format.js';
 import { captureCpu, captureVm, restoreCpu, restoreVm } from './state.js';
 
-type Input = Uint8Array | (() => Uint8Array);
+type Input = ConsoleInput;
 
 function consoleRecord(c: Console): ConsoleRecord {
   return { consumed: c.consumed().slice(), unread: c.unread().slice(), output: c.output().slice() };

@@ -5,11 +5,14 @@
  *
  * Suites: interp (interpreter vs plain JS), vmm (bare vs virtualized, per
  * nesting level), nano (trap round trips), asm (assembler throughput),
- * startup (the command as whole processes, beside `node -e 0`). Each
- * prints its counts, then its timings and ratios, and saves
+ * startup (the command as whole processes, beside `node -e 0`), and
+ * monitors (every monitor on one workload at a time, with modelled cycles
+ * from bench/costmodel.json; --costs=FILE|NAME=CYCLES,... changes the model).
+ * Each prints its counts, then its timings and ratios, and saves
  * bench/results/NAME.json and NAME.chart.html (benny).
  *
- * RESULTS.md is written after a full (not --quick) run of every suite.
+ * RESULTS.md is written after a full (not --quick) run of every suite; the
+ * monitors suite also rewrites its own section of it whenever it runs.
  *
  * When more than one suite runs, each runs in a fresh Node process: one
  * suite's heap and V8's optimized code for the shared functions (Cpu.run
@@ -23,6 +26,7 @@ import * as asm from './asm.bench.js';
 import * as debug from './debug.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
+import * as monitors from './monitors.bench.js';
 import * as nano from './nano.bench.js';
 import * as startup from './startup.bench.js';
 import * as vmm from './vmm.bench.js';
@@ -33,11 +37,12 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   nano: nano.run,
   asm: asm.run,
   startup: startup.run,
+  monitors: monitors.run,
   debug: debug.run,
 };
 
 function usage(): never {
-  console.error(`usage: npm run bench -- [--quick] [${Object.keys(SUITES).join('|')} ...]`);
+  console.error(`usage: npm run bench -- [--quick] [--costs=FILE.json|NAME=CYCLES,...] [${Object.keys(SUITES).join('|')} ...]`);
   process.exit(2);
 }
 
@@ -70,10 +75,11 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const child = args.includes('--child');
   const names = args.filter((a) => !a.startsWith('--'));
-  for (const a of args) if (a.startsWith('--') && a !== '--quick' && a !== '--child') usage();
+  for (const a of args) if (a.startsWith('--') && a !== '--quick' && a !== '--child' && !a.startsWith('--costs=')) usage();
+  const costs = args.find((a) => a.startsWith('--costs='))?.slice('--costs='.length);
   for (const n of names) if (!SUITES[n]) usage();
   const chosen = names.length ? names : Object.keys(SUITES);
-  const opts: BenchOptions = { quick };
+  const opts: BenchOptions = { quick, ...(costs ? { costs } : {}) };
 
   const started = new Date();
   const loadBefore = load();
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
       reports.push(await SUITES[n]!(opts));
       continue;
     }
-    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--child', n, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--child', n, ...(quick ? ['--quick'] : []), ...(costs ? [`--costs=${costs}`] : [])], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`suite ${n} failed (exit ${r.status})`);
     reports.push(JSON.parse(readFileSync(reportPath(n), 'utf8')) as SuiteReport);
   }
@@ -143,7 +149,8 @@ function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
     '```sh',
     'npm run bench                 # every suite, then this file (a few minutes)',
     'npm run bench -- --quick      # every suite with short timing: under a minute; does not write this file',
-    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, debug)',
+    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, startup, monitors, debug)',
+    'npm run bench -- monitors --costs=exit=2000,trap=300   # the monitor comparison under another cost model',
     'node --cpu-prof --import tsx bench/index.ts nano   # profile a suite (writes CPU.*.cpuprofile)',
     '```',
     '',

@@ -29,6 +29,8 @@ export const RESULTS_DIR = join(BENCH_DIR, 'results');
 export interface BenchOptions {
   /** shorter timing (the whole run under a minute) */
   readonly quick: boolean;
+  /** monitors suite: the cost model, a JSON file or NAME=CYCLES,... overrides (--costs=...) */
+  readonly costs?: string;
 }
 
 /** What a suite hands back to index.ts for RESULTS.md. */

@@ -17,6 +17,8 @@ export interface Program {
   readonly isa: string;
   readonly input: Uint8Array;
   readonly expected: string | undefined;
+  /** a paravirtual program's unmodified twin (a `; paravirtual twin: NAME` line near the top): its expected output is the twin's bare output, under a monitor */
+  readonly twin: string | undefined;
 }
 
 /**
@@ -42,6 +44,7 @@ export function programs(): Program[] {
     .map((f) => {
       const path = join(PROGRAMS, f);
       const source = readFileSync(path, 'utf8');
+      const head = source.split('\n').slice(0, 5).join('\n');
       const isa = /^[ \t]*\.isa[ \t]+([^\s;]+)/im.exec(source)?.[1] ?? 'pg32';
       const inputPath = path.replace(/\.s$/, '.input');
       const expectedPath = path.replace(/\.s$/, '.expected');
@@ -52,6 +55,7 @@ export function programs(): Program[] {
         isa,
         input: existsSync(inputPath) ? new Uint8Array(readFileSync(inputPath)) : new Uint8Array(0),
         expected: existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : undefined,
+        twin: /^;\s*paravirtual twin:\s*(\S+)/m.exec(head)?.[1],
       };
     });
 }

@@ -222,6 +222,8 @@ export function hardwareAssist(guestIsa: Isa, opts: { states?: number; seed?: nu
 }
 
 /** A monitor trapeze offers, and whether the checker's verdicts admit it for an ISA. */
+import { PARAVIRTUAL_NOTE } from './translation.js';
+
 export interface Admission {
   readonly monitor: string;
   readonly admits: boolean;
@@ -271,5 +273,6 @@ export function formatAssist(hw: AssistVerdict, admitted: readonly Admission[]):
   out.push('');
   out.push('Monitors that run this ISA\'s guests unmodified:');
   for (const a of admitted) out.push(`  ${a.monitor.padEnd(13)} ${a.admits ? 'yes' : 'no '} — ${a.why}`);
+  out.push(`  ${PARAVIRTUAL_NOTE}`);
   return out;
 }

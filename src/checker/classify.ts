@@ -19,6 +19,7 @@ import { causeName, CAUSES, type Isa, type Spec } from '../isa/table.js';
 import { controlAfterTick, controlDiff, INCOMPLETE, Prober, type Outcome, type State } from './probe.js';
 import { MAX_SHIFT, shifted, statesFor, withMode, withTimer } from './states.js';
 import { admissions, hardwareAssist, type Admission, type AssistVerdict } from './assist.js';
+import { translationAdmission } from './translation.js';
 
 export type Property =
   | 'privileged'
@@ -214,7 +215,7 @@ export function classifyIsa(isa: Isa, opts: ClassifyOptions = {}): Report {
   const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts));
   const t = theorems(instructions);
   const hw = hardwareAssist(isa, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.assistStates !== undefined ? { states: opts.assistStates } : {}) });
-  return { isa: isa.name, instructions, theorems: t, hardwareAssist: hw, monitors: admissions(t, hw), disagreements: disagreements(instructions) };
+  return { isa: isa.name, instructions, theorems: t, hardwareAssist: hw, monitors: [...admissions(t, hw), translationAdmission(instructions)], disagreements: disagreements(instructions) };
 }
 
 export function theorems(cs: readonly Classification[]): Report['theorems'] {

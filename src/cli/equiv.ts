@@ -6,12 +6,13 @@ import type { StopReason } from '../cpu/cpu.js';
 import { describeAddress, imageEnd, type Image } from '../image.js';
 import { CAUSES, type CauseName } from '../isa/table.js';
 import { checkEquivalence, type EquivResult, type RunSummary } from '../vmm/equiv.js';
+import { checkTwin, type TwinResult } from '../vmm/paravirtual.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { hex, hint, jsonText, stopName } from './outcome.js';
 import { formatFlag } from './run.js';
-import { checkStackSize, DEFAULT_QUANTUM, exitNames, monitorFlag, monitorJson } from './vmm.js';
+import { btLines, checkStackSize, DEFAULT_QUANTUM, exitNames, MONITOR_USAGE, monitorFlag, monitorJson } from './vmm.js';
 
 const DEFAULT_WORDS = 65536;
 const DEFAULT_STEPS = 100_000_000;
@@ -23,13 +24,16 @@ const USAGE = [
   'registers and PSW, final storage, stop reason and guest instruction count. If they differ, a',
   'lockstep replay names the first instruction after which they do.',
   '',
-  '  --monitor M        trap-emulate (default), hybrid or hw',
+  ...MONITOR_USAGE,
   '  --depth N          monitors stacked (default 1)',
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, l.includes('--mem') ? `(default ${DEFAULT_WORDS})` : l.includes('--max-steps') ? `(default ${DEFAULT_STEPS})` : '$&')),
   ...LOAD_USAGE,
   '  --input FILE       console input, the same for the bare run and every VM (default: stdin)',
+  '  --twin FILE        FILE is a paravirtual guest\'s unmodified twin: run the twin on the bare machine',
+  '                     and the program under the monitor, and compare what shows outside, the console',
+  '                     output and the stop reason (a changed guest has its own registers and storage)',
   '  --format F         text (default) or json',
   '',
   'exit status: 0 equivalent, 1 not equivalent (or an assembly error), 2 usage',
@@ -39,7 +43,7 @@ export async function equivCommand(args: string[], io: Io): Promise<number> {
   const p = parseArgs(
     'equiv',
     args,
-    { ...MACHINE_FLAGS, ...LOAD_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, format: { value: true }, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...LOAD_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, twin: { value: true }, format: { value: true }, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -69,9 +73,33 @@ export async function equivCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`trapeze equiv: ${p.positional[0]}: image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${opts.memWords} words of storage (try a larger --mem)`, 1);
   }
   checkStackSize('equiv', options.vms, options.depth, opts.memWords, options.monitor);
+  const twinFile = stringFlag(p, 'twin');
+  if (twinFile !== undefined) {
+    const twin = (await loadMain('equiv', io, p, twinFile, isa, opts.memWords)).image;
+    const r = checkTwin(image, twin, options);
+    io.out(json ? twinJson(r) : twinText(r, p.positional[0]!, twinFile));
+    return r.equivalent ? 0 : 1;
+  }
   const result = checkEquivalence(image, options);
   io.out(json ? jsonText(resultJson(result, image, isa.name)) : text(result, p.positional[0]!, image));
   return result.equivalent ? 0 : 1;
+}
+
+function twinText(r: TwinResult, file: string, twinFile: string): string {
+  const out: string[] = [];
+  const s = r.stats[0]!;
+  out.push(`${file}: ${r.equivalent ? 'EQUIVALENT' : 'NOT EQUIVALENT'} to its twin ${twinFile} on the bare machine (console output and stop reason)`);
+  out.push(`  twin, bare: ${r.twin.reason}, ${r.twin.instructions} instructions, output ${r.twin.output.length} chars`);
+  r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:` : 'virtual:'}    ${v.reason}, ${v.instructions} instructions, output ${v.output.length} chars`));
+  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted; ${s.monitorEntries} monitor entries`);
+  if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  if (!r.equivalent) for (const d of r.differences) out.push(`    ${d}`);
+  return out.join('\n') + '\n';
+}
+
+function twinJson(r: TwinResult): string {
+  const { stats, ...rest } = r;
+  return jsonText({ ...rest, stats: stats.map((s) => ({ direct: s.direct, emulated: Object.fromEntries(s.emulated), interpreted: s.interpreted, monitorEntries: s.monitorEntries, hypercalls: Object.fromEntries(s.hypercallsByName) })) }); + '\n';
 }
 
 /** The checker's lines name stop reasons as the CPU does; a person reads "step limit" for "budget". */
@@ -123,8 +151,10 @@ function text(r: EquivResult, file: string, image: Image): string {
   out.push(`${file}: ${r.equivalent ? 'EQUIVALENT' : 'NOT EQUIVALENT'} bare vs virtual`);
   out.push(`  bare:    ${stopPhrase(r.bare, image)}, ${r.bare.instructions} instructions, output ${r.bare.output.length} chars, storage ${r.bare.storageHash}`);
   r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${stopPhrase(v, image)}, ${v.instructions} instructions, output ${v.output.length} chars, storage ${v.storageHash}`));
-  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected`);
+  out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected; ${s.monitorEntries} monitor entries`);
   if (s.entries) out.push(`  hw: ${s.entries} VM entries; exits: ${exitNames(s.exits)}`);
+  if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  if (s.bt.blocks) for (const l of btLines(s.bt)) out.push(`  bt ${l}`);
   if (!r.equivalent) {
     out.push('  differences:');
     for (const d of r.differences.slice(0, 20)) out.push(`    ${words(d)}`);

@@ -6,8 +6,9 @@ import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import type { StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
-import { causeName, EXITS } from '../isa/table.js';
+import { CAUSES, causeName, EXITS } from '../isa/table.js';
 import type { LoadedProgram } from '../asm/program.js';
+import type { BtStats } from '../vmm/bt/stats.js';
 import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
@@ -28,6 +29,15 @@ import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './sn
 export const DEFAULT_QUANTUM = 1000;
 const DEFAULT_VM_WORDS = 65536;
 
+/** --monitor, as both vmm and equiv describe it */
+export const MONITOR_USAGE = [
+  '  --monitor M        trap-emulate (default): both virtual modes run directly, privileged instructions',
+  '                     trap and are emulated; hybrid: virtual supervisor mode is interpreted; bt: virtual',
+  '                     supervisor code (and user code where the checker finds user-sensitive instructions)',
+  '                     runs from a translation cache, sensitive instructions rewritten so they never trap;',
+  '                     hw: every VM runs in the vt guest mode (hardware assist), exits are handled',
+];
+
 const USAGE = [
   'usage: trapeze vmm FILE.s|FILE.img ... [options]',
   '       trapeze vmm --resume FILE.snap [options]',
@@ -36,9 +46,7 @@ const USAGE = [
   "round robin. Each VM has its own storage partition and console; every line of a VM's output is",
   'prefixed with its name. A VM that check-stops or reaches its step limit is stopped alone.',
   '',
-  '  --monitor M        trap-emulate (default): both virtual modes run directly, privileged',
-  '                     instructions trap and are emulated; hybrid: virtual supervisor mode is interpreted;',
-  '                     hw: every VM runs in the vt guest mode (hardware assist), exits are handled',
+  ...MONITOR_USAGE,
   `  --quantum N        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   '  --depth N          monitors stacked on each other (default 1: a VMM on the real machine)',
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, (m) => (l.includes('--mem') ? `(per VM, default ${DEFAULT_VM_WORDS})` : m))),
@@ -49,13 +57,16 @@ const USAGE = [
   '                     (trap → dispatch → emulate ROUTINE, or reflect to the guest\'s handler; hw: its exits)',
   ...SNAPSHOT_USAGE.map((l) => l.replace('(it holds the program: give no FILE.s)', '(it holds every VM: give no files)')),
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
-  '                     reflections, time in the monitor',
+  '                     reflections, time in the monitor; hypercalls by call; monitor entries per byte of',
+  '                     output and per timer interrupt; bt: blocks translated, instructions ident vs',
+  '                     rewritten, cache hits, chains, invalidations',
   '  --format F         text (default), or json: one JSON result on stdout, with each VM\'s stop reason,',
   '                     console output, registers, PSW, TIMER, instructions and traps by cause',
   DUMP_USAGE.replace('storage words', "words of each VM's storage"),
   '',
   'exit status: 0 all halted, 1 assembly or image error, 2 usage, 3 a VM check-stopped, 4 a VM reached the step limit',
 ].join('\n');
+
 
 export function monitorFlag(command: string, p: Parsed): MonitorKind {
   const m = stringFlag(p, 'monitor') ?? 'trap-emulate';
@@ -283,6 +294,9 @@ export function monitorJson(s: VmStats) {
     entries: s.entries,
     exits: exitCounts(s.exits),
     guestMode: s.guestMode,
+    monitorEntries: s.monitorEntries,
+    hypercalls: Object.fromEntries(s.hypercallsByName),
+    ...(s.bt.blocks ? { bt: { ...s.bt, callouts: [...s.bt.callouts] } } : {}),
   };
 }
 
@@ -309,6 +323,9 @@ export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<Virtu
       out.push(`  traps into the monitor: ${causes(s.traps)}`);
       out.push(`  reflected to the guest: ${causes(s.reflected)}`);
     }
+    if (s.hypercallCount) out.push(`  hypercalls: ${[...s.hypercallsByName].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+    out.push(`  ${entriesLine(s, vm.console.output().length)}`);
+    if (s.bt.blocks) out.push(...btLines(s.bt).map((l) => `  ${l}`));
     out.push(`  time in the monitor: ${s.monitorMs.toFixed(1)} ms`);
   }
   // The levels below the guests' monitor: each is one VM that the next monitor runs on.
@@ -321,4 +338,27 @@ export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<Virtu
   const all = guests.reduce((n, vm) => n + vm.instret, 0);
   out.push(`total: ${all} guest instructions in ${(seconds * 1000).toFixed(1)} ms (${seconds > 0 ? (all / seconds / 1e6).toFixed(1) : '-'} MIPS)`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * The exits a paravirtual guest saves, per unit of work: monitor entries
+ * (traps from the machine below) per byte of console output and per timer
+ * interrupt the guest's kernel took.
+ */
+export function entriesLine(s: VmStats, outputBytes: number): string {
+  const entries = s.monitorEntries;
+  const ticks = s.reflected[CAUSES.TIMER]!;
+  const per = (n: number) => (n ? (entries / n).toFixed(2) : '-');
+  return `monitor entries: ${entries}; per byte of output: ${per(outputBytes)} (${outputBytes} bytes); per timer interrupt: ${per(ticks)} (${ticks} interrupts)`;
+}
+
+/** The binary translator's counts, as report lines. */
+export function btLines(b: BtStats): string[] {
+  const callouts = [...b.callouts].map((n, c) => (n ? `${causeName(c)} ${n}` : '')).filter(Boolean).join(', ') || 'none';
+  return [
+    `translated: ${b.blocks} blocks, ${b.identTranslated} instructions ident, ${b.rewrittenTranslated} rewritten`,
+    `executed: ${b.identExecuted} ident (${b.stepped} of them stepped one at a time), ${b.rewrittenExecuted} rewritten (no trap)`,
+    `cache: ${b.hits} hits, ${b.chains} chains made, ${b.chained} chained transfers, ${b.invalidations} invalidations`,
+    `callouts from translated code: ${callouts}`,
+  ];
 }

@@ -32,6 +32,7 @@ import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ENTERED_GUEST, ROUTINES } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import type { MonitorListener, Observable } from './events.js';
+import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
 
 /** What the hw monitor owns, and so intercepts. */
 const OWNED = INTERCEPTS.IO | INTERCEPTS.HALT | INTERCEPTS.SVC;
@@ -137,6 +138,7 @@ export class HwMonitor implements Runner, Observable {
         left--; // an emulated instruction or a hypercall: one guest step
         continue;
       }
+      if (r === 'yield') return 'budget'; // a hypercall gave up the rest of the slice
       if (r === null) continue;
       return r;
     }
@@ -147,15 +149,23 @@ export class HwMonitor implements Runner, Observable {
    * One case per exit code. Returns 'budget' when the monitor completed a
    * guest instruction (a step), null to re-enter, or a stop reason.
    */
-  private exit(vm: VirtualMachine, code: number, info: number, afterTrap: boolean): StopReason | 'budget' | null {
+  private exit(vm: VirtualMachine, code: number, info: number, afterTrap: boolean): StopReason | 'budget' | 'yield' | null {
     switch (code) {
       case EXITS.INSTR:
         // An instruction the monitor owns (IO, HALT): emulate it, as trap-and-emulate would.
         return this.emulate(vm, info);
 
       case CAUSES.SVC:
-        // Any svc that is not a hypercall goes back to the guest, injected
-        // (the exit saved pc = the next instruction, the SVC trap's old pc).
+        // A hypercall (svc 0xFF00 + call from virtual supervisor mode) is the
+        // monitor's: done here, as every monitor does it (hypercalls.ts). Any
+        // other svc goes back to the guest, injected (the exit saved pc = the
+        // next instruction, the SVC trap's old pc).
+        if (vm.supervisor && isHypercall(info)) {
+          const bits = completeHypercall(vm, info, vm.regs, vm.stats.hypercalls);
+          this.listener?.({ kind: 'hypercall', vm, call: info & 0xff, result: vm.regs[1]!, pc: vm.pc - 1 });
+          if (vm.halted) return 'halt';
+          return (bits & HC_YIELD) !== 0 ? 'yield' : 'budget';
+        }
         vm.injectCause = CAUSES.SVC;
         vm.injectInfo = info;
         this.listener?.({ kind: 'reflect', vm, cause: CAUSES.SVC, info, pc: vm.pc });

@@ -4,6 +4,8 @@
  *
  *   trap-emulate  Popek & Goldberg's VMM (Theorem 1): vmm.ts
  *   hybrid        virtual supervisor mode interpreted (Theorem 3): vmm.ts
+ *   bt            binary translation: kernel code runs from a translation
+ *                 cache, sensitive instructions rewritten: vmm.ts and bt/
  *   hw            hardware assist: every VM in the `vt` guest mode: hw.ts
  */
 import type { Console } from '../cpu/devices.js';
@@ -15,7 +17,7 @@ import type { Runner, VirtualMachine } from './vm.js';
 import { Vmm } from './vmm.js';
 import type { Observable } from './events.js';
 
-export const MONITORS = ['trap-emulate', 'hybrid', 'hw'] as const;
+export const MONITORS = ['trap-emulate', 'hybrid', 'bt', 'hw'] as const;
 export type MonitorKind = (typeof MONITORS)[number];
 
 /** What every monitor offers the code that builds and schedules VMs (and whoever watches it work: events.ts). */
@@ -36,6 +38,7 @@ export function createMonitor(kind: MonitorKind, host: Machine, options: Monitor
   switch (kind) {
     case 'trap-emulate':
     case 'hybrid':
+    case 'bt':
       return new Vmm(host, { ...options, monitor: kind });
     case 'hw':
       return new HwMonitor(host, options);

@@ -13,6 +13,8 @@ import { enterGuest, newExitCounts, type GuestMode } from '../cpu/guest.js';
 import { BY_OPCODE, FLAGS, PG32, type Isa } from '../isa/table.js';
 import type { Machine } from './machine.js';
 import type { Partition } from './allocator.js';
+import { HYPERCALL_SLOTS, HYPERCALLS } from './hypercalls.js';
+import { BtStats } from './bt/stats.js';
 
 /** What a monitor counts about one VM (Popek & Goldberg's efficiency: direct vs emulated). */
 export class VmStats {
@@ -22,7 +24,8 @@ export class VmStats {
   readonly emulatedByOpcode = new Float64Array(256);
   /** instructions interpreted one by one (the hybrid monitor, in virtual supervisor mode) */
   interpreted = 0;
-  /** traps that entered the monitor, by cause */
+  /** traps from the machine below that entered the monitor, by cause (monitor entries; what the hybrid
+   * monitor's interpreter or bt's translated code raise is handled by a monitor that is already running) */
   readonly traps = new Float64Array(8);
   /** traps reflected into the guest (its own trap sequence), by cause */
   readonly reflected = new Float64Array(8);
@@ -33,6 +36,10 @@ export class VmStats {
   readonly exits = newExitCounts();
   /** instructions the VM's own guest ran while the VM was in (emulated) guest mode: its `vmrun`, done in software */
   guestMode = 0;
+  /** hypercalls performed, by call (the last slot: unknown calls) */
+  readonly hypercalls = new Float64Array(HYPERCALL_SLOTS);
+  /** the binary translator's counts (monitor bt) */
+  readonly bt = new BtStats();
 
   /** emulations by mnemonic, for reports */
   get emulated(): Map<string, number> {
@@ -41,6 +48,29 @@ export class VmStats {
       if (n) m.set(BY_OPCODE[op]?.mnemonic ?? `opcode ${op}`, n);
     });
     return m;
+  }
+
+  /** hypercalls by name, for reports */
+  get hypercallsByName(): Map<string, number> {
+    const m = new Map<string, number>();
+    this.hypercalls.forEach((n, call) => {
+      if (n) m.set(HYPERCALLS[call]?.name ?? 'unknown', n);
+    });
+    return m;
+  }
+
+  get hypercallCount(): number {
+    let n = 0;
+    for (const c of this.hypercalls) n += c;
+    return n;
+  }
+
+  /** monitor entries: traps from the machine below, or (hw) exits from guest mode */
+  get monitorEntries(): number {
+    let n = 0;
+    for (const c of this.traps) n += c;
+    for (const c of this.exits) n += c;
+    return n;
   }
 
   get emulations(): number {

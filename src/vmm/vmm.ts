@@ -22,9 +22,15 @@
  * Monitors. 'trap-emulate' runs both virtual modes directly (Theorem 1).
  * 'hybrid' interprets every instruction executed in virtual supervisor mode
  * with a software CPU and runs only virtual user mode directly (Theorem 3).
+ * 'bt' runs virtual supervisor code (and, where Theorem 3 fails, user code)
+ * from a translation cache (bt/): ident instructions as they are, sensitive
+ * ones rewritten into calls of their routines, so they never trap.
+ *
+ * Hypercalls. An `svc 0xFF00 + call` from virtual supervisor mode calls the
+ * monitor itself (hypercalls.ts): every monitor performs it in its SVC case.
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
-import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
+import { BY_OPCODE, causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ENTERED_GUEST, ROUTINES, type PrivilegedMnemonic } from './routines.js';
@@ -32,15 +38,22 @@ import { runGuest } from '../cpu/guest.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
+import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
 import type { MonitorListener, Observable } from './events.js';
+import { BinaryTranslator, BT } from './bt/translator.js';
+import type { TranslationClasses } from './bt/classes.js';
+import { rewriteRoutine } from './bt/rewrites.js';
+import type { Routine } from './routines.js';
 
 export type { MonitorKind } from './monitor.js';
 
 export interface VmmOptions {
   readonly isa: Isa;
-  readonly monitor?: 'trap-emulate' | 'hybrid';
+  readonly monitor?: 'trap-emulate' | 'hybrid' | 'bt';
   /** measure time spent in the dispatcher (costs two clock reads per trap) */
   readonly timing?: boolean;
+  /** bt: the classes to translate by, instead of the checker's for `isa` (how a test plants a wrong one) */
+  readonly translationClasses?: TranslationClasses;
 }
 
 /** opcode → the routine for it, built from the ISA table */
@@ -53,18 +66,30 @@ const ROUTINE_BY_OPCODE = routineTable();
 
 export class Vmm implements Runner, Observable {
   readonly allocator: Allocator;
-  /** told of every dispatcher decision (events.ts); undefined costs nothing */
-  listener: MonitorListener | undefined = undefined;
-  readonly monitor: 'trap-emulate' | 'hybrid';
+  readonly monitor: 'trap-emulate' | 'hybrid' | 'bt';
   readonly vms: VirtualMachine[] = [];
   /** the hybrid monitor's software CPU, one per VM (lazily made) */
   private readonly interpreters = new Map<VirtualMachine, Cpu>();
+  /** the binary translator (monitor 'bt' only) */
+  readonly translator: BinaryTranslator | null;
+  /** told of every dispatcher decision (events.ts); undefined costs nothing */
+  private tell: MonitorListener | undefined = undefined;
+
+  get listener(): MonitorListener | undefined {
+    return this.tell;
+  }
+
+  set listener(l: MonitorListener | undefined) {
+    this.tell = l;
+    if (this.translator) this.translator.onTranslate = l ? (vm, pc, words) => l({ kind: 'translate', vm, pc, words }) : undefined;
+  }
 
   constructor(
     readonly host: Machine,
     readonly options: VmmOptions,
   ) {
     this.monitor = options.monitor ?? 'trap-emulate';
+    this.translator = this.monitor === 'bt' ? new BinaryTranslator(options.isa, options.translationClasses) : null;
     this.allocator = new Allocator(host);
     // Every trap of the machine below now comes to the dispatcher.
     host.trapHook = true;
@@ -96,6 +121,7 @@ export class Vmm implements Runner, Observable {
     const host = this.host;
     const stats = vm.stats;
     const hybrid = this.monitor === 'hybrid';
+    const bt = this.translator;
     let left = maxSteps;
     while (left > 0) {
       if (vm.halted) return 'halt';
@@ -135,6 +161,25 @@ export class Vmm implements Runner, Observable {
           left--;
           continue;
         }
+        if (r === 'yield') return 'budget';
+        return r;
+      }
+
+      if (bt !== null && bt.translates(vm)) {
+        // Translated code: it runs until something needs the monitor, with no trap.
+        const before = vm.steps;
+        const code = bt.run(vm, left, host.regs);
+        left -= vm.steps - before;
+        let r: StopReason | 'budget' | 'yield' | null;
+        if (code === BT.TRAP) r = this.callout(vm, bt.cause, bt.info, bt.trapPc);
+        else if (code === BT.REWRITE) r = this.rewrite(vm, vm.mem[vm.base + vm.pc]!);
+        else if (code === BT.INTERPRET) r = this.interpretOne(vm);
+        else continue; // the slice is used up, or the guest's timer interrupt is due: the loop decides
+        if (r === null || r === 'budget') {
+          left--;
+          continue;
+        }
+        if (r === 'yield') return 'budget';
         return r;
       }
 
@@ -157,6 +202,7 @@ export class Vmm implements Runner, Observable {
 
       if (reason === 'trap') {
         const t0 = this.options.timing ? performance.now() : 0;
+        stats.traps[host.trapCause]!++;
         const r = this.dispatch(vm, host.trapCause, host.trapInfo, host.trapPc);
         if (this.options.timing) stats.monitorMs += performance.now() - t0;
         if (r === null) {
@@ -167,6 +213,7 @@ export class Vmm implements Runner, Observable {
           left--; // an emulated instruction: one step
           continue;
         }
+        if (r === 'yield') return 'budget'; // a hypercall gave up the rest of the slice
         return r;
       }
       if (reason === 'budget') return 'budget';
@@ -180,11 +227,11 @@ export class Vmm implements Runner, Observable {
   /**
    * The dispatcher proper: one case per cause. Returns null when a trap was
    * reflected into the guest (a step), 'budget' when an instruction was
-   * emulated (its step counted here), or a stop reason.
+   * emulated (its step counted here), 'yield' when a hypercall ended the
+   * time slice, or a stop reason.
    */
-  private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | null {
-    vm.stats.traps[cause]!++;
-    this.listener?.({ kind: 'trap', vm, cause, info, pc });
+  private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    this.tell?.({ kind: 'trap', vm, cause, info, pc });
     switch (cause) {
       case CAUSES.PRIV:
         // A privileged instruction: the guest's kernel may do it (emulate);
@@ -195,6 +242,8 @@ export class Vmm implements Runner, Observable {
         // The guest's own timer (passed through) expired with its IE on.
         return this.reflect(vm, cause, info, pc);
       case CAUSES.SVC:
+        // The guest's kernel calling its monitor (a hypercall), or an ordinary SVC for the guest.
+        return this.svc(vm, info, pc);
       case CAUSES.ILLEGAL:
       case CAUSES.MEMORY:
       case CAUSES.ARITH:
@@ -206,15 +255,65 @@ export class Vmm implements Runner, Observable {
     }
   }
 
+  /**
+   * `svc n` (pc is past it): from virtual supervisor mode with n in
+   * 0xFF00..0xFFFF it is a hypercall, performed here (hypercalls.ts) and
+   * counted as one guest instruction; anything else is the guest's own SVC.
+   */
+  private svc(vm: VirtualMachine, n: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    if (!vm.supervisor || !isHypercall(n)) return this.reflect(vm, CAUSES.SVC, n, pc);
+    vm.pc = pc;
+    const bits = completeHypercall(vm, n, this.host.regs, vm.stats.hypercalls);
+    this.tell?.({ kind: 'hypercall', vm, call: n & 0xff, result: this.host.regs[1]!, pc: pc - 1 });
+    if (vm.halted) return 'halt';
+    return (bits & HC_YIELD) !== 0 ? 'yield' : 'budget';
+  }
+
   /** Run the interpreter routine for a privileged instruction trapped in virtual supervisor mode. */
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
     const routine = ROUTINE_BY_OPCODE[word >>> FIELDS.op[1]];
     if (!routine) return this.reflect(vm, CAUSES.PRIV, word, vm.pc); // not ours to emulate: the guest sees the trap
     const pc = vm.pc;
-    const r = routine.run(vm, word, this.host.regs);
+    const r = this.complete(vm, routine.run, word);
+    if (r === 'budget' || r === 'halt') {
+      this.tell?.({ kind: 'emulate', vm, routine: routine.name, word, pc });
+      vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
+    }
+    return r;
+  }
+
+  /**
+   * The binary translator met a trap in translated code (a callout: no
+   * hardware trap, the monitor was already running). The same cases as a
+   * trap from the machine below.
+   */
+  private callout(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    vm.stats.bt.callouts[cause]!++;
+    vm.pc = pc;
+    return this.dispatch(vm, cause, info, pc);
+  }
+
+  /**
+   * A rewritten instruction (binary translation): its routine acts on the
+   * virtual state directly — the interpreter routine for a privileged one,
+   * the virtual meaning of a variant's extra (bt/rewrites.ts). No trap.
+   */
+  private rewrite(vm: VirtualMachine, word: number): StopReason | 'budget' | 'yield' | null {
+    const routine = rewriteRoutine(word);
+    if (!routine) return this.interpretOne(vm); // no routine: interpret it exactly
+    const pc = vm.pc;
+    const r = this.complete(vm, routine, word);
+    if (r === 'budget' || r === 'halt') {
+      this.tell?.({ kind: 'emulate', vm, routine: `${BY_OPCODE[word >>> FIELDS.op[1]]?.mnemonic ?? '?'}, rewritten`, word, pc });
+      vm.stats.bt.rewrittenExecuted++;
+    }
+    return r;
+  }
+
+  /** Run a routine on the VM and count the instruction: one step, and the virtual TIMER unless the routine says not (stimer). */
+  private complete(vm: VirtualMachine, routine: Routine, word: number): StopReason | 'budget' | null {
+    const r = routine(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
-    this.listener?.({ kind: 'emulate', vm, routine: routine.name, word, pc });
-    vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
     if (r === ENTERED_GUEST) {
       vm.steps++; // vmrun: a step now; it completes (and counts) at its guest's exit
       return 'budget';
@@ -230,7 +329,7 @@ export class Vmm implements Runner, Observable {
    * The hybrid monitor: one instruction of virtual supervisor mode, executed
    * by a software CPU over the VM's own storage and console, never directly.
    */
-  private interpretOne(vm: VirtualMachine): StopReason {
+  private interpretOne(vm: VirtualMachine): StopReason | 'yield' {
     let cpu = this.interpreters.get(vm);
     if (!cpu) {
       // The hybrid monitor interprets: one instruction at a time, never translated.
@@ -243,7 +342,7 @@ export class Vmm implements Runner, Observable {
     cpu.regs.set(R);
     copyProcessorState(cpu, vm);
     cpu.halted = false;
-    this.listener?.({ kind: 'interpret', vm, pc: vm.pc, word: vm.mem[vm.base + vm.pc] ?? 0 });
+    this.tell?.({ kind: 'interpret', vm, pc: vm.pc, word: vm.mem[vm.base + vm.pc] ?? 0 });
     const before = cpu.instret;
     const r = cpu.run(1);
     const done = cpu.instret - before;
@@ -260,9 +359,9 @@ export class Vmm implements Runner, Observable {
     vm.steps += done;
     vm.stats.interpreted += done;
     if (r === 'trap') {
-      vm.stats.traps[cpu.trapCause]!++;
-      this.listener?.({ kind: 'trap', vm, cause: cpu.trapCause, info: cpu.trapInfo, pc: cpu.trapPc });
-      const s = this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
+      // Not a monitor entry: the monitor was running the interpreter.
+      this.tell?.({ kind: 'trap', vm, cause: cpu.trapCause, info: cpu.trapInfo, pc: cpu.trapPc });
+      const s = cpu.trapCause === CAUSES.SVC ? this.svc(vm, cpu.trapInfo, cpu.trapPc) : this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
       return s ?? 'budget';
     }
     if (r === 'halt') vm.halted = true;
@@ -277,7 +376,7 @@ export class Vmm implements Runner, Observable {
    */
   private reflect(vm: VirtualMachine, cause: number, info: number, oldPc: number): StopReason | null {
     vm.stats.reflected[cause]!++;
-    this.listener?.({ kind: 'reflect', vm, cause, info, pc: oldPc, up: vm.trapHook });
+    this.tell?.({ kind: 'reflect', vm, cause, info, pc: oldPc, up: vm.trapHook });
     if (vm.trapHook) return hookTrap(vm, cause, info, oldPc);
     vm.steps++;
     if (!trapSequence(vm, cause, info, oldPc)) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
@@ -287,7 +386,7 @@ export class Vmm implements Runner, Observable {
 
   private checkStop(vm: VirtualMachine, cause: number, info: number, pc: number, why: string): StopReason {
     vm.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
-    this.listener?.({ kind: 'checkstop', vm, cause, info: info | 0, pc: pc >>> 0, why });
+    this.tell?.({ kind: 'checkstop', vm, cause, info: info | 0, pc: pc >>> 0, why });
     return 'checkstop';
   }
 }

@@ -164,10 +164,14 @@ describe('hardware assist, decided by execution in guest mode', () => {
       ['trap-emulate', false],
       ['hybrid', false],
       ['hw', true],
+      ['bt', true],
     ]);
     expect(formatText(x86)).toMatch(/hw +yes — on pg32-x86\+vt/);
+    expect(formatText(x86)).toMatch(/bt +yes — kernel code is translated, its sensitive instructions \(lpsw, spsw, stimer, in, out, halt, gpsw, sflags, getr\) rewritten .*; user code too, for getr/);
+    expect(formatText(x86)).toMatch(/A paravirtual guest .* runs under every monitor, trap-and-emulate included/);
     expect(JSON.parse(formatJson(x86)).hardwareAssist.holds).toBe(true);
     const pdp10 = report('pg32-pdp10');
-    expect(pdp10.monitors.map((m) => m.admits)).toEqual([false, true, true]);
+    expect(pdp10.monitors.map((m) => m.admits)).toEqual([false, true, true, true]);
+    expect(formatText(pdp10)).toMatch(/bt +yes — .*\(lpsw, spsw, stimer, in, out, halt, jrstu\).*user code runs directly/);
   });
 });

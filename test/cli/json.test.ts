@@ -97,7 +97,7 @@ describe('trapeze vmm --format json', () => {
       ['e', 'e.s', 'halt', 'ok'],
     ]);
     const h = j.vms[0];
-    expect(Object.keys(h)).toEqual(['name', 'file', 'stop', 'registers', 'psw', 'timer', 'instructions', 'output', 'direct', 'emulated', 'interpreted', 'traps', 'reflected', 'entries', 'exits', 'guestMode']);
+    expect(Object.keys(h)).toEqual(['name', 'file', 'stop', 'registers', 'psw', 'timer', 'instructions', 'output', 'direct', 'emulated', 'interpreted', 'traps', 'reflected', 'entries', 'exits', 'guestMode', 'monitorEntries', 'hypercalls']);
     expect(h).toMatchObject({ entries: 0, exits: {}, guestMode: 0 });
     expect(h.emulated).toEqual({ out: 14, halt: 1 });
     expect(h.traps).toEqual({ PRIV: 15, ILLEGAL: 0, MEMORY: 0, SVC: 0, TIMER: 0, ARITH: 0 });

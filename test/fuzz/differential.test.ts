@@ -1,5 +1,5 @@
 // Differential equivalence: random PG32 programs (test/fuzz/generator.ts) bare and under the monitors — 1 and 4
-// VMs, quanta 1/7/100, depth 1-2, trap-and-emulate and hybrid (pg32), hybrid (pg32-pdp10) — compared in output,
+// VMs, quanta 1/7/100, depth 1-2, trap-and-emulate, hybrid and bt (pg32), hybrid and bt (pg32-pdp10), bt (pg32-x86) — compared in output,
 // registers, PSW, TIMER, canary-filled storage, stop reason and instruction count. Fixed seed; `npm run fuzz` runs longer.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,14 +17,15 @@ describe('differential equivalence, bare vs virtual', () => {
     for (let cause = 1; cause <= 6; cause++) expect(tally.reflected[cause], `cause ${cause}`).toBeGreaterThan(50);
     expect(tally.emulated).toBeGreaterThan(1000);
     expect(tally.interpreted).toBeGreaterThan(1000);
-    console.log(`differential: ${tally.programs} programs, ${tally.bareSteps} bare steps; ${tally.halts} halted, ${tally.budgets} at the step limit, ${tally.checkstops} check-stopped; traps reflected by cause ${tally.reflected.slice(1).join('/')}; ${tally.emulated} emulated, ${tally.interpreted} interpreted`);
+    expect(tally.rewritten).toBeGreaterThan(1000);
+    console.log(`differential: ${tally.programs} programs, ${tally.bareSteps} bare steps; ${tally.halts} halted, ${tally.budgets} at the step limit, ${tally.checkstops} check-stopped; traps reflected by cause ${tally.reflected.slice(1).join('/')}; ${tally.emulated} emulated, ${tally.interpreted} interpreted, ${tally.rewritten} rewritten (bt)`);
   }, 180_000); // the longest suite (about 20 s alone); room for a loaded machine
 
-  it('every configuration on a sample of programs (1 and 4 VMs × quanta 1/7/100 × depth 1-2 × both monitors)', () => {
+  it('every configuration on a sample of programs (1 and 4 VMs × quanta 1/7/100 × depth 1-2 × every monitor)', () => {
     const sample = fc.sample(program, { seed: 2024, numRuns: 12 });
     for (const p of sample) {
       const src = source(p);
-      for (const monitor of ['trap-emulate', 'hybrid'] as const)
+      for (const monitor of ['trap-emulate', 'hybrid', 'bt'] as const)
         for (const vms of [1, 4] as const)
           for (const quantum of [1, 7, 100] as const)
             for (const depth of [1, 2] as const) expect(differential(src, p.input, { isa: 'pg32', monitor, vms, quantum, depth }), `${monitor} ${vms} ${quantum} ${depth}\n${src}`).toEqual([]);

@@ -22,7 +22,7 @@ const SLOT = 0x4000;
 /** The monitor's partition, task D's storage: its guests are loaded inside it. */
 const TASK = { at: 0x2000, size: 0x1c000 };
 
-const library = programs().filter((p) => p.isa === 'pg32' && p.expected !== undefined);
+const library = programs().filter((p) => p.isa === 'pg32' && p.expected !== undefined && p.twin === undefined); // paravirtual programs are not meant to run as on the bare machine
 const kernelInput = library.find((p) => p.name === 'os/kernel.s')!.input;
 let bareKernel: string | undefined;
 /** The kernel's own run, without the monitor beside it. */

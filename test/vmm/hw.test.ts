@@ -30,7 +30,7 @@ const opts = (p: Program, isa: string): EquivOptions => ({
 /** Each program on its own ISA and every named variant that contains it. */
 const ISAS = ['pg32', 'pg32-pdp10', 'pg32-x86'];
 const cases = programs()
-  .filter((p) => p.expected !== undefined && !p.name.startsWith('vt/'))
+  .filter((p) => p.expected !== undefined && !p.name.startsWith('vt/') && p.twin === undefined) // paravirtual programs: test/vmm/para.test.ts
   .flatMap((p) => ISAS.filter((isa) => p.isa === 'pg32' || p.isa === isa).map((isa) => [`${p.name} on ${isa}`, p, isa] as const));
 
 describe.each(cases)('%s', (_n, p, isa) => {

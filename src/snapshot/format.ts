@@ -24,6 +24,7 @@ import type { Image } from '../image.js';
 import type { SliceState } from '../vmm/slices.js';
 import type { CpuState, GuestState, ProcessorState, StatsState, VmState } from './state.js';
 import type { CpuHidden } from '../cpu/cpu.js';
+import { HYPERCALL_SLOTS } from '../vmm/hypercalls.js';
 
 export const SNAPSHOT_MAGIC = new Uint8Array([0x54, 0x52, 0x41, 0x50, 0x53, 0x4e, 0x41, 0x50]); // "TRAPSNAP"
 export const SNAPSHOT_VERSION = 1;
@@ -139,6 +140,7 @@ function writeStats(w: Writer, s: StatsState): void {
   f64(w, s.entries);
   writeCounts(w, s.exits);
   f64(w, s.guestMode);
+  writeCounts(w, s.hypercalls);
 }
 
 /** a processor with its trap counts and hidden state: the real CPU, or a guest processor */
@@ -484,6 +486,7 @@ function readSections(r: Reader, sections: number): Snapshot {
           entries: count(r, 0),
           exits: readCounts(r, 32),
           guestMode: count(r, 0),
+          hypercalls: readCounts(r, HYPERCALL_SLOTS),
         };
         vms.push({ ...p, name: vname, steps, afterTrap, trapCause, trapInfo, trapPc, injectCause, injectInfo, guest: null, stats });
         break;

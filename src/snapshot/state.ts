@@ -66,6 +66,8 @@ export interface StatsState {
   readonly entries: number;
   readonly exits: Float64Array;
   readonly guestMode: number;
+  /** hypercalls performed, by call */
+  readonly hypercalls: Float64Array;
 }
 
 /** A virtual machine: its virtual processor, the monitor's bookkeeping about it, its counts. */
@@ -169,6 +171,7 @@ function captureStats(s: VmStats): StatsState {
     entries: s.entries,
     exits: s.exits.slice(),
     guestMode: s.guestMode,
+    hypercalls: s.hypercalls.slice(),
   };
 }
 
@@ -182,6 +185,7 @@ function restoreStats(s: VmStats, from: StatsState): void {
   s.entries = from.entries;
   s.exits.set(from.exits);
   s.guestMode = from.guestMode;
+  s.hypercalls.set(from.hypercalls);
 }
 
 /** A VM's state (its storage is part of the real machine's). */

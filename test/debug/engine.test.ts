@@ -58,7 +58,7 @@ function state(t: Target) {
 }
 
 const cfg = fc.record({
-  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'hw'),
+  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'bt', 'hw'),
   vms: fc.constantFrom(1, 3),
   quantum: fc.constantFrom(1, 7, 100),
   depth: fc.constantFrom(1, 2),

@@ -94,7 +94,7 @@ interface VmmConfig {
   readonly depth: 1 | 2;
 }
 const vmmConfig = fc.record({
-  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'hw'),
+  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'bt', 'hw'),
   vms: fc.constantFrom(1 as const, 4 as const),
   quantum: fc.constantFrom(1 as const, 7 as const, 100 as const),
   depth: fc.constantFrom(1 as const, 2 as const),

@@ -24,6 +24,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as asm from './asm.bench.js';
 import * as classify from './classify.bench.js';
+import * as debug from './debug.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
 import * as monitors from './monitors.bench.js';
@@ -39,6 +40,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   startup: startup.run,
   monitors: monitors.run,
   classify: classify.run,
+  debug: debug.run,
 };
 
 function usage(): never {
@@ -149,7 +151,7 @@ function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
     '```sh',
     'npm run bench                 # every suite, then this file (a few minutes)',
     'npm run bench -- --quick      # every suite with short timing: under a minute; does not write this file',
-    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, monitors)',
+    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, startup, monitors, debug)',
     'npm run bench -- monitors --costs=exit=2000,trap=300   # the monitor comparison under another cost model',
     'node --cpu-prof --import tsx bench/index.ts nano   # profile a suite (writes CPU.*.cpuprofile)',
     '```',

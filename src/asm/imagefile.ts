@@ -53,7 +53,8 @@ export function isImageFile(bytes: Uint8Array): boolean {
   return true;
 }
 
-class Writer {
+/** A growing little-endian byte buffer (also used by src/snapshot/format.ts). */
+export class Writer {
   buf = new Uint8Array(1024);
   view = new DataView(this.buf.buffer);
   pos = 0;
@@ -162,9 +163,11 @@ export function encodeImage(image: Image): Uint8Array {
   return out;
 }
 
-class Corrupt extends Error {}
+/** A structural problem in a file being decoded: becomes the one-line refusal. */
+export class Corrupt extends Error {}
 
-class Reader {
+/** A little-endian reader that refuses to run past the end (also used by src/snapshot/format.ts). */
+export class Reader {
   pos = HEADER;
   constructor(
     readonly b: Uint8Array,

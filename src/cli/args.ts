@@ -8,6 +8,8 @@ import { UsageError } from './io.js';
 export interface FlagSpec {
   /** takes a value (`--max-steps 100` or `--max-steps=100`) */
   readonly value?: boolean;
+  /** takes a value only when written `--flag=VALUE` (`--trace` or `--trace=traps`) */
+  readonly optional?: boolean;
   readonly short?: string;
   /** may be given more than once (`--load a --load b`): every value is kept, in order, in `lists` */
   readonly repeat?: boolean;
@@ -52,6 +54,8 @@ export function parseArgs(command: string, args: readonly string[], spec: Readon
         }
         flags.set(name, value);
         if (f.repeat) lists.set(name, [...(lists.get(name) ?? []), value]);
+      } else if (f.optional && value !== undefined) {
+        flags.set(name, value);
       } else {
         if (value !== undefined) throw new UsageError(`trapeze ${command}: option '--${name}' takes no value\n${usage}`);
         flags.set(name, true);

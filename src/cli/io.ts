@@ -24,6 +24,8 @@ export interface Io {
   input(beforeWait: () => void): InputSource;
   /** colours for stderr: real ones on a terminal, none otherwise */
   readonly paint: Paint;
+  /** the terminal, when stdin is one (interactive programs: the debugger's readline); `tty`: stdout is one too */
+  readonly terminal?: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream; readonly tty: boolean };
 }
 
 /** A user mistake: printed as one line, exit status `status`. Never a stack trace. */
@@ -87,6 +89,7 @@ export function processIo(): Io {
   let stdin: StdinSource | undefined;
   const source = () => (stdin ??= new StdinSource(0));
   return {
+    ...(process.stdin.isTTY ? { terminal: { input: process.stdin, output: process.stdout, tty: process.stdout.isTTY === true } } : {}),
     out: (t) => writeAll(1, t),
     err: (t) => writeAll(2, t),
     readFile: (p) => readFileSync(p),

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, Entry> = {
   disasm: { summary: 'disassemble an image (or FILE.s)', load: async () => (await import('./disasm.js')).disasmCommand },
   run: { summary: 'run a program on the bare machine', load: async () => (await import('./run.js')).runCommand },
   vmm: { summary: 'run programs as VMs under a monitor: trap-and-emulate, hybrid, bt or hw', load: async () => (await import('./vmm.js')).vmmCommand },
+  debug: { summary: 'a debugger that steps backwards (gdb commands, snapshots, the monitor at work)', load: async () => (await import('./debug.js')).debugCommand },
   equiv: { summary: 'run a program bare and virtualized and compare the results', load: async () => (await import('./equiv.js')).equivCommand },
   classify: { summary: 'derive Popek-Goldberg classes by execution; decide Theorems 1-3', load: async () => (await import('./classify.js')).classifyCommand },
 };

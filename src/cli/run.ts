@@ -5,19 +5,22 @@
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
-import { traceStep } from '../cpu/trace.js';
+import { traceStep, type TraceMode } from '../cpu/trace.js';
 import { describeAddress, type Image } from '../image.js';
 import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
 import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { dumpJson, dumpText, DUMP_USAGE, hex, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Stopped } from './outcome.js';
+import { bareSteps, resumeBare, snapshotBare } from '../snapshot/machine.js';
+import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
 
 /** Exit statuses, as --help documents them. */
 export const EXIT = { HALT: 0, ERROR: 1, USAGE: 2, CHECKSTOP: 3, STEP_LIMIT: 4 } as const;
 
 const USAGE = [
   'usage: trapeze run FILE.s|FILE.img [options]',
+  '       trapeze run --resume FILE.snap [options]',
   '',
   'Runs a program on the bare PG32 machine, starting in supervisor mode at its entry point.',
   "stdout is exactly the guest's console output; console input is stdin (or --input), each byte",
@@ -26,11 +29,15 @@ const USAGE = [
   ...MACHINE_USAGE,
   ...LOAD_USAGE,
   '  --input FILE       console input from FILE instead of stdin',
-  '  --trace            one line per step on stderr: mode, pc, source, instruction, registers written',
+  '  --trace            one line per step on stderr: mode, pc, source line (and part of a pseudo-instruction),',
+  '                     instruction, what it did: registers written, a store\'s address and value, out\'s byte,',
+  '                     the PSW lpsw loaded or a trap delivered',
+  '  --trace=traps      only the steps that take a trap or an interrupt (or end guest mode with a vt exit)',
   '  --stats            a summary on stderr: instructions, traps by cause, time, MIPS',
   '  --format F         text (default), or json: one JSON result on stdout (stop reason, exit status,',
   '                     console output, registers, PSW, TIMER, instructions, traps by cause, time)',
   DUMP_USAGE,
+  ...SNAPSHOT_USAGE,
   '',
   'exit status: 0 halt, 1 assembly or image error, 2 usage, 3 check-stop, 4 step limit reached',
 ].join('\n');
@@ -39,18 +46,28 @@ const USAGE = [
 const CHUNK = 1 << 20;
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const p = parseArgs('run', args, { ...MACHINE_FLAGS, input: { value: true }, trace: {}, stats: {}, ...LOAD_FLAGS, format: { value: true }, dump: { value: true }, help: { short: 'h' } }, USAGE);
+  const p = parseArgs('run', args, { ...MACHINE_FLAGS, input: { value: true }, trace: { optional: true }, stats: {}, ...LOAD_FLAGS, ...SNAPSHOT_FLAGS, format: { value: true }, dump: { value: true }, help: { short: 'h' } }, USAGE);
   if (p.flags.has('help')) {
     io.out(USAGE + '\n');
     return 0;
   }
-  if (p.positional.length !== 1) throw new UsageError(`trapeze run: expected one program file, got ${p.positional.length}\n${USAGE}`);
-  const file = p.positional[0]!;
-  const opts = machineOptions('run', p);
+  const plan = snapshotPlan('run', io, p, 'bare');
+  const resume = plan.resume;
+  if (resume ? p.positional.length !== 0 : p.positional.length !== 1) {
+    throw new UsageError(resume ? `trapeze run: --resume runs the program the snapshot holds: give no program file\n${USAGE}` : `trapeze run: expected one program file, got ${p.positional.length}\n${USAGE}`);
+  }
+  const traceFlag = p.flags.get('trace');
+  if (typeof traceFlag === 'string' && traceFlag !== 'traps' && traceFlag !== 'all') throw new UsageError(`trapeze run: --trace takes no value, or =traps (only traps and interrupts); not '${traceFlag}'`);
+  const trace: TraceMode | undefined = traceFlag === undefined ? undefined : traceFlag === 'traps' ? 'traps' : 'all';
+  if (resume && p.flags.has('mem') && Number(p.flags.get('mem')) !== resume.snapshot.memWords) throw new UsageError(`trapeze run: ${resume.name} is a snapshot of a machine with ${resume.snapshot.memWords} words; --mem does not match`);
+  const given = machineOptions('run', p);
+  // a resumed run is the snapshot's machine: its ISA, its storage, and its step limit unless one is given
+  const opts = resume ? { ...given, memWords: resume.snapshot.memWords, maxSteps: p.flags.has('max-steps') ? given.maxSteps : resume.snapshot.maxSteps } : given;
+  const file = resume ? resume.snapshot.programs[0]!.name : p.positional[0]!;
   const json = formatFlag('run', stringFlag(p, 'format'));
   const inputFile = stringFlag(p, 'input');
   const inputBytes = inputFile !== undefined ? readInput(io, inputFile) : undefined;
-  const { image, isa } = await loadMain('run', io, p, file, opts.isaFlag, opts.memWords);
+  const { image, isa } = resume ? { image: resume.snapshot.programs[0]!.image, isa: resume.isa } : await loadMain('run', io, p, file, opts.isaFlag, opts.memWords);
   const dumps = parseDumps(stringFlag(p, 'dump'), image, opts.memWords);
   if ('error' in dumps) throw new UsageError(`trapeze run: ${dumps.error}`);
 
@@ -61,33 +78,44 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     const out = console.drain();
     if (out.length) io.out(out);
   };
-  const console: Console = new Console(inputBytes ?? io.input(flush));
-  const cpu = new Cpu({ isa, memWords: opts.memWords, devices: console });
-  try {
-    cpu.load(image);
-  } catch (e) {
-    throw new UsageError(`trapeze run: ${file}: ${(e as Error).message} (try a larger --mem)`, EXIT.ERROR);
+  let console: Console;
+  let cpu: Cpu;
+  // a resumed console reads what the snapshot had taken but not read, then this run's input
+  if (resume) ({ cpu, console } = resumeBare(resume.snapshot, isa, inputBytes ?? io.input(flush)));
+  else {
+    console = new Console(inputBytes ?? io.input(flush));
+    cpu = new Cpu({ isa, memWords: opts.memWords, devices: console });
+    try {
+      cpu.load(image);
+    } catch (e) {
+      throw new UsageError(`trapeze run: ${file}: ${(e as Error).message} (try a larger --mem)`, EXIT.ERROR);
+    }
   }
 
-  const trace = p.flags.has('trace');
   const started = performance.now();
-  let reason: StopReason = 'budget';
-  let steps = 0;
-  while (steps < opts.maxSteps) {
-    if (trace) {
-      const t = traceStep(cpu, image);
-      io.err(t.line + '\n');
-      reason = t.reason;
-      steps++;
-    } else {
-      // Steps are instructions and trap deliveries (a guest's too, under vmrun).
-      const before = cpu.instret + cpu.delivered;
-      reason = cpu.run(Math.min(CHUNK, opts.maxSteps - steps));
-      steps += cpu.instret + cpu.delivered - before;
+  let reason: StopReason = cpu.halted ? 'halt' : cpu.checkStop ? 'checkstop' : 'budget';
+  // Steps are instructions and trap deliveries (a guest's too, under vmrun), counted from the program's start.
+  let steps = bareSteps(cpu);
+  if (plan.at !== undefined && plan.at < steps) throw new UsageError(`trapeze run: --snapshot-at ${plan.at} is before the snapshot being resumed (step ${steps})`);
+  let saveAt = plan.file !== undefined ? plan.at : undefined;
+  const save = () => saveSnapshot('run', io, plan.file!, snapshotBare(cpu, console, { name: file, image }, opts.maxSteps));
+  while (steps < opts.maxSteps && reason === 'budget') {
+    if (saveAt === steps) {
+      save();
+      saveAt = undefined;
     }
+    const limit = Math.min(opts.maxSteps, saveAt ?? Infinity);
+    if (trace) {
+      const t = traceStep(cpu, image, trace);
+      if (t.line !== undefined) io.err(t.line + '\n');
+      reason = t.reason;
+    } else reason = cpu.run(Math.min(CHUNK, limit - steps));
+    steps = bareSteps(cpu);
     flush();
-    if (reason !== 'budget') break;
   }
+  if (saveAt === steps) save();
+  else if (plan.file !== undefined && plan.at === undefined) save();
+  else if (saveAt !== undefined) io.err(`trapeze run: the run ended at step ${steps}, before --snapshot-at ${saveAt}: no snapshot saved\n`);
   const seconds = (performance.now() - started) / 1000;
   const status = finish('run', io, cpu, reason, image, opts.maxSteps, guestAt(image, cpu));
   if (p.flags.has('stats')) io.err(stats(cpu, seconds));

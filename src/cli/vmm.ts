@@ -19,6 +19,12 @@ import { commonIsa, LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USA
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 import { dumpJson, dumpText, DUMP_USAGE, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Dump } from './outcome.js';
 import { formatFlag, round } from './run.js';
+import { disassembleWord } from '../asm/disassemble.js';
+import { describeEvents, type MonitorEvent } from '../vmm/events.js';
+import { RoundRobin } from '../vmm/slices.js';
+import type { Stack } from '../vmm/stack.js';
+import { resumeVmm, snapshotVmm, type VmmRun } from '../snapshot/machine.js';
+import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
 
 export const DEFAULT_QUANTUM = 1000;
 const DEFAULT_VM_WORDS = 65536;
@@ -34,6 +40,7 @@ export const MONITOR_USAGE = [
 
 const USAGE = [
   'usage: trapeze vmm FILE.s|FILE.img ... [options]',
+  '       trapeze vmm --resume FILE.snap [options]',
   '',
   'Runs each program as a virtual machine under a Popek-Goldberg monitor, all at once, time-sliced',
   "round robin. Each VM has its own storage partition and console; every line of a VM's output is",
@@ -46,6 +53,9 @@ const USAGE = [
   ...LOAD_USAGE.map((l, i) => (i === 0 ? l.replace('also load FILE', 'load FILE into every VM') : l)),
   '  --input FILE       console input of every VM (default: stdin)',
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
+  '  --trace            the monitor at work, on stderr: per VM, every trap it takes and what it does',
+  '                     (trap → dispatch → emulate ROUTINE, or reflect to the guest\'s handler; hw: its exits)',
+  ...SNAPSHOT_USAGE.map((l) => l.replace('(it holds the program: give no FILE.s)', '(it holds every VM: give no files)')),
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
   '                     reflections, time in the monitor; hypercalls by call; monitor entries per byte of',
   '                     output and per timer interrupt; bt: blocks translated, instructions ident vs',
@@ -72,7 +82,7 @@ export function checkStackSize(command: string, count: number, depth: number, wo
 }
 
 /** Unique VM names from file names: hello, hello-2, ... */
-function names(files: string[]): string[] {
+export function names(files: string[]): string[] {
   const seen = new Map<string, number>();
   return files.map((f) => {
     const n = basename(f).replace(/\.(s|img)$/i, '');
@@ -95,6 +105,8 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
       input: { value: true },
       separate: { value: true },
       stats: {},
+      trace: {},
+      ...SNAPSHOT_FLAGS,
       format: { value: true },
       dump: { value: true },
       help: { short: 'h' },
@@ -105,7 +117,13 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
     io.out(USAGE + '\n');
     return 0;
   }
-  if (p.positional.length === 0) throw new UsageError(`trapeze vmm: expected at least one program file\n${USAGE}`);
+  const plan = snapshotPlan('vmm', io, p, 'vmm');
+  const resume = plan.resume;
+  if (resume) {
+    if (p.positional.length) throw new UsageError(`trapeze vmm: --resume runs the programs the snapshot holds: give no program files\n${USAGE}`);
+    for (const f of ['monitor', 'depth', 'quantum', 'mem', 'isa', 'load'])
+      if (p.flags.has(f)) throw new UsageError(`trapeze vmm: --${f} is fixed by the snapshot being resumed`);
+  } else if (p.positional.length === 0) throw new UsageError(`trapeze vmm: expected at least one program file\n${USAGE}`);
   if (!p.flags.has('mem')) p.flags.set('mem', String(DEFAULT_VM_WORDS));
   const opts = machineOptions('vmm', p);
   const monitor = monitorFlag('vmm', p);
@@ -115,28 +133,46 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
   const inputFile = stringFlag(p, 'input');
   const separate = stringFlag(p, 'separate');
   const programs: LoadedProgram[] = [];
-  for (const f of p.positional) programs.push(await loadMain('vmm', io, p, f, opts.isaFlag, opts.memWords));
-  const isa = commonIsa('vmm', p.positional, programs, opts.isaFlag);
-  const images = programs.map((pr) => pr.image);
-  const vmNames = names(p.positional);
+  if (!resume) for (const f of p.positional) programs.push(await loadMain('vmm', io, p, f, opts.isaFlag, opts.memWords));
+  const isa = resume ? resume.isa : commonIsa('vmm', p.positional, programs, opts.isaFlag);
+  const images = resume ? resume.snapshot.programs.map((x) => x.image) : programs.map((pr) => pr.image);
+  const vmNames = resume ? resume.snapshot.programs.map((x) => x.name) : names(p.positional);
+  const files = resume ? vmNames : p.positional;
+  const maxSteps = resume && !p.flags.has('max-steps') ? resume.snapshot.maxSteps : opts.maxSteps;
   const dumps: Dump[][] = images.map((image, i) => {
-    const d = parseDumps(stringFlag(p, 'dump'), image, opts.memWords, p.positional[i]);
+    const d = parseDumps(stringFlag(p, 'dump'), image, opts.memWords, files[i]);
     if ('error' in d) throw new UsageError(`trapeze vmm: ${d.error}`);
     return d;
   });
 
-  checkStackSize('vmm', images.length, depth, opts.memWords, monitor);
-  const stack = buildStack({ isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
   // Every VM reads all of the console input, each at its own pace; stdin is read as it arrives.
   const input = inputFile !== undefined ? readInput(io, inputFile) : io.input(() => flushAll());
-  stack.guests.forEach((vm, i) => {
+  // With snapshots, the resumable scheduler (slices.ts) runs the VMs; without, roundRobin.
+  const snapshots = resume !== undefined || plan.file !== undefined;
+  let run: VmmRun | undefined;
+  let stack: Stack;
+  if (resume) {
     try {
-      loadGuest(vm, images[i]!, new Console(input));
+      run = resumeVmm(resume.snapshot, isa, input, { maxSteps, afterSlice: (vm) => flush(vm, false) });
     } catch (e) {
-      throw new UsageError(`trapeze vmm: ${p.positional[i]}: ${(e as Error).message} (try a larger --mem)`, 1);
+      if (e instanceof RangeError) throw new UsageError(`trapeze vmm: ${resume.name}: ${e.message}`, 1);
+      throw e;
     }
-  });
+    stack = run.stack;
+  } else {
+    checkStackSize('vmm', images.length, depth, opts.memWords, monitor);
+    stack = buildStack({ isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
+    stack.guests.forEach((vm, i) => {
+      try {
+        loadGuest(vm, images[i]!, new Console(input));
+      } catch (e) {
+        throw new UsageError(`trapeze vmm: ${p.positional[i]}: ${(e as Error).message} (try a larger --mem)`, 1);
+      }
+    });
+    if (snapshots) run = { stack, guests: stack.guests, consoles: stack.guests.map((vm) => vm.console), slices: new RoundRobin(stack.guests, quantum, maxSteps, (vm) => flush(vm, false)), monitor, depth, quantum, guestWords: opts.memWords, maxSteps };
+  }
   const nameOf = new Map<VirtualMachine, string>(stack.guests.map((vm, i) => [vm, vmNames[i]!]));
+  const flushTrace = p.flags.has('trace') ? traceMonitors(io, stack, nameOf) : () => {};
 
   // Stream complete lines, each prefixed by its VM's name.
   const partial = new Map<VirtualMachine, string>();
@@ -161,7 +197,21 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
   }
 
   const started = performance.now();
-  const outcomes = roundRobin(stack.guests, { quantum, maxSteps: opts.maxSteps, afterSlice: (vm) => flush(vm, false) });
+  let outcomes: { vm: VirtualMachine; reason: StopReason }[];
+  if (run) {
+    const r = run;
+    const save = () => saveSnapshot('vmm', io, plan.file!, snapshotVmm(r, stack.guests.map((vm, i) => ({ name: vmNames[i]!, image: images[i]! }))));
+    if (plan.at !== undefined && plan.at < r.slices.steps) throw new UsageError(`trapeze vmm: --snapshot-at ${plan.at} is before the snapshot being resumed (step ${r.slices.steps})`);
+    if (plan.file !== undefined && plan.at !== undefined) {
+      r.slices.run(plan.at - r.slices.steps);
+      if (r.slices.steps === plan.at) save();
+      else io.err(`trapeze vmm: the run ended at step ${r.slices.steps}, before --snapshot-at ${plan.at}: no snapshot saved\n`);
+    }
+    r.slices.run(Number.MAX_SAFE_INTEGER);
+    if (plan.file !== undefined && plan.at === undefined) save();
+    outcomes = r.guests.map((vm, i) => ({ vm, reason: r.slices.outcomes[i]! }));
+  } else outcomes = roundRobin(stack.guests, { quantum, maxSteps, afterSlice: (vm) => flush(vm, false) });
+  flushTrace();
   const seconds = (performance.now() - started) / 1000;
   for (const vm of stack.guests) flush(vm, true);
   if (separate !== undefined) {
@@ -173,7 +223,7 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
   for (const { vm, reason } of outcomes) {
     reasons.set(vm, reason);
     const i = stack.guests.indexOf(vm);
-    const why = stopText(images[i]!, vm, reason, opts.maxSteps, io.paint);
+    const why = stopText(images[i]!, vm, reason, maxSteps, io.paint);
     if (why) io.err(`trapeze vmm: ${nameOf.get(vm)}: ${why}\n`);
     status = Math.max(status, reason === 'halt' ? 0 : reason === 'checkstop' ? 3 : 4);
   }
@@ -189,7 +239,7 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
       vms: stack.guests.map((vm, i) => {
         return {
           name: nameOf.get(vm)!,
-          file: p.positional[i]!,
+          file: files[i]!,
           ...stateJson(images[i]!, vm, reasons.get(vm) ?? 'budget'),
           output: outputJson(vm.console.output()),
           ...monitorJson(vm.stats),
@@ -203,6 +253,24 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
       if (dumps[i]!.length) io.err(`${nameOf.get(vm)}:\n${dumpText(vm.mem, dumps[i]!)}`);
     });
   return status;
+}
+
+/** --trace: the monitors' events on stderr, one line per trap's story, prefixed by the VM's name. */
+function traceMonitors(io: Io, stack: Stack, nameOf: Map<VirtualMachine, string>): () => void {
+  let events: MonitorEvent[] = [];
+  const show = () => {
+    for (const { vm, text } of describeEvents(events, (w, pc) => disassembleWord(w, pc, { isa: stack.cpu.isa }), causeName)) {
+      const guest = nameOf.get(vm as VirtualMachine);
+      io.err(`[${guest ?? vm.name}] ${text}\n`);
+    }
+    events = [];
+  };
+  for (const level of stack.levels)
+    level.listener = (e) => {
+      if (e.kind === 'trap' || e.kind === 'interpret' || e.kind === 'translate' || e.kind === 'exit') show();
+      events.push(e);
+    };
+  return show;
 }
 
 /** Exit counts by name: { INSTR: 12, SVC: 3, HTIMER: 40 } (1–6 are intercepted trap causes). */

@@ -62,6 +62,23 @@ export interface CheckStop {
   readonly why: string;
 }
 
+/**
+ * What hiddenState() returns: the processor's bookkeeping beyond the
+ * architected state (registers, PSW, TIMER, pending interrupt) that decides
+ * what it does next. Guest mode itself (`guest`) is a structure of its own.
+ */
+export interface CpuHidden {
+  /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
+  readonly afterTrap: boolean;
+  /** traps delivered through low storage (the steps, with instret) */
+  readonly delivered: number;
+  /** a guest processor's intercepts, last exit, and whether that exit was its handler's first fetch */
+  readonly intercepts: number;
+  readonly exitCode: number;
+  readonly exitInfo: number;
+  readonly exitAfterTrap: boolean;
+}
+
 export interface CpuOptions {
   isa?: Isa;
   memWords?: number;
@@ -248,6 +265,7 @@ export class Cpu {
     this.zeroed = false;
     this.afterTrap = false;
     this.traps.fill(0);
+    this.delivered = 0;
     this.guest = null; // reset leaves guest mode: the reset state is the host's
   }
 
@@ -689,6 +707,29 @@ export class Cpu {
   private stop(cause: number, info: number, pc: number, why: string): StopReason {
     this.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
     return 'checkstop';
+  }
+
+  /**
+   * The processor state that is not in the public fields above but that a
+   * snapshot must carry to resume exactly (src/snapshot/state.ts).
+   */
+  hiddenState(): CpuHidden {
+    return { afterTrap: this.afterTrap, delivered: this.delivered, intercepts: this.intercepts, exitCode: this.exitCode, exitInfo: this.exitInfo, exitAfterTrap: this.exitAfterTrap };
+  }
+
+  /**
+   * Set the hidden state from a snapshot, whose storage the caller has
+   * written into `mem` (so storage is no longer known to be zero; translated
+   * blocks check their own words on entry, so they stay safe).
+   */
+  restoreHidden(h: CpuHidden): void {
+    this.afterTrap = h.afterTrap;
+    this.delivered = h.delivered;
+    this.intercepts = h.intercepts;
+    this.exitCode = h.exitCode;
+    this.exitInfo = h.exitInfo;
+    this.exitAfterTrap = h.exitAfterTrap;
+    this.zeroed = false;
   }
 
   /** Physical word at virtual address `a` under the current relocation, or undefined if it would fault. */

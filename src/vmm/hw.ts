@@ -31,6 +31,7 @@ import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ENTERED_GUEST, ROUTINES } from './routines.js';
 import { VirtualMachine, type Runner } from './vm.js';
+import type { MonitorListener, Observable } from './events.js';
 import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
 
 /** What the hw monitor owns, and so intercepts. */
@@ -43,8 +44,10 @@ export interface HwOptions {
   readonly timing?: boolean;
 }
 
-export class HwMonitor implements Runner {
+export class HwMonitor implements Runner, Observable {
   readonly allocator: Allocator;
+  /** told of every exit and what the monitor did with it (events.ts); undefined costs nothing */
+  listener: MonitorListener | undefined = undefined;
   readonly vms: VirtualMachine[] = [];
   /** each VM's control block, in the machine's storage outside every partition */
   private readonly blocks = new Map<VirtualMachine, number>();
@@ -127,6 +130,7 @@ export class HwMonitor implements Runner {
       const code = host.mem[cb + VMCB.EXIT_CODE]!;
       const info = host.mem[cb + VMCB.EXIT_INFO]!;
       stats.exits[code]!++;
+      this.listener?.({ kind: 'exit', vm, code, info, pc: vm.pc });
       const t0 = this.options.timing ? performance.now() : 0;
       const r = this.exit(vm, code, info, guest.exitAfterTrap);
       if (this.options.timing) stats.monitorMs += performance.now() - t0;
@@ -158,11 +162,13 @@ export class HwMonitor implements Runner {
         // next instruction, the SVC trap's old pc).
         if (vm.supervisor && isHypercall(info)) {
           const bits = completeHypercall(vm, info, vm.regs, vm.stats.hypercalls);
+          this.listener?.({ kind: 'hypercall', vm, call: info & 0xff, result: vm.regs[1]!, pc: vm.pc - 1 });
           if (vm.halted) return 'halt';
           return (bits & HC_YIELD) !== 0 ? 'yield' : 'budget';
         }
         vm.injectCause = CAUSES.SVC;
         vm.injectInfo = info;
+        this.listener?.({ kind: 'reflect', vm, cause: CAUSES.SVC, info, pc: vm.pc });
         return null;
 
       case EXITS.HTIMER:
@@ -216,7 +222,9 @@ export class HwMonitor implements Runner {
     const op = word >>> FIELDS.op[1];
     const name = op === OPCODE.in ? 'in' : op === OPCODE.out ? 'out' : op === OPCODE.halt ? 'halt' : undefined;
     if (!name) throw new Error(`hw monitor: INSTR exit for an instruction it does not intercept (word ${word >>> 0})`);
+    const pc = vm.pc;
     const r = ROUTINES[name](vm, word, vm.regs);
+    this.listener?.({ kind: 'emulate', vm, routine: name, word, pc });
     vm.stats.emulatedByOpcode[op]!++;
     vm.instret++;
     vm.steps++;
@@ -226,6 +234,7 @@ export class HwMonitor implements Runner {
 
   private checkStop(vm: VirtualMachine, cause: number, info: number, pc: number, why: string): StopReason {
     vm.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
+    this.listener?.({ kind: 'checkstop', vm, cause, info: info | 0, pc: pc >>> 0, why });
     return 'checkstop';
   }
 

@@ -15,12 +15,13 @@ import type { Machine } from './machine.js';
 import type { Allocator } from './allocator.js';
 import type { Runner, VirtualMachine } from './vm.js';
 import { Vmm } from './vmm.js';
+import type { Observable } from './events.js';
 
 export const MONITORS = ['trap-emulate', 'hybrid', 'bt', 'hw'] as const;
 export type MonitorKind = (typeof MONITORS)[number];
 
-/** What every monitor offers the code that builds and schedules VMs. */
-export interface Monitor extends Runner {
+/** What every monitor offers the code that builds and schedules VMs (and whoever watches it work: events.ts). */
+export interface Monitor extends Runner, Observable {
   readonly allocator: Allocator;
   readonly vms: VirtualMachine[];
   createVm(name: string, size: number, console?: Console): VirtualMachine;

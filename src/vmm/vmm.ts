@@ -30,7 +30,7 @@
  * monitor itself (hypercalls.ts): every monitor performs it in its SVC case.
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
-import { causeName, CAUSES, FIELDS, FLAGS, type Isa } from '../isa/table.js';
+import { BY_OPCODE, causeName, CAUSES, FIELDS, FLAGS, type Isa } from '../isa/table.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
 import { DONE_NO_TICK, ENTERED_GUEST, noRoutine, routineTable, type Routine } from './routines.js';
@@ -39,6 +39,7 @@ import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
 import { completeHypercall, HC_YIELD, isHypercall } from './hypercalls.js';
+import type { MonitorListener, Observable } from './events.js';
 import { BinaryTranslator, BT } from './bt/translator.js';
 import type { TranslationClasses } from './bt/classes.js';
 import { rewriteRoutine } from './bt/rewrites.js';
@@ -55,7 +56,7 @@ export interface VmmOptions {
 }
 
 
-export class Vmm implements Runner {
+export class Vmm implements Runner, Observable {
   readonly allocator: Allocator;
   readonly monitor: 'trap-emulate' | 'hybrid' | 'bt';
   readonly vms: VirtualMachine[] = [];
@@ -65,6 +66,17 @@ export class Vmm implements Runner {
   readonly translator: BinaryTranslator | null;
   /** opcode → interpreter routine, for every instruction the ISA table declares privileged */
   private readonly routines: (Routine | undefined)[];
+  /** told of every dispatcher decision (events.ts); undefined costs nothing */
+  private tell: MonitorListener | undefined = undefined;
+
+  get listener(): MonitorListener | undefined {
+    return this.tell;
+  }
+
+  set listener(l: MonitorListener | undefined) {
+    this.tell = l;
+    if (this.translator) this.translator.onTranslate = l ? (vm, pc, words) => l({ kind: 'translate', vm, pc, words }) : undefined;
+  }
 
   constructor(
     readonly host: Machine,
@@ -214,6 +226,7 @@ export class Vmm implements Runner {
    * time slice, or a stop reason.
    */
   private dispatch(vm: VirtualMachine, cause: number, info: number, pc: number): StopReason | 'budget' | 'yield' | null {
+    this.tell?.({ kind: 'trap', vm, cause, info, pc });
     switch (cause) {
       case CAUSES.PRIV:
         // A privileged instruction: the guest's kernel may do it (emulate);
@@ -246,6 +259,7 @@ export class Vmm implements Runner {
     if (!vm.supervisor || !isHypercall(n)) return this.reflect(vm, CAUSES.SVC, n, pc);
     vm.pc = pc;
     const bits = completeHypercall(vm, n, this.host.regs, vm.stats.hypercalls);
+    this.tell?.({ kind: 'hypercall', vm, call: n & 0xff, result: this.host.regs[1]!, pc: pc - 1 });
     if (vm.halted) return 'halt';
     return (bits & HC_YIELD) !== 0 ? 'yield' : 'budget';
   }
@@ -254,8 +268,12 @@ export class Vmm implements Runner {
   private emulate(vm: VirtualMachine, word: number): StopReason | 'budget' | null {
     const routine = this.routines[word >>> FIELDS.op[1]];
     if (!routine) throw noRoutine(word); // never reflected: the bare machine would not have trapped
+    const pc = vm.pc;
     const r = this.complete(vm, routine, word);
-    if (r === 'budget' || r === 'halt') vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
+    if (r === 'budget' || r === 'halt') {
+      this.tell?.({ kind: 'emulate', vm, routine: BY_OPCODE[word >>> FIELDS.op[1]]!.mnemonic, word, pc });
+      vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
+    }
     return r;
   }
 
@@ -278,8 +296,12 @@ export class Vmm implements Runner {
   private rewrite(vm: VirtualMachine, word: number): StopReason | 'budget' | 'yield' | null {
     const routine = rewriteRoutine(word);
     if (!routine) return this.interpretOne(vm); // no routine: interpret it exactly
+    const pc = vm.pc;
     const r = this.complete(vm, routine, word);
-    if (r === 'budget' || r === 'halt') vm.stats.bt.rewrittenExecuted++;
+    if (r === 'budget' || r === 'halt') {
+      this.tell?.({ kind: 'emulate', vm, routine: `${BY_OPCODE[word >>> FIELDS.op[1]]?.mnemonic ?? '?'}, rewritten`, word, pc });
+      vm.stats.bt.rewrittenExecuted++;
+    }
     return r;
   }
 
@@ -315,6 +337,7 @@ export class Vmm implements Runner {
     cpu.regs.set(R);
     copyProcessorState(cpu, vm);
     cpu.halted = false;
+    this.tell?.({ kind: 'interpret', vm, pc: vm.pc, word: vm.mem[vm.base + vm.pc] ?? 0 });
     const before = cpu.instret;
     const r = cpu.run(1);
     const done = cpu.instret - before;
@@ -332,6 +355,7 @@ export class Vmm implements Runner {
     vm.stats.interpreted += done;
     if (r === 'trap') {
       // Not a monitor entry: the monitor was running the interpreter.
+      this.tell?.({ kind: 'trap', vm, cause: cpu.trapCause, info: cpu.trapInfo, pc: cpu.trapPc });
       const s = cpu.trapCause === CAUSES.SVC ? this.svc(vm, cpu.trapInfo, cpu.trapPc) : this.reflect(vm, cpu.trapCause, cpu.trapInfo, cpu.trapPc);
       return s ?? 'budget';
     }
@@ -347,6 +371,7 @@ export class Vmm implements Runner {
    */
   private reflect(vm: VirtualMachine, cause: number, info: number, oldPc: number): StopReason | null {
     vm.stats.reflected[cause]!++;
+    this.tell?.({ kind: 'reflect', vm, cause, info, pc: oldPc, up: vm.trapHook });
     if (vm.trapHook) return hookTrap(vm, cause, info, oldPc);
     vm.steps++;
     if (!trapSequence(vm, cause, info, oldPc)) return this.checkStop(vm, cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
@@ -356,6 +381,7 @@ export class Vmm implements Runner {
 
   private checkStop(vm: VirtualMachine, cause: number, info: number, pc: number, why: string): StopReason {
     vm.checkStop = { cause, info: info | 0, pc: pc >>> 0, why };
+    this.tell?.({ kind: 'checkstop', vm, cause, info: info | 0, pc: pc >>> 0, why });
     return 'checkstop';
   }
 }

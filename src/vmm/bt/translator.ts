@@ -58,6 +58,8 @@ export class BinaryTranslator {
   /** out-parameters of a block: next pc, trap cause, trap info, exit kind */
   private readonly X = new Int32Array(4);
   private readonly caches = new Map<VirtualMachine, Cache>();
+  /** told when a block is translated (the monitor's listener, events.ts); undefined costs nothing */
+  onTranslate: ((vm: VirtualMachine, pc: number, words: number) => void) | undefined = undefined;
   /** the last TRAP: cause, info, old pc */
   cause = 0;
   info = 0;
@@ -120,6 +122,7 @@ export class BinaryTranslator {
           st.blocks++;
           st.identTranslated += b.ident;
           st.rewrittenTranslated += b.rewritten;
+          this.onTranslate?.(vm, pc, b.len);
         } else {
           seen.add(p);
           b = null;

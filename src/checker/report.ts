@@ -26,7 +26,7 @@ export function describeState(spec: Spec, st: State): string {
   const regs = operandRegisters(spec, w)
     .map((r) => `r${r}=${st.regs[r]}`)
     .join(' ');
-  const dev = st.input.length ? ` input=${JSON.stringify(Buffer.from(st.input).toString('latin1'))}` : '';
+  const dev = st.input.length ? ` input=${JSON.stringify(String.fromCharCode(...st.input))}` : '';
   return `${st.s ? 'S' : 'U'} pc=${st.pc} base=${st.base} bound=${st.bound} IE=${+st.ie} TIMER=${st.timer}${st.pending ? ' pending' : ''} ${regs}${dev}  [${disassembleWord(w, st.pc)}]`.replace(/ +/g, ' ');
 }
 

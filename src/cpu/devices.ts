@@ -65,7 +65,7 @@ export class Console implements Devices {
   }
 
   text(): string {
-    return Buffer.from(this.output()).toString('utf8');
+    return new TextDecoder().decode(this.output());
   }
 
   /** how many input bytes have been consumed (part of the device state) */

@@ -8,7 +8,7 @@ import type { Classification, Disagreement, Report, Witness } from './classify.j
 import { controlDiff, type Outcome, type State } from './probe.js';
 
 /** Registers the instruction names in its operands. */
-function operandRegisters(spec: Spec, word: number): number[] {
+export function operandRegisters(spec: Spec, word: number): number[] {
   const rs = new Set<number>();
   for (const o of FORMATS[spec.format]) {
     if (o.kind === 'reg') rs.add(getField(word, o.field));

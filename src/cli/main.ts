@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Entry> = {
   vmm: { summary: 'run programs as VMs under a trap-and-emulate or hybrid monitor', load: async () => (await import('./vmm.js')).vmmCommand },
   equiv: { summary: 'run a program bare and virtualized and compare the results', load: async () => (await import('./equiv.js')).equivCommand },
   classify: { summary: 'derive Popek-Goldberg classes by execution; decide Theorems 1-3', load: async () => (await import('./classify.js')).classifyCommand },
+  web: { summary: 'serve the browser playground on 127.0.0.1 and print its address', load: async () => (await import('./web.js')).webCommand },
 };
 
 export function version(): string {

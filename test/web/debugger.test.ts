@@ -10,7 +10,7 @@ import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { isaOrThrow } from '../../src/isa/table.js';
 import { DebugSession } from '../../web/src/machine/debugger.js';
-import { MAX_SNAPSHOTS, MIN_SPACING } from '../../web/src/machine/history.js';
+import { MAX_SNAPSHOTS, MIN_SPACING, SnapshotHistory } from '../../web/src/machine/history.js';
 import { programs, type Program } from '../library.js';
 
 const MEM = 65536;
@@ -107,7 +107,7 @@ describe('debugger: reverse execution', () => {
     const s = session(count);
     for (let i = 0; i < 200; i++) s.advance(MIN_SPACING * 2, null); // a long run in chunks, as the worker runs it
     expect(s.cpu.halted).toBe(true);
-    expect(s.history.size).toBeLessThanOrEqual(MAX_SNAPSHOTS);
+    expect((s.history as SnapshotHistory).size).toBeLessThanOrEqual(MAX_SNAPSHOTS);
     const end = s.position();
     // From the end: before halt (r1 = 0), before the last bne, the last addi (r1 = 1), a bne, an addi (r1 = 2).
     const r1: number[] = [];

@@ -1,0 +1,124 @@
+/**
+ * trapeze web: serve the browser playground on 127.0.0.1. The playground is
+ * a static site (web/dist); this builds it first if it is missing or older
+ * than its sources, then serves the files as they are. No code runs on the
+ * server: the page and its Web Worker do everything.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { intFlag, parseArgs } from './args.js';
+import { UsageError, type Io } from './io.js';
+
+const DEFAULT_PORT = 8080;
+
+const USAGE = [
+  'usage: trapeze web [--port N] [--build]',
+  '',
+  'Serves the playground (editor, debugger, classifier, monitors, nanobenchmarks) on',
+  'http://127.0.0.1:PORT/ and prints the address. Ctrl+C stops it.',
+  'The page is a static site: `npm run build:web` writes it to web/dist for any static host.',
+  '',
+  `  --port N     the port (default ${DEFAULT_PORT}; 0 picks a free one)`,
+  '  --build      build the site again first, even if it is up to date',
+].join('\n');
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+export interface WebServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Serve the files of `dir` (GET and HEAD only, nothing outside it) on 127.0.0.1:port. */
+export function serveStatic(dir: string, port: number): Promise<WebServer> {
+  const root = normalize(dir + sep);
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400).end('bad request');
+      return;
+    }
+    const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}`);
+      return;
+    }
+    const body = readFileSync(file);
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const a = server.address();
+      const p = typeof a === 'object' && a ? a.port : port;
+      resolve({ url: `http://127.0.0.1:${p}/`, server, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+/** Build the site into `dir` if needed (or `force`); build errors become one line each and status 1. */
+export async function ensureBuilt(io: Io, force: boolean): Promise<string> {
+  const build = await import('../../web/build.js');
+  if (force || build.needsBuild()) {
+    io.err(`trapeze web: building the playground in ${build.DIST} …\n`);
+    try {
+      await build.buildWeb();
+    } catch (e) {
+      for (const l of build.buildErrors(e)) io.err(`trapeze web: ${l}\n`);
+      throw new UsageError('trapeze web: the playground did not build', 1);
+    }
+  }
+  return build.DIST;
+}
+
+export async function webCommand(args: string[], io: Io): Promise<number> {
+  const p = parseArgs('web', args, { port: { value: true }, build: {}, help: { short: 'h' } }, USAGE);
+  if (p.flags.has('help')) {
+    io.out(USAGE + '\n');
+    return 0;
+  }
+  if (p.positional.length) throw new UsageError(`trapeze web: unexpected argument '${p.positional[0]}'\n${USAGE}`);
+  const port = intFlag('web', p, 'port', DEFAULT_PORT, 0, 65535);
+  const dir = await ensureBuilt(io, p.flags.has('build'));
+  let web: WebServer;
+  try {
+    web = await serveStatic(dir, port);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`trapeze web: port ${port} is in use; choose another with --port N (0 picks a free one)`);
+    if (code === 'EACCES') throw new UsageError(`trapeze web: not allowed to listen on port ${port}; choose one above 1023 with --port N`);
+    throw e;
+  }
+  io.out(`trapeze playground: ${web.url}\n`);
+  io.err('(serving web/dist on 127.0.0.1 only; Ctrl+C stops)\n');
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void web.close().then(resolve);
+      web.server.closeAllConnections();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

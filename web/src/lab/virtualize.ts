@@ -1,0 +1,181 @@
+/**
+ * Several guests under one monitor, for the Virtualize tab: the library's
+ * stack (buildStack, loadGuest) scheduled round robin exactly as
+ * src/vmm/scheduler.ts does it, but a slice at a time, so the worker can
+ * stop, post progress, and record a timeline: which VM ran each slice, and
+ * what the monitor did in it (traps into the monitor, emulations,
+ * reflections into the guest) and whether the VM ended there.
+ *
+ * The monitors have no event hook yet, so events are counted per slice from
+ * each VM's statistics; the timeline marks a slice with its counts.
+ */
+import { assemble } from '../../../src/asm/index.js';
+import { Console } from '../../../src/cpu/devices.js';
+import type { Image } from '../../../src/image.js';
+import { causeName, type Isa } from '../../../src/isa/table.js';
+import { Allocator } from '../../../src/vmm/allocator.js';
+import { buildStack, loadGuest, type Stack } from '../../../src/vmm/stack.js';
+import { describeCheckStop, MONITORS, type MonitorKind } from '../../../src/vmm/vmm.js';
+import type { VirtualMachine } from '../../../src/vmm/vm.js';
+import { chooseIsa, imageIsa } from '../machine/debugger.js';
+import type { GuestSpec, Slice, VmmView, VmView } from '../protocol.js';
+import { resolveIsa } from '../../../src/isa/table.js';
+
+/** the timeline keeps this many slices (the counts go on) */
+export const MAX_SLICES = 4000;
+const MAX_REAL_WORDS = 2 ** 30;
+
+export interface VirtualizeOptions {
+  readonly guests: readonly GuestSpec[];
+  readonly isa: string;
+  readonly monitor: string;
+  readonly quantum: number;
+  readonly depth: number;
+  readonly memWords: number;
+  readonly maxSteps: number;
+}
+
+/** Assemble every guest; errors name the guest. The ISA: the chosen one, else the guests' common `.isa`, else pg32. */
+export function prepareGuests(guests: readonly GuestSpec[], isaName: string): { images: Image[]; isa: Isa } | { errors: string[] } {
+  const chosen = chooseIsa(isaName);
+  if (chosen.error) return { errors: [chosen.error] };
+  const errors: string[] = [];
+  const images: Image[] = [];
+  for (const g of guests) {
+    const r = assemble(g.source, g.name, chosen.isa ? { isa: chosen.isa } : {});
+    if (r.image) images.push(r.image);
+    else errors.push(...r.errors.map((e) => `${e.file}:${e.line}:${e.col}: error: ${e.message}`));
+  }
+  if (errors.length) return { errors };
+  if (chosen.isa) return { images, isa: chosen.isa };
+  const wanted = [...new Set(images.map((i) => imageIsa(i) ?? 'pg32'))];
+  if (wanted.length > 1) return { errors: [`the guests are written for different ISAs (${wanted.join(', ')}): choose one`] };
+  const isa = resolveIsa(wanted[0] ?? 'pg32');
+  return 'error' in isa ? { errors: [isa.error] } : { images, isa };
+}
+
+export function checkOptions(o: Pick<VirtualizeOptions, 'monitor' | 'quantum' | 'depth' | 'memWords' | 'maxSteps'>, count: number): string | null {
+  if (!(MONITORS as readonly string[]).includes(o.monitor)) return `unknown monitor '${o.monitor}' (monitors: ${MONITORS.join(', ')})`;
+  const whole = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi;
+  if (!whole(o.quantum, 1, 1e9)) return `the quantum must be a whole number from 1 to 1000000000, not ${o.quantum}`;
+  if (!whole(o.depth, 1, 16)) return `the depth must be a whole number from 1 to 16, not ${o.depth}`;
+  if (!whole(o.memWords, 16, MAX_REAL_WORDS)) return `storage per VM must be 16 to ${MAX_REAL_WORDS} words, not ${o.memWords}`;
+  if (!whole(o.maxSteps, 1, Number.MAX_SAFE_INTEGER)) return `the step limit must be a positive whole number, not ${o.maxSteps}`;
+  let need = Allocator.needed(count, o.memWords);
+  for (let d = 1; d < o.depth; d++) need = Allocator.needed(1, need);
+  if (need > MAX_REAL_WORDS) return `${count} VMs of ${o.memWords} words at depth ${o.depth} need ${need} words of real storage, more than the machine's largest (${MAX_REAL_WORDS}); use less storage per VM`;
+  return null;
+}
+
+const sum = (a: Float64Array) => a.reduce((n, x) => n + x, 0);
+const byCause = (a: Float64Array) =>
+  [...a]
+    .map((n, c) => (n ? `${causeName(c)} ${n}` : ''))
+    .filter(Boolean)
+    .join(', ');
+
+export class VirtualizeRun {
+  readonly stack: Stack;
+  readonly consoles: Console[];
+  private ready: VirtualMachine[];
+  private next = 0;
+  private readonly ended = new Map<VirtualMachine, string>();
+  private readonly slices: Slice[] = [];
+  private sliceCount = 0;
+  private steps = 0;
+  private ms = 0;
+
+  constructor(
+    readonly images: readonly Image[],
+    readonly names: readonly string[],
+    readonly inputs: readonly string[],
+    readonly isa: Isa,
+    readonly opts: Omit<VirtualizeOptions, 'guests' | 'isa'>,
+  ) {
+    this.stack = buildStack({ isa, monitor: opts.monitor as MonitorKind, depth: opts.depth, count: images.length, guestWords: opts.memWords });
+    this.consoles = images.map((image, i) => {
+      const c = new Console(new TextEncoder().encode(inputs[i] ?? ''));
+      loadGuest(this.stack.guests[i]!, image, c);
+      return c;
+    });
+    this.ready = [...this.stack.guests];
+  }
+
+  get done(): boolean {
+    return this.ready.length === 0;
+  }
+
+  /** Run slices for about `ms` milliseconds (at least one slice). */
+  runFor(ms: number): void {
+    const t0 = performance.now();
+    do this.slice();
+    while (!this.done && performance.now() - t0 < ms);
+    this.ms += performance.now() - t0;
+  }
+
+  /** One slice of the next ready VM: roundRobin's inner step. */
+  private slice(): void {
+    const vm = this.ready[this.next]!;
+    const index = this.stack.guests.indexOf(vm);
+    const s = vm.stats;
+    const before = { traps: s.traps.slice(), emulations: s.emulations, reflected: sum(s.reflected), steps: vm.steps };
+    const r = vm.run(Math.min(this.opts.quantum, this.opts.maxSteps - vm.steps));
+    const steps = vm.steps - before.steps;
+    const exit = r !== 'budget' ? r : vm.steps >= this.opts.maxSteps ? 'step limit' : null;
+    const delta = s.traps.map((n, c) => n - before.traps[c]!);
+    this.sliceCount++;
+    if (this.slices.length < MAX_SLICES) {
+      this.slices.push({
+        vm: index,
+        start: this.steps,
+        steps,
+        traps: sum(delta),
+        emulations: s.emulations - before.emulations,
+        reflections: sum(s.reflected) - before.reflected,
+        exit,
+        causes: byCause(delta),
+      });
+    }
+    this.steps += steps;
+    if (exit) this.ended.set(vm, exit);
+    this.next++;
+    if (this.next >= this.ready.length) {
+      this.ready = this.ready.filter((v) => !this.ended.has(v));
+      this.next = 0;
+    }
+  }
+
+  view(): VmmView {
+    const decoder = new TextDecoder();
+    const vms: VmView[] = this.stack.guests.map((vm, i) => {
+      const s = vm.stats;
+      const end = this.ended.get(vm);
+      const state =
+        end === undefined ? 'running'
+        : end === 'halt' ? 'halted'
+        : end === 'checkstop' ? `check-stop: ${describeCheckStop(vm)}`
+        : `stopped at the step limit (${this.opts.maxSteps} steps)`;
+      return {
+        name: this.names[i]!,
+        output: decoder.decode(this.consoles[i]!.output()),
+        state,
+        instret: vm.instret,
+        direct: s.direct,
+        emulated: s.emulations,
+        interpreted: s.interpreted,
+        traps: byCause(s.traps) || 'none',
+        reflected: byCause(s.reflected) || 'none',
+      };
+    });
+    return {
+      monitor: this.opts.monitor,
+      isa: this.isa.name,
+      vms,
+      slices: this.slices,
+      sliceCount: this.sliceCount,
+      totalSteps: this.steps,
+      ms: this.ms,
+      done: this.done,
+    };
+  }
+}

@@ -156,6 +156,15 @@ export interface Slice {
   readonly causes: string;
 }
 
+/** One thing the monitor did, at an exact guest step (of all VMs together). */
+export interface VmEvent {
+  readonly vm: number;
+  readonly at: number;
+  readonly kind: 'emulate' | 'reflect' | 'trap';
+  /** the instruction emulated, or the trap's cause */
+  readonly what: string;
+}
+
 export interface VmView {
   readonly name: string;
   readonly output: string;
@@ -173,6 +182,9 @@ export interface VmmView {
   readonly isa: string;
   readonly vms: readonly VmView[];
   readonly slices: readonly Slice[];
+  /** exact events, for the first `detailedUntil` guest steps (slices after it are marked with their counts) */
+  readonly events: readonly VmEvent[];
+  readonly detailedUntil: number;
   /** slices run in all (the timeline shows the first MAX_SLICES) */
   readonly sliceCount: number;
   readonly totalSteps: number;

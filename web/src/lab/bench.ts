@@ -2,8 +2,9 @@
  * The monitor nanobenchmarks, in the page (bench/nano.bench.ts's guests,
  * after Adams & Agesen): each operation's loop run bare and under every
  * monitor the library has. Counts first (guest instructions, round trips,
- * monitor entries), then time: the best of REPEATS fresh runs, and the
- * round trip = (time with the operation − time of the bare loop on the same
+ * monitor entries), then time: each machine is prepared once and reloaded
+ * for every run (as bench/ does), warmed up, and timed as the best of
+ * REPEATS measurements; the round trip = (time with the operation − time of the bare loop on the same
  * machine) / round trips.
  *
  * These are browser timings (performance.now() is coarse in a page, so
@@ -20,6 +21,8 @@ import { MONITORS } from '../../../src/vmm/vmm.js';
 import type { BenchRow, BenchView } from '../protocol.js';
 
 export const REPEATS = 5;
+/** each measurement lasts at least this long */
+const MIN_MS = 15;
 const BUDGET = 1e9;
 
 interface Case {
@@ -35,19 +38,42 @@ interface Counts {
 
 const sum = (a: Float64Array) => a.reduce((n, x) => n + x, 0);
 
-/** One run of `image` on `machine` from a fresh load; what it did. */
-function runOnce(image: Image, machine: string, op: Op, k: number): Counts {
+/** A machine ready to run `image` again and again (reloaded each time, its translations kept, as bench/ does it). */
+function prepare(image: Image, machine: string, op: Op, k: number): () => Counts {
   if (machine === 'bare') {
     const cpu = new Cpu({ isa: PG32, memWords: MEM_WORDS, devices: new Console() });
-    cpu.load(image);
-    if (cpu.run(BUDGET) !== 'halt') throw new Error(`bare ${op.name}: did not halt (${cpu.checkStop?.why ?? 'budget'})`);
-    return { instructions: cpu.instret, trips: op.cause ? cpu.traps[op.cause]! : k, entries: 0 };
+    return () => {
+      cpu.load(image);
+      if (cpu.run(BUDGET) !== 'halt') throw new Error(`bare ${op.name}: did not halt (${cpu.checkStop?.why ?? 'budget'})`);
+      return { instructions: cpu.instret, trips: op.cause ? cpu.traps[op.cause]! : k, entries: 0 };
+    };
   }
   const stack = buildStack({ isa: PG32, monitor: machine as (typeof MONITORS)[number], depth: 1, count: 1, guestWords: MEM_WORDS });
   const vm = stack.guests[0]!;
-  loadGuest(vm, image, new Console());
-  if (vm.run(BUDGET) !== 'halt') throw new Error(`${machine} ${op.name}: the guest did not halt (${vm.checkStop?.why ?? 'budget'})`);
-  return { instructions: vm.instret, trips: op.cause ? vm.stats.reflected[op.cause]! : k, entries: sum(vm.stats.traps) };
+  const console = new Console();
+  return () => {
+    const before = { traps: sum(vm.stats.traps), reflected: op.cause ? vm.stats.reflected[op.cause]! : 0 };
+    loadGuest(vm, image, console);
+    if (vm.run(BUDGET) !== 'halt') throw new Error(`${machine} ${op.name}: the guest did not halt (${vm.checkStop?.why ?? 'budget'})`);
+    return { instructions: vm.instret, trips: op.cause ? vm.stats.reflected[op.cause]! - before.reflected : k, entries: sum(vm.stats.traps) - before.traps };
+  };
+}
+
+/** Milliseconds per call of `fn`: the best of REPEATS measurements, each of as many calls as fill MIN_MS (the page's clock is coarse). */
+function time(fn: () => unknown): number {
+  let best = Infinity;
+  for (let r = 0; r < REPEATS; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    do {
+      fn();
+      n++;
+      t = performance.now();
+    } while (t - t0 < MIN_MS);
+    best = Math.min(best, (t - t0) / n);
+  }
+  return best;
 }
 
 export class BenchRun {
@@ -71,26 +97,22 @@ export class BenchRun {
     return this.index >= this.cases.length;
   }
 
-  /** Measure the next case: verify it once, then the best of REPEATS timed runs. */
+  /** Measure the next case: verify it once, warm it up, then time it. */
   next(): void {
     const c = this.cases[this.index++]!;
-    const image = this.images.get(c.op.name)!;
-    const counts = runOnce(image, c.machine, c.op, this.iterations);
-    let best = Infinity;
-    for (let i = 0; i < REPEATS; i++) {
-      const t0 = performance.now();
-      runOnce(image, c.machine, c.op, this.iterations);
-      best = Math.min(best, performance.now() - t0);
-    }
-    if (c.op.name === 'loop') this.loopMs.set(c.machine, best);
+    const run = prepare(this.images.get(c.op.name)!, c.machine, c.op, this.iterations);
+    const counts = run();
+    run();
+    const ms = time(run);
+    if (c.op.name === 'loop') this.loopMs.set(c.machine, ms);
     const loop = this.loopMs.get(c.machine);
     this.rows.push({
       op: c.op.name,
       what: c.op.what,
       machine: c.machine,
       ...counts,
-      ms: best,
-      roundTripNs: c.op.name === 'loop' || loop === undefined ? null : ((best - loop) * 1e6) / Math.max(1, counts.trips),
+      ms,
+      roundTripNs: c.op.name === 'loop' || loop === undefined ? null : ((ms - loop) * 1e6) / Math.max(1, counts.trips),
     });
   }
 

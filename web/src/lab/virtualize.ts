@@ -6,23 +6,30 @@
  * what the monitor did in it (traps into the monitor, emulations,
  * reflections into the guest) and whether the VM ended there.
  *
- * The monitors have no event hook yet, so events are counted per slice from
- * each VM's statistics; the timeline marks a slice with its counts.
+ * The monitors have no event hook yet, so events are read from each VM's
+ * statistics: for the first DETAIL_STEPS guest steps a slice is run one
+ * step at a time (the monitor's budget is invisible to the guest, so this
+ * changes nothing it computes) and every emulation, reflection and trap is
+ * placed at its exact step; after that, slices run whole and carry counts.
  */
 import { assemble } from '../../../src/asm/index.js';
 import { Console } from '../../../src/cpu/devices.js';
 import type { Image } from '../../../src/image.js';
-import { causeName, type Isa } from '../../../src/isa/table.js';
+import { BY_OPCODE, causeName, type Isa } from '../../../src/isa/table.js';
 import { Allocator } from '../../../src/vmm/allocator.js';
 import { buildStack, loadGuest, type Stack } from '../../../src/vmm/stack.js';
 import { describeCheckStop, MONITORS, type MonitorKind } from '../../../src/vmm/vmm.js';
 import type { VirtualMachine } from '../../../src/vmm/vm.js';
+import type { StopReason } from '../../../src/cpu/cpu.js';
 import { chooseIsa, imageIsa } from '../machine/debugger.js';
-import type { GuestSpec, Slice, VmmView, VmView } from '../protocol.js';
+import type { GuestSpec, Slice, VmEvent, VmmView, VmView } from '../protocol.js';
 import { resolveIsa } from '../../../src/isa/table.js';
 
 /** the timeline keeps this many slices (the counts go on) */
 export const MAX_SLICES = 4000;
+/** guest steps (all VMs) whose events are placed exactly */
+export const DETAIL_STEPS = 100_000;
+export const MAX_EVENTS = 5000;
 const MAX_REAL_WORDS = 2 ** 30;
 
 export interface VirtualizeOptions {
@@ -81,6 +88,8 @@ export class VirtualizeRun {
   private next = 0;
   private readonly ended = new Map<VirtualMachine, string>();
   private readonly slices: Slice[] = [];
+  private readonly events: VmEvent[] = [];
+  private detailedUntil = 0;
   private sliceCount = 0;
   private steps = 0;
   private ms = 0;
@@ -119,7 +128,9 @@ export class VirtualizeRun {
     const index = this.stack.guests.indexOf(vm);
     const s = vm.stats;
     const before = { traps: s.traps.slice(), emulations: s.emulations, reflected: sum(s.reflected), steps: vm.steps };
-    const r = vm.run(Math.min(this.opts.quantum, this.opts.maxSteps - vm.steps));
+    const budget = Math.min(this.opts.quantum, this.opts.maxSteps - vm.steps);
+    const exact = this.steps < DETAIL_STEPS && this.events.length < MAX_EVENTS;
+    const r = exact ? this.stepwise(vm, index, budget) : vm.run(budget);
     const steps = vm.steps - before.steps;
     const exit = r !== 'budget' ? r : vm.steps >= this.opts.maxSteps ? 'step limit' : null;
     const delta = s.traps.map((n, c) => n - before.traps[c]!);
@@ -138,11 +149,52 @@ export class VirtualizeRun {
     }
     this.steps += steps;
     if (exit) this.ended.set(vm, exit);
+    // Events are exact up to here while every slice so far ran step by step with room to note them.
+    if (exact && this.events.length < MAX_EVENTS && this.detailedUntil === this.steps - steps) this.detailedUntil = this.steps;
     this.next++;
     if (this.next >= this.ready.length) {
       this.ready = this.ready.filter((v) => !this.ended.has(v));
       this.next = 0;
     }
+  }
+
+  /** A slice one step at a time, noting what the monitor did at each. */
+  private stepwise(vm: VirtualMachine, index: number, budget: number): StopReason {
+    const s = vm.stats;
+    const emulated = s.emulatedByOpcode.slice();
+    const reflected = s.reflected.slice();
+    const traps = s.traps.slice();
+    const start = vm.steps;
+    let r: StopReason = 'budget';
+    while (vm.steps - start < budget) {
+      const before = vm.steps;
+      r = vm.run(1);
+      const at = this.steps + (vm.steps - start) - 1;
+      const note = (kind: VmEvent['kind'], what: string) => {
+        if (this.events.length < MAX_EVENTS) this.events.push({ vm: index, at, kind, what });
+      };
+      let noted = false;
+      for (let op = 0; op < 256; op++) {
+        if (s.emulatedByOpcode[op] !== emulated[op]) {
+          note('emulate', BY_OPCODE[op]?.mnemonic ?? `opcode ${op}`);
+          emulated[op] = s.emulatedByOpcode[op]!;
+          noted = true;
+        }
+      }
+      for (let c = 0; c < 8; c++) {
+        if (s.reflected[c] !== reflected[c]) {
+          note('reflect', causeName(c));
+          reflected[c] = s.reflected[c]!;
+          noted = true;
+        }
+        if (s.traps[c] !== traps[c]) {
+          if (!noted) note('trap', causeName(c));
+          traps[c] = s.traps[c]!;
+        }
+      }
+      if (r !== 'budget' || vm.steps === before) break;
+    }
+    return r;
   }
 
   view(): VmmView {
@@ -172,6 +224,8 @@ export class VirtualizeRun {
       isa: this.isa.name,
       vms,
       slices: this.slices,
+      events: this.events,
+      detailedUntil: this.detailedUntil,
       sliceCount: this.sliceCount,
       totalSteps: this.steps,
       ms: this.ms,

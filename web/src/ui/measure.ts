@@ -72,17 +72,17 @@ export function chart(b: BenchView): SVGElement {
   const left = 64;
   const bottom = 48;
   const plotH = height - bottom - 16;
-  const max = Math.max(1, ...b.rows.map((r) => r.roundTripNs ?? 0));
+  const step = niceStep(Math.max(1, ...b.rows.map((r) => r.roundTripNs ?? 0)) / 4);
+  const max = step * 4;
   const groupW = (width - left - 16) / Math.max(1, ops.length);
   const barW = Math.min(36, (groupW - 16) / b.machines.length);
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'bench-svg' });
   root.setAttribute('aria-label', `round trip in nanoseconds for ${ops.join(', ')} on ${b.machines.join(', ')}`);
   // y axis and grid
   for (let k = 0; k <= 4; k++) {
-    const v = (max * k) / 4;
     const y = 16 + plotH - (plotH * k) / 4;
     root.append(svg('line', { x1: left, x2: width - 16, y1: y, y2: y, class: 'grid' }));
-    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick' }, `${v.toFixed(0)}`));
+    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick' }, fmt(step * k)));
   }
   root.append(svg('text', { x: 12, y: 16 + plotH / 2, transform: `rotate(-90 12 ${16 + plotH / 2})`, 'text-anchor': 'middle', class: 'tick' }, 'ns per round trip'));
   ops.forEach((op, gi) => {
@@ -105,4 +105,10 @@ export function chart(b: BenchView): SVGElement {
     root.append(svg('text', { x: x + 18, y: height - 8, class: 'tick' }, m));
   });
   return root;
+}
+
+/** 1, 2 or 5 times a power of ten, at least `x`. */
+export function niceStep(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= x)!;
 }

@@ -3,9 +3,11 @@
  * monitor gave it (x = guest steps of all VMs together), and marks where
  * the monitor did something: ▲ emulations, ▼ reflections into the guest,
  * ● other traps into the monitor, ◆ the VM's exit (halt, check-stop, step
- * limit). With more slices than pixels, slices are merged per pixel column.
+ * limit). Events are placed at their exact step where the run recorded
+ * them (its first guest steps); later slices carry their counts. With more
+ * slices or events than pixels, they are merged per pixel column.
  */
-import type { Slice, VmmView } from '../protocol.js';
+import type { Slice, VmEvent, VmmView } from '../protocol.js';
 import { fmt, svg } from './dom.js';
 
 /** lane colours: distinct, and dark enough for white marks and text */
@@ -19,6 +21,8 @@ const TOP = 8;
 
 interface Bucket {
   vm: number;
+  /** the guest step the last merged slice ends at */
+  end: number;
   x0: number;
   x1: number;
   steps: number;
@@ -32,7 +36,7 @@ interface Bucket {
 
 export function timeline(run: VmmView, width: number): SVGElement {
   const lanes = run.vms.length;
-  const plot = Math.max(200, width - LEFT - 16);
+  const plot = Math.max(200, width - LEFT - 48); // room on the right for the last exit label
   const height = TOP + lanes * LANE + 40;
   const total = Math.max(1, run.slices.reduce((n, s) => Math.max(n, s.start + s.steps), 0));
   const scale = plot / total;
@@ -60,14 +64,26 @@ export function timeline(run: VmmView, width: number): SVGElement {
     g.append(svg('title', {}, tip));
     g.append(svg('rect', { x: LEFT + b.x0, y, width: w, height: BAR, fill: colour }));
     const cx = LEFT + b.x0 + w / 2;
-    if (b.emulations) g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
-    if (b.reflections) g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
-    if (b.traps > b.emulations + b.reflections) g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
+    const counted = b.end > run.detailedUntil; // its events were not recorded one by one
+    if (counted && b.emulations) g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
+    if (counted && b.reflections) g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
+    if (counted && b.traps > b.emulations + b.reflections) g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
     if (b.exit) {
       const ex = LEFT + b.x1;
       g.append(svg('path', { d: `M${ex},${y - 3} l5,${BAR / 2 + 3} l-5,${BAR / 2 + 3} l-5,${-BAR / 2 - 3} z`, fill: MARK.exit }));
       g.append(svg('text', { x: ex + 8, y: y + BAR - 2, class: 'exit-label' }, b.exit === 'halt' ? 'halt' : b.exit));
     }
+    root.append(g);
+  }
+
+  for (const m of eventMarks(run.events, scale)) {
+    const y = TOP + m.vm * LANE + 4;
+    const cx = LEFT + m.x;
+    const g = svg('g', { class: `event ${m.kind}` });
+    g.append(svg('title', {}, m.tip));
+    if (m.kind === 'emulate') g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
+    else if (m.kind === 'reflect') g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
+    else g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
     root.append(g);
   }
 
@@ -98,10 +114,11 @@ function buckets(slices: readonly Slice[], scale: number): Bucket[] {
       b.emulations += s.emulations;
       b.reflections += s.reflections;
       b.exit = s.exit;
+      b.end = s.start + s.steps;
       b.slices++;
       if (s.causes && b.causes.length < 4) b.causes.push(s.causes);
     } else {
-      b = { vm: s.vm, x0, x1, steps: s.steps, traps: s.traps, emulations: s.emulations, reflections: s.reflections, exit: s.exit, slices: 1, causes: s.causes ? [s.causes] : [] };
+      b = { vm: s.vm, end: s.start + s.steps, x0, x1, steps: s.steps, traps: s.traps, emulations: s.emulations, reflections: s.reflections, exit: s.exit, slices: 1, causes: s.causes ? [s.causes] : [] };
       out.push(b);
       open.set(s.vm, b);
     }
@@ -109,12 +126,40 @@ function buckets(slices: readonly Slice[], scale: number): Bucket[] {
   return out;
 }
 
-export function legend(): HTMLElement {
+interface Mark {
+  readonly vm: number;
+  readonly kind: VmEvent['kind'];
+  readonly x: number;
+  tip: string;
+  n: number;
+}
+
+/** Events merged per lane, kind and pixel column, each with a tooltip. */
+function eventMarks(events: readonly VmEvent[], scale: number): Mark[] {
+  const marks = new Map<string, Mark>();
+  const verb = { emulate: 'emulated', reflect: 'reflected into the guest:', trap: 'trapped into the monitor:' } as const;
+  for (const e of events) {
+    const x = Math.floor((e.at + 0.5) * scale);
+    const key = `${e.vm} ${e.kind} ${x}`;
+    const m = marks.get(key);
+    const line = `step ${fmt(e.at)}: ${verb[e.kind]} ${e.what}`;
+    if (m) {
+      m.n++;
+      if (m.n <= 6) m.tip += `\n${line}`;
+      else if (m.n === 7) m.tip += '\n…';
+    } else marks.set(key, { vm: e.vm, kind: e.kind, x: (e.at + 0.5) * scale, tip: line, n: 1 });
+  }
+  return [...marks.values()];
+}
+
+export function legend(run: VmmView): HTMLElement {
   const el = document.createElement('p');
   el.className = 'legend';
   el.innerHTML =
     '<span aria-hidden="true">▲</span> emulated by the monitor &nbsp; <span aria-hidden="true" style="color:#b45309">▼</span> reflected into the guest &nbsp; ' +
     '<span aria-hidden="true">○</span> other traps into the monitor &nbsp; <span aria-hidden="true">◆</span> the VM exits (halt, check-stop, step limit). ' +
-    'Counted per slice (the monitors have no event hook yet); hover a bar for its counts.';
+    (run.detailedUntil >= run.totalSteps
+      ? 'Every mark is at its exact step; hover one for what happened.'
+      : `Marks are at their exact steps for the first ${fmt(run.detailedUntil)} guest steps; after that, a bar carries its slice's counts (hover it).`);
   return el;
 }

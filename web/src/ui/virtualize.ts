@@ -112,6 +112,7 @@ export class VirtualizePanel {
       case 'equiv':
         this.renderEquiv(m.result);
         byId('vmm-status').textContent = `equivalence of ${m.result.name} checked`;
+        this.c.setStatus('done', `${m.result.name}: ${m.result.runs.map((r) => `${r.monitor} ${r.equivalent ? 'equivalent' : 'diverges'}`).join(', ')}`);
         return;
       case 'stopped':
         byId('vmm-status').textContent = 'stopped';
@@ -126,7 +127,7 @@ export class VirtualizePanel {
 
   private renderRun(run: VmmView): void {
     const box = byId('timeline');
-    box.replaceChildren(timeline(run, Math.max(600, box.clientWidth - 4)), legend());
+    box.replaceChildren(timeline(run, Math.max(600, box.clientWidth - 4)), legend(run));
     byId('vm-consoles').replaceChildren(
       ...run.vms.map((vm, i) =>
         h('section', { class: 'vm', style: `border-top-color:${VM_COLOURS[i % VM_COLOURS.length]}`, 'aria-label': `VM ${vm.name}` },

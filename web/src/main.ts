@@ -89,7 +89,7 @@ const editor = new Editor({
     diagnostics = errors.length;
     const d = byId('diagnostics');
     d.textContent = errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'} — first at line ${errors[0]!.line}` : '✓ assembles';
-    d.className = `diagnostics ${errors.length ? 'bad' : 'ok'}`;
+    d.className = `diagnostics link ${errors.length ? 'bad' : 'ok'}`;
   },
   keys: [],
 });
@@ -125,6 +125,7 @@ const virtualize = new VirtualizePanel({
 });
 const measure = new MeasurePanel(lab, setStatus);
 
+byId('diagnostics').addEventListener('click', () => editor.listErrors());
 byId('max-steps').addEventListener('change', () => machine.send({ kind: 'settings', maxSteps: maxSteps() }));
 machine.send({ kind: 'settings', maxSteps: maxSteps() });
 

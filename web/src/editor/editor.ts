@@ -10,7 +10,7 @@
  */
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, indentUnit } from '@codemirror/language';
-import { forceLinting, lintGutter, linter, type Diagnostic } from '@codemirror/lint';
+import { forceLinting, lintGutter, linter, openLintPanel, type Diagnostic } from '@codemirror/lint';
 import { EditorState, Prec, RangeSet, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
 import {
   Decoration,
@@ -44,6 +44,15 @@ class BreakpointMarker extends GutterMarker {
   }
 }
 const breakpointMarker = new BreakpointMarker();
+
+/** Holds the gutter's width open; not a breakpoint. */
+class SpacerMarker extends GutterMarker {
+  override toDOM(): Node {
+    const d = document.createElement('span');
+    d.textContent = '●';
+    return d;
+  }
+}
 
 const breakpointField = StateField.define<RangeSet<GutterMarker>>({
   create: () => RangeSet.empty,
@@ -87,7 +96,7 @@ const breakpointGutter: Extension = [
   gutter({
     class: 'cm-breakpoint-gutter',
     markers: (v) => v.state.field(breakpointField),
-    initialSpacer: () => breakpointMarker,
+    initialSpacer: () => new SpacerMarker(),
     domEventHandlers: {
       mousedown(view, line) {
         toggleAt(view, line.from);
@@ -160,7 +169,13 @@ export class Editor {
       state: EditorState.create({
         doc: o.doc,
         extensions: [
-          Prec.highest(keymap.of([...o.keys, { key: 'F9', run: (v) => (toggleAt(v, v.state.selection.main.head), true), preventDefault: true }])),
+          Prec.highest(
+            keymap.of([
+              ...o.keys,
+              { key: 'F9', run: (v) => (toggleAt(v, v.state.selection.main.head), true), preventDefault: true },
+              { key: 'Mod-Shift-m', run: openLintPanel, preventDefault: true },
+            ]),
+          ),
           breakpointGutter,
           lineNumbers(),
           lintGutter(),
@@ -223,6 +238,11 @@ export class Editor {
     const pos = Math.min(l.from + col - 1, l.to);
     this.view.dispatch({ selection: { anchor: pos }, effects: EditorView.scrollIntoView(pos, { y: 'center' }) });
     this.view.focus();
+  }
+
+  /** The list of every diagnostic, below the editor. */
+  listErrors(): void {
+    openLintPanel(this.view);
   }
 
   relint(): void {

@@ -32,7 +32,9 @@ export class WorkerClient<In extends { kind: string }, Out> {
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.restart(`the ${this.role} worker failed: ${e.message || 'an error'} (a bug in trapeze, please report it)`);
+      const why = `the ${this.role} worker failed: ${e.message || 'an error'} (a bug in trapeze, please report it)`;
+      console.error(`trapeze: ${why}`);
+      this.restart(why);
     };
   }
 

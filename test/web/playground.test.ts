@@ -1,0 +1,168 @@
+/**
+ * The playground in a real browser (Debian's Chromium, headless): what a
+ * student does with it, end to end, through the page's own controls and
+ * keyboard shortcuts.
+ */
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { browserTest, outputText, register, startBrowser, stopBrowser, typeProgram, waitForStatus, waitForText } from './browser.js';
+
+beforeAll(startBrowser, 60_000);
+afterAll(stopBrowser);
+
+const COUNT3 = ['start:  li r1, 3        ; count down from 3', 'loop:   addi r1, r1, -1', '        bne r1, r0, loop', "        li r2, 'K'", '        out r2, 0', '        halt'].join('\n');
+
+describe('playground: editor and debugger', () => {
+  browserTest('assembles and runs hello, and a program typed in', async ({ page }) => {
+    await page.selectOption('#examples', 'hello.s');
+    await page.keyboard.press('F5');
+    await waitForStatus(page, 'halted');
+    expect(await outputText(page)).toBe('Hello, world!\n');
+    expect(await page.textContent('#status-message')).toMatch(/halted after \d+ steps/);
+
+    await typeProgram(page, COUNT3);
+    await page.click('#toolbar button[data-action=run]');
+    await waitForStatus(page, 'halted');
+    expect(await outputText(page)).toBe('K');
+    expect(await register(page, 2)).toBe('0x0000004b');
+  });
+
+  browserTest('steps and reverse-steps, marking what changed', async ({ page }) => {
+    await typeProgram(page, COUNT3);
+    await page.keyboard.press('F10'); // assembles, then steps: li r1, 3
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
+    expect(await register(page, 1)).toBe('0x00000003');
+    await expect.poll(() => page.locator('#regs .reg.changed').count()).toBe(1);
+    await page.keyboard.press('F10'); // addi: r1 = 2
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step2'));
+    expect(await register(page, 1)).toBe('0x00000002');
+    expect(await page.textContent('.cm-pc-line')).toContain('bne r1, r0, loop');
+
+    await page.keyboard.press('Shift+F10'); // back before the addi
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
+    expect(await register(page, 1)).toBe('0x00000003');
+    expect(await page.textContent('.cm-pc-line')).toContain('addi r1, r1, -1');
+    await page.click('#toolbar button[data-action=reverse]');
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step0'));
+    expect(await register(page, 1)).toBe('0x00000000');
+    await expect.poll(() => page.isDisabled('#toolbar button[data-action=reverse]')).toBe(true);
+  });
+
+  browserTest('stops at a breakpoint set in the gutter, every time round the loop', async ({ page }) => {
+    await typeProgram(page, COUNT3);
+    // Line 3 (bne) gets a breakpoint: click the breakpoint gutter beside it.
+    const gutter = (await page.locator('.cm-breakpoint-gutter').boundingBox())!;
+    const line3 = (await page.locator('.cm-line').nth(2).boundingBox())!;
+    await page.mouse.click(gutter.x + gutter.width / 2, line3.y + line3.height / 2);
+    await expect.poll(() => page.locator('.cm-bp').count()).toBe(1);
+    await page.keyboard.press('F5');
+    await waitForStatus(page, 'breakpoint');
+    expect(await page.textContent('.cm-pc-line')).toContain('bne r1, r0, loop');
+    expect(await register(page, 1)).toBe('0x00000002');
+    await page.keyboard.press('F8');
+    await page.waitForFunction(() => document.querySelector('#regs .reg:nth-child(2) .val')?.textContent === '0x00000001');
+    expect(await page.textContent('#status-state')).toBe('breakpoint');
+    // F9 on the cursor's line takes it away again; Continue then runs to the end.
+    await page.locator('.cm-line').nth(2).click();
+    await page.keyboard.press('F9');
+    await expect.poll(() => page.locator('.cm-bp').count()).toBe(0);
+    await page.keyboard.press('F8');
+    await waitForStatus(page, 'halted');
+    expect(await outputText(page)).toBe('K');
+  });
+
+  browserTest('shows every assembly error inline, at its line and column, as you type', async ({ page }) => {
+    await typeProgram(page, ['start:  li r1, 3', '        addi r1, r1', '        bogus r2', '        halt'].join('\n'));
+    await expect.poll(() => page.locator('.cm-lintRange-error').count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.textContent('#diagnostics')).toMatch(/2 errors — first at line 2/);
+    const marked = await page.locator('.cm-lintRange-error').allTextContents();
+    expect(marked).toContain('bogus');
+    // Every message names its line and column: the list of them.
+    await page.click('#diagnostics');
+    await page.waitForSelector('.cm-panel-lint li');
+    const messages = await page.locator('.cm-panel-lint li').allTextContents();
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^2:\d+: /);
+    expect(messages[1]).toMatch(/^3:9: .*bogus/);
+    // Running does not start: the errors are reported instead.
+    await page.keyboard.press('F5');
+    await waitForStatus(page, 'errors');
+    expect(await page.textContent('#status-message')).toMatch(/2 assembly errors/);
+  });
+
+  browserTest('Stop ends an endless loop at once, and the page stays responsive while it runs', async ({ page }) => {
+    await typeProgram(page, 'spin:   b spin');
+    await page.keyboard.press('F5');
+    await waitForStatus(page, 'running');
+    // The page answers while the worker runs: the editor takes typing.
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.insertText('  ; still typing');
+    expect(await page.textContent('.cm-content')).toContain('still typing');
+    const t0 = Date.now();
+    await page.click('#toolbar button[data-action=stop]');
+    await waitForStatus(page, 'paused');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await page.textContent('#status-message')).toMatch(/stopped at step [\d,]+/);
+  });
+
+  browserTest('console input: a program waiting for input goes on when a line is typed', async ({ page }) => {
+    await page.selectOption('#examples', 'echo.s');
+    // Without its example input: type the program's input by hand.
+    await typeProgram(page, await page.evaluate(() => (window as unknown as { trapeze: { editor: { text: string } } }).trapeze.editor.text + '\n'));
+    await page.keyboard.press('F5');
+    await waitForStatus(page, 'waiting');
+    await page.fill('#input', 'héllo');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#output')?.textContent === 'héllo\n');
+    await page.click('#end-input');
+    await waitForStatus(page, 'halted');
+  });
+});
+
+describe('playground: classify, virtualize', () => {
+  browserTest('classifies pg32-x86: Theorems 1 and 3 fail, with the violators and their witnesses', async ({ page }) => {
+    await page.click('#tab-classify');
+    await page.fill('#classify-isa', 'pg32-x86');
+    await page.click('#classify-form button[type=submit]');
+    await page.waitForSelector('.verdict', { timeout: 60_000 });
+    const verdicts = await page.locator('.verdict').allTextContents();
+    const t1 = verdicts.find((v) => v.startsWith('Theorem 1'))!;
+    const t3 = verdicts.find((v) => v.startsWith('Theorem 3'))!;
+    expect(t1).toContain('fails');
+    expect(t1).toMatch(/violated by\s*gpsw\s*sflags\s*getr/);
+    expect(t3).toContain('fails');
+    expect(t3).toContain('getr');
+    expect(await page.locator('#class-table tbody tr').count()).toBe(45);
+    // The witness of getr: two states side by side, the difference marked.
+    await page.locator('.verdict', { hasText: 'Theorem 3' }).locator('.chip', { hasText: 'getr' }).click();
+    await waitForText(page, '#witness h2', 'getr');
+    expect(await page.locator('#witness .wit h3').count()).toBeGreaterThan(0);
+    expect(await page.locator('#witness tr.differs').count()).toBeGreaterThan(0);
+    expect(await page.locator('#witness').textContent()).toContain('location');
+  }, 90_000);
+
+  browserTest('runs two guests under the VMM, each with its own console and lane on the timeline', async ({ page }) => {
+    await page.keyboard.press('Alt+3');
+    expect(await page.isVisible('#view-virtualize')).toBe(true);
+    expect(await page.locator('#guests li').allTextContents()).toEqual([expect.stringContaining('hello.s'), expect.stringContaining('fib.s')]);
+    await page.click('#vmm-form button[type=submit]');
+    await waitForText(page, '#vmm-status', 'done');
+    const consoles = await page.locator('#vm-consoles .vm').allTextContents();
+    expect(consoles).toHaveLength(2);
+    expect(consoles[0]).toContain('Hello, world!');
+    expect(consoles[0]).toContain('halted');
+    expect(consoles[1]).toContain('0 1 1 2 3 5 8 13');
+    expect(await page.locator('#timeline svg .lane-label').allTextContents()).toEqual(['hello', 'fib']);
+    expect(await page.locator('#timeline svg .event.emulate').count()).toBeGreaterThan(0);
+
+    // The equivalence check: x86.s diverges under trap-and-emulate.
+    await page.selectOption('#guest-add', 'variants/x86.s');
+    await page.click('#guest-add-button');
+    await page.locator('#guests li button').nth(0).click();
+    await page.locator('#guests li button').nth(0).click();
+    await page.fill('#isa', 'pg32-x86');
+    await page.click('#vmm-equiv');
+    await waitForText(page, '#equiv .divergence', 'trap-emulate: first divergence');
+    expect(await page.textContent('#equiv .divergence')).toContain('gpsw');
+  });
+});

@@ -62,7 +62,7 @@ const examplesPlugin: Plugin = {
 
 /** The page and the library core it uses must not reach for Node: say so, naming the importer. */
 const NODE_MODULES = new Set(builtinModules);
-const noNodePlugin: Plugin = {
+export const noNodePlugin: Plugin = {
   name: 'no-node',
   setup(b) {
     b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {

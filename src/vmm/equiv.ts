@@ -12,7 +12,7 @@ import type { Image } from '../image.js';
 import { causeName, type Isa } from '../isa/table.js';
 import { roundRobin } from './scheduler.js';
 import { buildStack, loadGuest } from './stack.js';
-import type { MonitorKind } from './vmm.js';
+import type { MonitorKind } from './monitor.js';
 import type { Machine } from './machine.js';
 import type { VirtualMachine, VmStats } from './vm.js';
 

@@ -47,12 +47,7 @@ function bare(p: Program, steps: number) {
   const cpu = new Cpu({ isa: isaOrThrow(p.isa), memWords: MEM, devices: console });
   const a = assemble(p.source, p.name, { isa: isaOrThrow(p.isa) });
   cpu.load(a.image!);
-  let left = steps;
-  while (left > 0) {
-    const before = cpu.instret + cpu.trapCount;
-    if (cpu.run(left) !== 'budget') break;
-    left -= cpu.instret + cpu.trapCount - before;
-  }
+  if (steps > 0) cpu.run(steps); // the budget counts steps exactly
   return state(cpu, console.output());
 }
 
@@ -118,6 +113,56 @@ describe('debugger: reverse execution', () => {
     }
     expect(s.cpu.halted).toBe(false);
     expect(r1).toEqual([0, 0, 1, 1, 2]);
+  });
+});
+
+describe('debugger: vt guest mode', () => {
+  // A host that runs a three-instruction guest with vmrun; the guest's halt is intercepted (exit INSTR, 16).
+  const host = [
+    '        .equ PART, 0x1000',
+    'start:  la r3, guest',
+    '        li r4, PART',
+    '        li r5, guest_end - guest',
+    'copy:   ld r6, 0(r3)',
+    '        st r6, 0(r4)',
+    '        addi r3, r3, 1',
+    '        addi r4, r4, 1',
+    '        addi r5, r5, -1',
+    '        bnez r5, copy',
+    '        la r7, cb',
+    '        vmrun r7',
+    '        ld r1, 9(r7)        ; the exit code',
+    '        out r1, 2',
+    '        halt',
+    'guest:  addi r1, r1, 1',
+    '        addi r1, r1, 2',
+    '        addi r1, r1, 3',
+    '        halt',
+    'guest_end:',
+    'cb:     .word 1, 0, 0, 64   ; guest PSW: supervisor, pc 0, base 0, bound 64',
+    '        .word 0, 0, PART, 64, 2 ; TIMER, pending, partition, size, intercepts: HALT',
+    '        .word 0, 0, 0, 0, 0, 0, 0',
+    '        .space 16',
+  ].join('\n');
+  const p = { name: 'vt.s', path: '', source: host, isa: 'pg32+vt', input: new Uint8Array(0), expected: '16' };
+
+  it('runs into guest mode and out, and steps back through it exactly', () => {
+    const s = session(p);
+    expect(s.advance(1000, null)).toBe('halt');
+    expect(decode(s.console.output())).toBe('16');
+    const end = s.position();
+    expect(state(s.cpu, s.console.output())).toEqual(bare(p, end));
+    for (let t = end - 1; t >= end - 8; t--) {
+      s.history.seek(t);
+      expect(state(s.cpu, s.console.output()), `step ${t}`).toEqual(bare(p, t));
+    }
+    // Three steps before the end (exit, ld, out, then halt) the machine is in guest mode, at the guest's halt.
+    s.advance(end - 3 - s.position(), null);
+    expect(s.position()).toBe(end - 3);
+    expect(s.cpu.guest).not.toBeNull();
+    expect(s.nextInstruction()).toBe('halt  (in guest mode)');
+    s.advance(1, null);
+    expect(s.cpu.guest).toBeNull();
   });
 });
 

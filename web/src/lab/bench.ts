@@ -17,7 +17,7 @@ import { Console } from '../../../src/cpu/devices.js';
 import type { Image } from '../../../src/image.js';
 import { PG32 } from '../../../src/isa/table.js';
 import { buildStack, loadGuest } from '../../../src/vmm/stack.js';
-import { MONITORS } from '../../../src/vmm/vmm.js';
+import { MONITORS } from '../../../src/vmm/monitor.js';
 import type { BenchRow, BenchView } from '../protocol.js';
 
 export const REPEATS = 5;

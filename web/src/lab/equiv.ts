@@ -6,7 +6,7 @@
 import type { Image } from '../../../src/image.js';
 import type { Isa } from '../../../src/isa/table.js';
 import { checkEquivalence, runBare } from '../../../src/vmm/equiv.js';
-import { MONITORS } from '../../../src/vmm/vmm.js';
+import { MONITORS } from '../../../src/vmm/monitor.js';
 import type { EquivRun, EquivView } from '../protocol.js';
 
 export interface EquivOptions {

@@ -107,9 +107,17 @@ export class DebugSession {
     }
   }
 
-  /** Steps since reset: instructions completed plus trap deliveries. */
+  /**
+   * Steps since reset: instructions completed plus traps taken. The CPU
+   * stops at every trap of its own (the hook, counted in `traps`, even one
+   * that check-stops); traps a `vt` guest takes inside guest mode are
+   * delivered there and counted in `delivered`; the `vmrun` that entered
+   * guest mode is a step from its start, though it completes (and counts in
+   * `instret`) only at the exit.
+   */
   position(): number {
-    return this.cpu.instret + this.cpu.trapCount;
+    const cpu = this.cpu;
+    return cpu.instret + cpu.trapCount + cpu.delivered + (cpu.guest?.byInstruction ? 1 : 0);
   }
 
   /** Back to the state right after loading (input typed so far is kept, unread again). */
@@ -172,7 +180,7 @@ export class DebugSession {
     while (this.position() < end) {
       if (check) {
         // Single steps: a breakpoint is checked before every instruction.
-        if (this.breakAt[cpu.base + cpu.pc] === 1 && this.position() !== breakFrom && !cpu.halted && !cpu.checkStop) return 'breakpoint';
+        if (this.breakAt[this.physicalPc()] === 1 && this.position() !== breakFrom && !cpu.halted && !cpu.checkStop) return 'breakpoint';
         r = cpu.run(1);
       } else r = cpu.run(end - this.position());
       if (r === 'trap') r = this.deliver() ?? 'budget';
@@ -225,7 +233,7 @@ export class DebugSession {
       cpu.checkStop = { cause, info: info | 0, pc: pc >>> 0, why: 'no trap handler installed (new PSW bound is 0)' };
       return 'checkstop';
     }
-    cpu['afterTrap'] = true;
+    cpu.afterTrap = true;
     return null;
   }
 
@@ -234,18 +242,35 @@ export class DebugSession {
     return { entries: this.log.slice(-last), total: this.logged };
   }
 
+  /**
+   * The processor that runs the next instruction: the CPU, or in guest mode
+   * (`vmrun`) the guest's, with the physical address its storage starts at.
+   */
+  private runner(): { cpu: Cpu; origin: number } {
+    const g = this.cpu.guest?.cpu;
+    // A guest processor's storage is a view of the partition in the host's storage.
+    return g ? { cpu: g, origin: g.mem.byteOffset / Int32Array.BYTES_PER_ELEMENT } : { cpu: this.cpu, origin: 0 };
+  }
+
+  /** Physical address of the next instruction. */
+  physicalPc(): number {
+    const { cpu, origin } = this.runner();
+    return origin + cpu.base + cpu.pc;
+  }
+
   /** Source line of the next instruction, if it came from this program. */
   currentLine(): number | null {
-    return this.image.sourceMap.get(this.cpu.base + this.cpu.pc)?.line ?? null;
+    return this.image.sourceMap.get(this.physicalPc())?.line ?? null;
   }
 
   /** The next instruction, disassembled (or why there is none). */
   nextInstruction(): string {
-    const cpu = this.cpu;
-    if (cpu.halted) return '(halted)';
+    const { cpu } = this.runner();
+    if (this.cpu.halted) return '(halted)';
     if (cpu.checkStop) return '(check-stop)';
     if (cpu.pending && (cpu.flags & 2) !== 0) return '(timer interrupt)';
     const w = cpu.readVirtual(cpu.pc);
-    return w === undefined ? '(fetch outside bounds: MEMORY trap)' : disassembleWord(w, cpu.pc);
+    const text = w === undefined ? '(fetch outside bounds: MEMORY trap)' : disassembleWord(w, cpu.pc);
+    return cpu === this.cpu ? text : `${text}  (in guest mode)`;
   }
 }

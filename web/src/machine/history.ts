@@ -59,6 +59,7 @@ interface Snapshot {
   readonly checkStop: CheckStop | null;
   readonly instret: number;
   readonly traps: Float64Array;
+  readonly delivered: number;
   readonly afterTrap: boolean;
   /** storage by page; null = all zero */
   readonly pages: readonly (Int32Array | null)[];
@@ -81,6 +82,9 @@ export class SnapshotHistory implements ReverseEngine {
   }
 
   checkpoint(): void {
+    // In `vt` guest mode part of the state is in the guest's processor: the
+    // next snapshot waits for the exit (replay re-enters guest mode by vmrun).
+    if (this.m.cpu.guest !== null) return;
     const last = this.snaps[this.snaps.length - 1];
     const now = this.m.position();
     if (last && now - last.step < MIN_SPACING) return;
@@ -126,9 +130,9 @@ export class SnapshotHistory implements ReverseEngine {
       checkStop: cpu.checkStop,
       instret: cpu.instret,
       traps: cpu.traps.slice(),
-      // Private to the CPU (a trap was just delivered: the handler's first
-      // fetch must not fault); part of the state a replay depends on.
-      afterTrap: cpu['afterTrap'],
+      delivered: cpu.delivered,
+      // A trap was just delivered: the handler's first fetch must not fault.
+      afterTrap: cpu.afterTrap,
       pages,
       console: this.m.console.state(),
     });
@@ -147,7 +151,9 @@ export class SnapshotHistory implements ReverseEngine {
     cpu.checkStop = s.checkStop;
     cpu.instret = s.instret;
     cpu.traps.set(s.traps);
-    cpu['afterTrap'] = s.afterTrap;
+    cpu.delivered = s.delivered;
+    cpu.afterTrap = s.afterTrap;
+    cpu.guest = null; // snapshots are never taken in guest mode
     const mem = cpu.mem;
     s.pages.forEach((page, k) => {
       if (page) mem.set(page, k * PAGE);

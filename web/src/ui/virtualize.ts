@@ -3,7 +3,7 @@
  * one monitor, with per-VM consoles and the timeline; and the equivalence
  * check of the first guest under every monitor, side by side.
  */
-import { MONITORS } from '../../../src/vmm/vmm.js';
+import { MONITORS } from '../../../src/vmm/monitor.js';
 import type { Example } from '../../build.js';
 import type { EquivView, FromLab, GuestSpec, ToLab, VmmView } from '../protocol.js';
 import { byId, fmt, h, hex } from './dom.js';

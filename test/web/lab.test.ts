@@ -159,7 +159,8 @@ describe('nanobenchmarks', () => {
     for (const op of new Set(v.rows.map((r) => r.op))) {
       const rows = v.rows.filter((r) => r.op === op);
       expect(new Set(rows.map((r) => r.instructions)).size, op).toBe(1);
-      expect(new Set(rows.map((r) => r.trips)).size, op).toBe(1);
+      // One round trip per loop iteration (the timer's period makes it one give or take).
+      for (const r of rows) expect(Math.abs(r.trips - 200), `${op} on ${r.machine}`).toBeLessThanOrEqual(1);
       for (const r of rows) expect(r.ms).toBeGreaterThan(0);
     }
     expect(v.rows.find((r) => r.op === 'out' && r.machine === 'trap-emulate')!.entries).toBeGreaterThanOrEqual(200);

@@ -127,6 +127,8 @@ export interface VerdictView {
   readonly statement: string;
   readonly holds: boolean;
   readonly violators: readonly string[];
+  /** how it was decided, in a line (e.g. guest-mode runs and their exits) */
+  readonly detail?: string;
 }
 
 export interface ClassifyView {
@@ -134,6 +136,10 @@ export interface ClassifyView {
   readonly columns: readonly string[];
   readonly rows: readonly ClassRow[];
   readonly verdicts: readonly VerdictView[];
+  /** which monitors can run the ISA's guests unmodified, and why (when the report says) */
+  readonly admissions: readonly { readonly monitor: string; readonly admits: boolean; readonly why: string }[];
+  /** witnesses of verdicts beyond the class table (hardware assist), by instruction */
+  readonly extraWitnesses: readonly { readonly mnemonic: string; readonly witness: WitnessView }[];
   readonly disagreements: readonly string[];
   readonly ms: number;
 }
@@ -150,8 +156,10 @@ export interface Slice {
   readonly traps: number;
   readonly emulations: number;
   readonly reflections: number;
-  /** the slice ended the VM: halt, checkstop or budget (the step limit) */
-  readonly exit: string | null;
+  /** hardware guest-mode exits to the monitor (hw) */
+  readonly exits: number;
+  /** the slice ended the VM: halt, checkstop or the step limit */
+  readonly ended: string | null;
   /** traps by cause name, for the tooltip */
   readonly causes: string;
 }
@@ -160,8 +168,8 @@ export interface Slice {
 export interface VmEvent {
   readonly vm: number;
   readonly at: number;
-  readonly kind: 'emulate' | 'reflect' | 'trap';
-  /** the instruction emulated, or the trap's cause */
+  readonly kind: 'emulate' | 'reflect' | 'trap' | 'exit';
+  /** the instruction emulated, the trap's cause, or the exit's name */
   readonly what: string;
 }
 
@@ -175,6 +183,9 @@ export interface VmView {
   readonly interpreted: number;
   readonly traps: string;
   readonly reflected: string;
+  /** hw: guest-mode entries and exits by name */
+  readonly entries: number;
+  readonly exits: string;
 }
 
 export interface VmmView {

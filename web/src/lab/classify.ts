@@ -6,6 +6,7 @@
  */
 import { disassembleWord } from '../../../src/asm/index.js';
 import { classifyIsa, type Classification, type Report, type Witness } from '../../../src/checker/classify.js';
+import type { AssistWitness, StepOutcome } from '../../../src/checker/assist.js';
 import type { Outcome, State } from '../../../src/checker/probe.js';
 import { classOf, operandRegisters, wordOf } from '../../../src/checker/report.js';
 import { causeName, resolveIsa, type Spec } from '../../../src/isa/table.js';
@@ -26,6 +27,8 @@ export function classifyView(isaName: string): ClassifyView | { error: string } 
     columns: COLUMNS,
     rows: report.instructions.map(row),
     verdicts: verdicts(report),
+    admissions: report.monitors.map((m) => ({ monitor: m.monitor, admits: m.admits, why: m.why })),
+    extraWitnesses: report.hardwareAssist.instructions.flatMap((i) => (i.witness ? [{ mnemonic: i.mnemonic, witness: assistWitnessView(i.witness) }] : [])),
     disagreements: report.disagreements.map((d) => `${d.mnemonic}: declared ${d.property}${d.property === 'privileged' ? '' : '-sensitive'} = ${d.declared}, but execution shows ${d.derived}`),
     ms,
   };
@@ -48,6 +51,20 @@ interface VerdictLike {
   readonly holds: boolean;
   readonly statement: string;
   readonly violators?: readonly string[];
+  /** per instruction: runs tried, how many behaved identically, exits by name (hardware assist) */
+  readonly instructions?: readonly { readonly mnemonic: string; readonly tried?: number; readonly identical?: number; readonly exits?: Readonly<Record<string, number>> }[];
+  readonly isa?: string;
+}
+
+/** A line on how a verdict that counts runs was reached. */
+function detailOf(v: VerdictLike): string | undefined {
+  const is = v.instructions;
+  if (!is?.length || is[0]!.tried === undefined) return undefined;
+  const runs = is.reduce((n, i) => n + (i.tried ?? 0), 0);
+  const same = is.reduce((n, i) => n + (i.identical ?? 0), 0);
+  const exits = new Map<string, number>();
+  for (const i of is) for (const [e, n] of Object.entries(i.exits ?? {})) exits.set(e, (exits.get(e) ?? 0) + n);
+  return `${runs.toLocaleString('en-US')} runs${v.isa ? ` on ${v.isa}` : ''}: ${same.toLocaleString('en-US')} identical to the bare machine; exits ${[...exits].map(([e, n]) => `${e} ${n}`).join(', ') || 'none'}`;
 }
 
 const isVerdict = (v: unknown): v is VerdictLike =>
@@ -60,7 +77,10 @@ const isVerdict = (v: unknown): v is VerdictLike =>
  */
 export function verdicts(report: Report): VerdictView[] {
   const out: VerdictView[] = [];
-  const add = (name: string, v: VerdictLike) => out.push({ name, statement: v.statement, holds: v.holds, violators: [...(v.violators ?? [])] });
+  const add = (name: string, v: VerdictLike) => {
+    const detail = detailOf(v);
+    out.push({ name, statement: v.statement, holds: v.holds, violators: [...(v.violators ?? [])], ...(detail ? { detail } : {}) });
+  };
   for (const [k, v] of Object.entries(report.theorems)) if (isVerdict(v)) add(/^\d+$/.test(k) ? `Theorem ${k}` : title(k), v);
   for (const [k, v] of Object.entries(report)) {
     if (k === 'theorems') continue;
@@ -164,5 +184,46 @@ export function witnessView(spec: Spec, w: Witness): WitnessView {
     claim: w.claim,
     headers: [`before (${modeTitle(st)})`, 'after'],
     sections: [{ title: 'the state', rows: rows(before, after) }],
+  };
+}
+
+/** What a step left behind, bare or in guest mode, as rows. */
+function stepFields(st: State, o: StepOutcome): Fields {
+  const f: Fields = new Map([
+    ['exit', o.exit ? String(o.exit) : 'none'],
+    ['mode', o.flags & 1 ? 'supervisor' : 'user'],
+    ['IE', String((o.flags >> 1) & 1)],
+    ['pc', String(o.pc)],
+    ['base', String(o.base)],
+    ['bound', String(o.bound)],
+    ['TIMER', String(o.timer)],
+    ['pending', o.pending ? 'yes' : 'no'],
+    ['running', o.halted ? 'halted' : o.checkStop ? 'check-stop' : 'yes'],
+  ]);
+  for (let r = 1; r < 16; r++) if (o.regs[r] !== st.regs[r]) f.set(`r${r}`, String(o.regs[r]));
+  if (o.output) f.set('console output', JSON.stringify(o.output));
+  if (o.inPos) f.set('input read', `${o.inPos} bytes`);
+  return f;
+}
+
+/** A hardware-assist witness: one state, run bare and in guest mode, side by side. */
+export function assistWitnessView(w: AssistWitness): WitnessView {
+  const bare = stepFields(w.state, w.bare);
+  const guest = stepFields(w.state, w.guest);
+  for (let k = 0; k < Math.min(w.bare.mem.length, w.guest.mem.length); k++) {
+    if (w.bare.mem[k] !== w.guest.mem[k]) {
+      bare.set(`E[${k}]`, String(w.bare.mem[k]));
+      guest.set(`E[${k}]`, String(w.guest.mem[k]));
+    }
+  }
+  return {
+    property: 'hardwareAssist',
+    mode: w.state.s ? 'supervisor' : 'user',
+    claim: w.claim,
+    headers: ['bare machine', 'guest mode (vt)'],
+    sections: [
+      { title: `the state: ${disassembleWord(wordOf(w.state), w.state.pc)} in ${modeTitle(w.state)}, pc ${w.state.pc}, base ${w.state.base}, bound ${w.state.bound}`, rows: [] },
+      { title: 'after one step', rows: rows(bare, guest) },
+    ],
   };
 }

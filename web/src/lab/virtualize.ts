@@ -11,11 +11,13 @@
  * step at a time (the monitor's budget is invisible to the guest, so this
  * changes nothing it computes) and every emulation, reflection and trap is
  * placed at its exact step; after that, slices run whole and carry counts.
+ * Only for the software monitors: under hw a slice is a host-timer period,
+ * so stepping would add an HTIMER exit per step; its slices carry counts.
  */
 import { assemble } from '../../../src/asm/index.js';
 import { Console } from '../../../src/cpu/devices.js';
 import type { Image } from '../../../src/image.js';
-import { BY_OPCODE, causeName, type Isa } from '../../../src/isa/table.js';
+import { BY_OPCODE, causeName, EXITS, type Isa } from '../../../src/isa/table.js';
 import { Allocator } from '../../../src/vmm/allocator.js';
 import { buildStack, loadGuest, type Stack } from '../../../src/vmm/stack.js';
 import { MONITORS, type MonitorKind } from '../../../src/vmm/monitor.js';
@@ -31,6 +33,8 @@ export const MAX_SLICES = 4000;
 /** guest steps (all VMs) whose events are placed exactly */
 export const DETAIL_STEPS = 100_000;
 export const MAX_EVENTS = 5000;
+/** monitors whose work does not depend on how a slice's budget is split */
+const STEPWISE_MONITORS: ReadonlySet<string> = new Set(['trap-emulate', 'hybrid']);
 const MAX_REAL_WORDS = 2 ** 30;
 
 export interface VirtualizeOptions {
@@ -76,6 +80,9 @@ export function checkOptions(o: Pick<VirtualizeOptions, 'monitor' | 'quantum' | 
 }
 
 const sum = (a: Float64Array) => a.reduce((n, x) => n + x, 0);
+const EXIT_NAMES = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
+/** exits 1–6 are intercepted traps (by cause); the rest are named in the ISA table */
+const exitName = (code: number) => EXIT_NAMES.get(code) ?? (code >= 1 && code <= 6 ? causeName(code) : `exit ${code}`);
 const byCause = (a: Float64Array) =>
   [...a]
     .map((n, c) => (n ? `${causeName(c)} ${n}` : ''))
@@ -128,12 +135,12 @@ export class VirtualizeRun {
     const vm = this.ready[this.next]!;
     const index = this.stack.guests.indexOf(vm);
     const s = vm.stats;
-    const before = { traps: s.traps.slice(), emulations: s.emulations, reflected: sum(s.reflected), steps: vm.steps };
+    const before = { traps: s.traps.slice(), emulations: s.emulations, reflected: sum(s.reflected), exits: sum(s.exits), steps: vm.steps };
     const budget = Math.min(this.opts.quantum, this.opts.maxSteps - vm.steps);
-    const exact = this.steps < DETAIL_STEPS && this.events.length < MAX_EVENTS;
+    const exact = STEPWISE_MONITORS.has(this.opts.monitor) && this.steps < DETAIL_STEPS && this.events.length < MAX_EVENTS;
     const r = exact ? this.stepwise(vm, index, budget) : vm.run(budget);
     const steps = vm.steps - before.steps;
-    const exit = r !== 'budget' ? r : vm.steps >= this.opts.maxSteps ? 'step limit' : null;
+    const ended = r !== 'budget' ? r : vm.steps >= this.opts.maxSteps ? 'step limit' : null;
     const delta = s.traps.map((n, c) => n - before.traps[c]!);
     this.sliceCount++;
     if (this.slices.length < MAX_SLICES) {
@@ -144,12 +151,13 @@ export class VirtualizeRun {
         traps: sum(delta),
         emulations: s.emulations - before.emulations,
         reflections: sum(s.reflected) - before.reflected,
-        exit,
+        exits: sum(s.exits) - before.exits,
+        ended,
         causes: byCause(delta),
       });
     }
     this.steps += steps;
-    if (exit) this.ended.set(vm, exit);
+    if (ended) this.ended.set(vm, ended);
     // Events are exact up to here while every slice so far ran step by step with room to note them.
     if (exact && this.events.length < MAX_EVENTS && this.detailedUntil === this.steps - steps) this.detailedUntil = this.steps;
     this.next++;
@@ -165,6 +173,7 @@ export class VirtualizeRun {
     const emulated = s.emulatedByOpcode.slice();
     const reflected = s.reflected.slice();
     const traps = s.traps.slice();
+    const exits = s.exits.slice();
     const start = vm.steps;
     let r: StopReason = 'budget';
     while (vm.steps - start < budget) {
@@ -193,6 +202,12 @@ export class VirtualizeRun {
           traps[c] = s.traps[c]!;
         }
       }
+      for (let e = 0; e < exits.length; e++) {
+        if (s.exits[e] !== exits[e]) {
+          note('exit', exitName(e));
+          exits[e] = s.exits[e]!;
+        }
+      }
       if (r !== 'budget' || vm.steps === before) break;
     }
     return r;
@@ -218,6 +233,8 @@ export class VirtualizeRun {
         interpreted: s.interpreted,
         traps: byCause(s.traps) || 'none',
         reflected: byCause(s.reflected) || 'none',
+        entries: s.entries,
+        exits: [...s.exits].map((n, e) => (n ? `${exitName(e)} ${n}` : '')).filter(Boolean).join(', ') || 'none',
       };
     });
     return {

@@ -91,8 +91,14 @@ export class ClassifyPanel {
           v.violators.length
             ? h('div', { class: 'violators' }, 'violated by ', ...v.violators.map((m) => h('button', { class: 'chip', onclick: () => this.showRow(m), title: `the witnesses for ${m}` }, m)))
             : h('div', { class: 'violators muted' }, 'no violators'),
+          v.detail ? h('div', { class: 'detail muted' }, v.detail) : null,
         ),
       ),
+      ...(r.admissions.length
+        ? [h('div', { class: 'verdict admissions' },
+            h('strong', {}, 'Monitors that run these guests unmodified'),
+            h('ul', {}, ...r.admissions.map((a) => h('li', { class: a.admits ? 'ok' : 'bad' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, a.admits ? '✓ ' : '✗ '), h('strong', {}, a.monitor), h('span', { class: 'sr-only' }, a.admits ? ' admitted' : ' not admitted'), `: ${a.why}`))))]
+        : []),
       ...(r.disagreements.length ? [h('div', { class: 'verdict fails' }, h('strong', {}, 'Declared classes contradicted'), ...r.disagreements.map((d) => h('div', {}, d)))] : []),
     );
     const head = h('tr', {}, h('th', { scope: 'col' }, 'instruction'), ...r.columns.map((c) => h('th', { scope: 'col' }, c)), h('th', { scope: 'col' }, 'class'));
@@ -111,8 +117,12 @@ export class ClassifyPanel {
   }
 
   private showRow(mnemonic: string): void {
-    const row = this.report?.rows.find((x) => x.mnemonic === mnemonic);
-    if (row) this.showWitnesses(row, row.witnesses);
+    const r = this.report;
+    if (!r) return;
+    const extra = r.extraWitnesses.filter((x) => x.mnemonic === mnemonic).map((x) => x.witness);
+    const row = r.rows.find((x) => x.mnemonic === mnemonic) ?? { mnemonic, group: '', extension: null, description: 'checked with the vt extension added', classes: [], verdict: 'hardware assist', innocuous: false, witnesses: [] };
+    this.showWitnesses(row, [...row.witnesses, ...extra]);
+    document.querySelector(`#class-table tr[data-mnemonic="${mnemonic}"]`)?.scrollIntoView({ block: 'nearest' });
   }
 
   private showWitnesses(row: ClassRow, ws: readonly WitnessView[]): void {

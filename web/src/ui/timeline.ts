@@ -2,8 +2,8 @@
  * The VMM timeline as SVG: one lane per VM, a bar for every time slice the
  * monitor gave it (x = guest steps of all VMs together), and marks where
  * the monitor did something: ▲ emulations, ▼ reflections into the guest,
- * ● other traps into the monitor, ◆ the VM's exit (halt, check-stop, step
- * limit). Events are placed at their exact step where the run recorded
+ * ● other traps into the monitor, ■ exits from hardware guest mode (hw), ◆
+ * where the VM ends (halt, check-stop, step limit). Events are placed at their exact step where the run recorded
  * them (its first guest steps); later slices carry their counts. With more
  * slices or events than pixels, they are merged per pixel column.
  */
@@ -12,7 +12,7 @@ import { fmt, svg } from './dom.js';
 
 /** lane colours: distinct, and dark enough for white marks and text */
 export const VM_COLOURS = ['#2563eb', '#c2410c', '#15803d', '#7e22ce', '#b91c1c', '#0e7490', '#a16207', '#be185d'];
-const MARK = { emulation: '#0f172a', reflection: '#b45309', trap: '#475569', exit: '#111827' };
+const MARK = { emulation: '#0f172a', reflection: '#b45309', trap: '#475569', exit: '#7e22ce', end: '#111827' };
 
 const LANE = 34;
 const BAR = 14;
@@ -29,7 +29,8 @@ interface Bucket {
   traps: number;
   emulations: number;
   reflections: number;
-  exit: string | null;
+  exits: number;
+  ended: string | null;
   slices: number;
   causes: string[];
 }
@@ -59,7 +60,8 @@ export function timeline(run: VmmView, width: number): SVGElement {
       (b.traps ? `; ${fmt(b.traps)} traps into the monitor (${b.causes.join('; ')})` : '') +
       (b.emulations ? `; ${fmt(b.emulations)} emulated` : '') +
       (b.reflections ? `; ${fmt(b.reflections)} reflected to the guest` : '') +
-      (b.exit ? `; exit: ${b.exit}` : '');
+      (b.exits ? `; ${fmt(b.exits)} exits from guest mode` : '') +
+      (b.ended ? `; the VM ends: ${b.ended}` : '');
     const g = svg('g', { class: 'slice' });
     g.append(svg('title', {}, tip));
     g.append(svg('rect', { x: LEFT + b.x0, y, width: w, height: BAR, fill: colour }));
@@ -68,10 +70,11 @@ export function timeline(run: VmmView, width: number): SVGElement {
     if (counted && b.emulations) g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
     if (counted && b.reflections) g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
     if (counted && b.traps > b.emulations + b.reflections) g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
-    if (b.exit) {
+    if (counted && b.exits) g.append(svg('rect', { x: cx - 2.5, y: y + BAR / 2 - 2.5, width: 5, height: 5, fill: MARK.exit }));
+    if (b.ended) {
       const ex = LEFT + b.x1;
-      g.append(svg('path', { d: `M${ex},${y - 3} l5,${BAR / 2 + 3} l-5,${BAR / 2 + 3} l-5,${-BAR / 2 - 3} z`, fill: MARK.exit }));
-      g.append(svg('text', { x: ex + 8, y: y + BAR - 2, class: 'exit-label' }, b.exit === 'halt' ? 'halt' : b.exit));
+      g.append(svg('path', { d: `M${ex},${y - 3} l5,${BAR / 2 + 3} l-5,${BAR / 2 + 3} l-5,${-BAR / 2 - 3} z`, fill: MARK.end }));
+      g.append(svg('text', { x: ex + 8, y: y + BAR - 2, class: 'exit-label' }, b.ended));
     }
     root.append(g);
   }
@@ -83,6 +86,7 @@ export function timeline(run: VmmView, width: number): SVGElement {
     g.append(svg('title', {}, m.tip));
     if (m.kind === 'emulate') g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
     else if (m.kind === 'reflect') g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
+    else if (m.kind === 'exit') g.append(svg('rect', { x: cx - 2.5, y: y + BAR / 2 - 2.5, width: 5, height: 5, fill: MARK.exit }));
     else g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
     root.append(g);
   }
@@ -107,18 +111,19 @@ function buckets(slices: readonly Slice[], scale: number): Bucket[] {
     const x0 = s.start * scale;
     const x1 = (s.start + s.steps) * scale;
     let b = open.get(s.vm);
-    if (b && Math.floor(x0) <= Math.floor(b.x1) && !b.exit) {
+    if (b && Math.floor(x0) <= Math.floor(b.x1) && !b.ended) {
       b.x1 = x1;
       b.steps += s.steps;
       b.traps += s.traps;
       b.emulations += s.emulations;
       b.reflections += s.reflections;
-      b.exit = s.exit;
+      b.exits += s.exits;
+      b.ended = s.ended;
       b.end = s.start + s.steps;
       b.slices++;
       if (s.causes && b.causes.length < 4) b.causes.push(s.causes);
     } else {
-      b = { vm: s.vm, end: s.start + s.steps, x0, x1, steps: s.steps, traps: s.traps, emulations: s.emulations, reflections: s.reflections, exit: s.exit, slices: 1, causes: s.causes ? [s.causes] : [] };
+      b = { vm: s.vm, end: s.start + s.steps, x0, x1, steps: s.steps, traps: s.traps, emulations: s.emulations, reflections: s.reflections, exits: s.exits, ended: s.ended, slices: 1, causes: s.causes ? [s.causes] : [] };
       out.push(b);
       open.set(s.vm, b);
     }
@@ -137,7 +142,7 @@ interface Mark {
 /** Events merged per lane, kind and pixel column, each with a tooltip. */
 function eventMarks(events: readonly VmEvent[], scale: number): Mark[] {
   const marks = new Map<string, Mark>();
-  const verb = { emulate: 'emulated', reflect: 'reflected into the guest:', trap: 'trapped into the monitor:' } as const;
+  const verb = { emulate: 'emulated', reflect: 'reflected into the guest:', trap: 'trapped into the monitor:', exit: 'exit from guest mode:' } as const;
   for (const e of events) {
     const x = Math.floor((e.at + 0.5) * scale);
     const key = `${e.vm} ${e.kind} ${x}`;
@@ -157,7 +162,8 @@ export function legend(run: VmmView): HTMLElement {
   el.className = 'legend';
   el.innerHTML =
     '<span aria-hidden="true">▲</span> emulated by the monitor &nbsp; <span aria-hidden="true" style="color:#b45309">▼</span> reflected into the guest &nbsp; ' +
-    '<span aria-hidden="true">○</span> other traps into the monitor &nbsp; <span aria-hidden="true">◆</span> the VM exits (halt, check-stop, step limit). ' +
+    '<span aria-hidden="true">○</span> other traps into the monitor &nbsp; <span aria-hidden="true" style="color:#7e22ce">■</span> exits from guest mode (hw) &nbsp; ' +
+    '<span aria-hidden="true">◆</span> the VM ends (halt, check-stop, step limit). ' +
     (run.detailedUntil >= run.totalSteps
       ? 'Every mark is at its exact step; hover one for what happened.'
       : `Marks are at their exact steps for the first ${fmt(run.detailedUntil)} guest steps; after that, a bar carries its slice's counts (hover it).`);

@@ -135,7 +135,8 @@ export class VirtualizePanel {
           h('pre', { class: 'output', tabindex: 0, 'aria-label': `console of ${vm.name}` }, vm.output),
           h('p', { class: 'stats' },
             `${fmt(vm.instret)} instructions: ${fmt(vm.direct)} direct, ${fmt(vm.emulated)} emulated${vm.interpreted ? `, ${fmt(vm.interpreted)} interpreted` : ''}`,
-            h('br'), `traps into the monitor: ${vm.traps}`, h('br'), `reflected to the guest: ${vm.reflected}`),
+            h('br'), `traps into the monitor: ${vm.traps}`, h('br'), `reflected to the guest: ${vm.reflected}`,
+            vm.entries ? h('br') : null, vm.entries ? `guest-mode entries ${fmt(vm.entries)}; exits: ${vm.exits}` : null),
         ),
       ),
     );

@@ -85,13 +85,13 @@ export function browserTest(name: string, fn: (t: PageUnderTest) => Promise<void
 
 // ------------------------------------------------------------ actions
 
-/** Replace the editor's text by typing it (as a user would: the editor's own input path). */
-export async function typeProgram(page: Page, text: string): Promise<void> {
+/** Replace the editor's text: pasted (the default), or typed key by key. */
+export async function typeProgram(page: Page, text: string, how: 'paste' | 'keys' = 'paste'): Promise<void> {
   await page.click('.cm-content');
   await page.keyboard.press('Control+a');
   await page.keyboard.press('Delete');
-  // As a paste would (typing Enter keeps the previous line's indentation).
-  await page.keyboard.insertText(text);
+  if (how === 'keys') await page.keyboard.type(text);
+  else await page.keyboard.insertText(text);
 }
 
 export const status = (page: Page) => page.textContent('#status-state');

@@ -19,11 +19,41 @@ describe('playground: editor and debugger', () => {
     expect(await outputText(page)).toBe('Hello, world!\n');
     expect(await page.textContent('#status-message')).toMatch(/halted after \d+ steps/);
 
-    await typeProgram(page, COUNT3);
+    await typeProgram(page, COUNT3, 'keys');
+    expect(await page.evaluate(() => (window as unknown as { trapeze: { editor: { text: string } } }).trapeze.editor.text)).toBe(COUNT3);
     await page.click('#toolbar button[data-action=run]');
     await waitForStatus(page, 'halted');
     expect(await outputText(page)).toBe('K');
     expect(await register(page, 2)).toBe('0x0000004b');
+  });
+
+  browserTest('works with the keyboard alone', async ({ page }) => {
+    // Tab from the top: the skip link, then the tabs, then the examples menu.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the editor');
+    await page.focus('#examples');
+    await page.keyboard.press('Home'); // (your program)
+    for (let i = 0; i < 10 && (await page.inputValue('#examples')) !== 'fib.s'; i++) await page.keyboard.press('ArrowDown');
+    expect(await page.inputValue('#examples')).toBe('fib.s');
+    await page.keyboard.press('F10');
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
+    await page.keyboard.press('F5');
+    await waitForStatus(page, 'halted');
+    expect(await outputText(page)).toContain('4181');
+    await page.keyboard.press('Shift+F10');
+    await waitForStatus(page, 'paused');
+    // The tabs answer to Alt+number and to the arrow keys.
+    await page.keyboard.press('Alt+2');
+    expect(await page.isVisible('#view-classify')).toBe(true);
+    await page.focus('#tab-classify');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.isVisible('#view-virtualize')).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-virtualize');
+    // The help lists the keys; Escape closes it.
+    await page.keyboard.press('?');
+    expect(await page.isVisible('#help')).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await page.isVisible('#help')).toBe(false);
   });
 
   browserTest('steps and reverse-steps, marking what changed', async ({ page }) => {

@@ -247,7 +247,7 @@ function popover(buttonId: string, id: string): void {
   const set = (open: boolean) => {
     box.hidden = !open;
     button.setAttribute('aria-expanded', String(open));
-    if (open) box.querySelector<HTMLElement>('input, button, [tabindex]')?.focus();
+    if (open) (box.querySelector<HTMLElement>('input, button, [tabindex]') ?? box).focus();
   };
   button.addEventListener('click', () => set(box.hidden));
   box.addEventListener('keydown', (e) => {

@@ -8,10 +8,10 @@
  * typical program in well under a millisecond, and it keeps working while
  * the machine worker is busy running.
  */
-import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { defaultKeymap, history, historyKeymap, indentLess, indentMore, insertNewline } from '@codemirror/commands';
 import { bracketMatching, indentUnit } from '@codemirror/language';
 import { forceLinting, lintGutter, linter, openLintPanel, type Diagnostic } from '@codemirror/lint';
-import { EditorState, Prec, RangeSet, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
+import { EditorSelection, EditorState, Prec, RangeSet, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
 import {
   Decoration,
   EditorView,
@@ -126,6 +126,33 @@ const pcLineField = StateField.define<DecorationSet>({
   provide: (f) => EditorView.decorations.from(f),
 });
 
+// ------------------------------------------------------------ typing assembly
+
+/**
+ * Tab moves to the next column that is a multiple of 8 (label, mnemonic,
+ * operands, comment line up as in programs/); with a selection it indents
+ * the lines. Enter starts a plain new line: what is typed is what you get.
+ */
+const COLUMN = 8;
+const tabToColumn = (view: EditorView): boolean => {
+  const { state } = view;
+  if (state.selection.ranges.some((r) => !r.empty)) return indentMore(view);
+  view.dispatch(
+    state.changeByRange((r) => {
+      const line = state.doc.lineAt(r.head);
+      const col = r.head - line.from;
+      const pad = ' '.repeat(COLUMN - (col % COLUMN));
+      return { changes: { from: r.head, insert: pad }, range: EditorSelection.cursor(r.head + pad.length) };
+    }),
+    { scrollIntoView: true, userEvent: 'input' },
+  );
+  return true;
+};
+const typingKeys: readonly KeyBinding[] = [
+  { key: 'Enter', run: insertNewline },
+  { key: 'Tab', run: tabToColumn, shift: indentLess },
+];
+
 // ------------------------------------------------------------ diagnostics
 
 /** An assembler error as a CodeMirror diagnostic: from its column to the end of the word there. */
@@ -190,7 +217,7 @@ export class Editor {
           pg32Hover,
           lint,
           pcLineField,
-          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          keymap.of([...typingKeys, ...defaultKeymap, ...historyKeymap]),
           EditorView.contentAttributes.of({ 'aria-label': 'PG32 assembly source (Esc then Tab leaves the editor)' }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) o.onChange();

@@ -68,19 +68,32 @@ export const pg32Language = StreamLanguage.define<LineState>({
   tokenTable: { character: t.character, macroName: t.macroName },
 });
 
-/** Colours chosen for at least 4.5:1 contrast on the editor's white background. */
+/** Token colours, each at least 4.5:1 against the editor's white background (test/web/contrast.test.ts). */
+export const PG32_COLOURS = {
+  comment: '#5c6370',
+  keyword: '#1d4ed8',
+  directive: '#a21caf',
+  register: '#9a3412',
+  number: '#0f766e',
+  string: '#15803d',
+  label: '#7c2d12',
+  operand: '#374151',
+  invalid: '#b91c1c',
+} as const;
+
+const C = PG32_COLOURS;
 export const pg32Highlight = syntaxHighlighting(
   HighlightStyle.define([
-    { tag: t.comment, color: '#5c6370', fontStyle: 'italic' },
-    { tag: t.keyword, color: '#1d4ed8', fontWeight: '600' },
-    { tag: t.macroName, color: '#1d4ed8', fontStyle: 'italic' },
-    { tag: t.definition(t.keyword), color: '#a21caf' },
-    { tag: t.special(t.variableName), color: '#9a3412' },
-    { tag: t.number, color: '#0f766e' },
-    { tag: [t.string, t.character], color: '#15803d' },
-    { tag: t.definition(t.labelName), color: '#7c2d12', fontWeight: '700' },
-    { tag: t.labelName, color: '#374151' },
-    { tag: t.invalid, color: '#b91c1c', textDecoration: 'underline wavy' },
+    { tag: t.comment, color: C.comment, fontStyle: 'italic' },
+    { tag: t.keyword, color: C.keyword, fontWeight: '600' },
+    { tag: t.macroName, color: C.keyword, fontStyle: 'italic' },
+    { tag: t.definition(t.keyword), color: C.directive },
+    { tag: t.special(t.variableName), color: C.register },
+    { tag: t.number, color: C.number },
+    { tag: [t.string, t.character], color: C.string },
+    { tag: t.definition(t.labelName), color: C.label, fontWeight: '700' },
+    { tag: t.labelName, color: C.operand },
+    { tag: t.invalid, color: C.invalid, textDecoration: 'underline wavy' },
   ]),
 );
 

@@ -68,7 +68,7 @@ export interface CpuOptions {
   /** storage to use instead of allocating it (e.g. a VM's partition, for the hybrid monitor's interpreter) */
   mem?: Int32Array;
   devices?: Devices;
-  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted */
+  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted (in guest mode too: the guest processor follows its host) */
   translate?: boolean;
 }
 
@@ -236,6 +236,7 @@ export class Cpu {
     this.zeroed = false;
     this.afterTrap = false;
     this.traps.fill(0);
+    this.guest = null; // reset leaves guest mode: the reset state is the host's
   }
 
   get supervisor(): boolean {

@@ -38,6 +38,8 @@ export interface VtHost extends PswState {
   instret: number;
   /** the guest it is running, while in guest mode */
   guest: GuestMode | null;
+  /** whether the host translates hot code (its guest processor does as it does; default true) */
+  readonly translating?: boolean;
 }
 
 /** Exit counts, by exit code (index 1–6: intercepted trap causes; 16–21: the named exits). */
@@ -70,11 +72,12 @@ const KEPT = 8;
 function processorFor(host: VtHost, isa: Isa, partBase: number, size: number): Cpu {
   let m = processors.get(host.mem);
   if (!m) processors.set(host.mem, (m = new Map()));
-  const key = `${isa.name} ${partBase} ${size}`;
+  const translate = host.translating ?? true;
+  const key = `${isa.name} ${partBase} ${size} ${translate}`;
   let cpu = m.get(key);
   if (!cpu) {
     if (m.size >= KEPT) m.delete(m.keys().next().value!);
-    cpu = new Cpu({ isa, mem: host.mem.subarray(partBase, partBase + size) });
+    cpu = new Cpu({ isa, mem: host.mem.subarray(partBase, partBase + size), translate });
     cpu.guestMode = true;
     m.set(key, cpu);
   }

@@ -97,9 +97,10 @@ export function runBare(image: Image, opts: Pick<EquivOptions, 'isa' | 'memWords
   let reason: StopReason = 'budget';
   let left = opts.maxSteps;
   while (left > 0) {
-    const before = cpu.instret + cpu.trapCount;
+    // Steps are instructions and trap deliveries (a guest's too, under vmrun).
+    const before = cpu.instret + cpu.delivered;
     reason = cpu.run(left);
-    left -= cpu.instret + cpu.trapCount - before;
+    left -= cpu.instret + cpu.delivered - before;
     if (reason !== 'budget') break;
   }
   return { cpu, reason, console };

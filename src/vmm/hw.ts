@@ -22,7 +22,8 @@
  * is the VMCB traffic that made early VT-x exits expensive.
  */
 import type { StopReason } from '../cpu/cpu.js';
-import { leaveGuest, runGuest } from '../cpu/guest.js';
+import { leaveGuest } from '../cpu/guest.js';
+import { runNested } from './nested.js';
 import { causeName, CAUSES, EXITS, FIELDS, FLAGS_MASK, INTERCEPTS, LOW, OPCODE, VMCB, type Isa } from '../isa/table.js';
 import { loadPsw } from '../cpu/psw.js';
 import { Console } from '../cpu/devices.js';
@@ -56,11 +57,11 @@ export class HwMonitor implements Runner {
     host.exitHook = true;
   }
 
-  /** Words of the machine's storage a VM costs beyond its partition: its control block. */
-  static readonly OVERHEAD = VMCB.SIZE;
+  /** Words of the machine's storage a VM costs beyond its partition: its control block, and the merged one for its own guest (nested.ts). */
+  static readonly OVERHEAD = 2 * VMCB.SIZE;
 
   createVm(name: string, size: number, console = new Console()): VirtualMachine {
-    const cb = this.allocator.allocate(VMCB.SIZE).offset;
+    const cb = this.allocator.allocate(HwMonitor.OVERHEAD).offset;
     const vm = new VirtualMachine(name, this.allocator.allocate(size), this, console, this.options.isa);
     this.blocks.set(vm, cb);
     this.vms.push(vm);
@@ -80,17 +81,14 @@ export class HwMonitor implements Runner {
       if (vm.halted) return 'halt';
       if (vm.checkStop) return 'checkstop';
 
-      // The VM's kernel is a hypervisor and ran vmrun: its guest runs in
-      // guest mode emulated in software, until it exits back to the VM.
+      // The VM is a hypervisor in guest mode (it ran vmrun): its guest runs
+      // in the real guest mode from a merged control block (nested.ts).
       if (vm.guest !== null) {
-        const g = vm.guest;
-        const i0 = vm.instret;
-        const r = runGuest(vm, left);
-        left -= g.steps;
-        vm.steps += g.steps;
-        stats.guestMode += vm.instret - i0 - (r === 'exit' && g.byInstruction ? 1 : 0);
-        if (r === 'exit' && !vm.exitHook) continue;
-        return r;
+        const n = runNested(host, vm, cb + VMCB.SIZE, left);
+        left -= n.steps;
+        vm.steps += n.steps;
+        if (n.reason === 'exit' && !vm.exitHook) continue;
+        return n.reason;
       }
 
       // VMRUN: the VM's state into its control block, and into guest mode.
@@ -172,7 +170,9 @@ export class HwMonitor implements Runner {
         return null;
 
       case EXITS.VMRUN: {
-        // The guest's kernel runs a guest of its own: nested guest mode, emulated.
+        // The guest's kernel runs a guest of its own: it enters guest mode
+        // (C12 checked and loaded as vmrun does); runVm then runs that guest
+        // nested, from a merged control block.
         const r = ROUTINES.vmrun(vm, info, vm.regs);
         if (r > 0) {
           vm.injectCause = r;

@@ -198,9 +198,15 @@ export function spatial(c: SpatialCase): string[] {
   loadGuest(guest, img, new Console());
   roundRobin(others, { quantum: 7, maxSteps: 5000 });
   const real = stack.cpu.mem;
-  // The guest's own storage, and (hw) its control block just below it: the VM's state, which the monitor keeps there.
-  const at = guest.mem.byteOffset / 4 - overhead(c.monitor);
-  const outside = () => [hash(real.subarray(0, at)), hash(real.subarray(at + overhead(c.monitor) + MEM))].join(':');
+  const at = guest.mem.byteOffset / 4;
+  // What the monitors keep in storage is theirs to change: under hw, each
+  // VM's control blocks, just below its partition, at every level.
+  const owned = stack.levels.flatMap((l) => l.vms).map((vm) => vm.mem.byteOffset / 4 - overhead(c.monitor));
+  const outside = () => {
+    const copy = real.slice();
+    for (const o of owned) copy.fill(0, o, o + overhead(c.monitor));
+    return [hash(copy.subarray(0, at)), hash(copy.subarray(at + MEM))].join(':');
+  };
   const before = outside();
   const [out] = roundRobin([guest], { quantum: 7, maxSteps: 20_000 });
   if (out!.reason !== 'halt') problems.push(`the guest stopped by ${out!.reason}${guest.checkStop ? ' ' + JSON.stringify(guest.checkStop) : ''}`);

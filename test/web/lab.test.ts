@@ -129,6 +129,17 @@ describe('virtualize', () => {
     });
   }
 
+  it('guests that name no ISA run on the one the others name', () => {
+    const hello = { name: 'hello', source: program('hello.s').source, input: '' };
+    const x86 = { name: 'x86', source: program('variants/x86.s').source, input: '', isa: 'pg32-x86' };
+    const pdp = { name: 'pdp10', source: program('variants/pdp10.s').source, input: '', isa: 'pg32-pdp10' };
+    const g = prepareGuests([hello, x86], 'auto');
+    expect('isa' in g && g.isa.name).toBe('pg32-x86');
+    expect(prepareGuests([hello, x86, pdp], 'auto')).toEqual({ errors: [expect.stringMatching(/different ISAs \(pg32-x86, pg32-pdp10\)/)] });
+    const chosen = prepareGuests([hello, x86, pdp], 'pg32+jrstu+gpsw+sflags+getr');
+    expect('isa' in chosen && chosen.isa.name).toBe('pg32+jrstu+gpsw+sflags+getr');
+  });
+
   it('refuses bad options and guests with one line each', () => {
     expect(checkOptions({ monitor: 'vmware', quantum: 1, depth: 1, memWords: 100, maxSteps: 1 }, 1)).toMatch(/^unknown monitor 'vmware'/);
     expect(checkOptions({ monitor: 'trap-emulate', quantum: 0, depth: 1, memWords: 100, maxSteps: 1 }, 1)).toMatch(/quantum/);

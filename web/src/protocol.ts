@@ -74,6 +74,8 @@ export interface GuestSpec {
   readonly name: string;
   readonly source: string;
   readonly input: string;
+  /** the ISA it is written for, when known apart from its `.isa` (an example's `; isa:` line) */
+  readonly isa?: string;
 }
 
 export type ToLab =

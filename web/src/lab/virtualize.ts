@@ -47,20 +47,33 @@ export interface VirtualizeOptions {
   readonly maxSteps: number;
 }
 
-/** Assemble every guest; errors name the guest. The ISA: the chosen one, else the guests' common `.isa`, else pg32. */
+/**
+ * Assemble every guest; errors name the guest. The ISA: the chosen one;
+ * else the one the guests name (`.isa`, or an example's `; isa:` line),
+ * which must be the same for all that name one; else pg32.
+ */
 export function prepareGuests(guests: readonly GuestSpec[], isaName: string): { images: Image[]; isa: Isa } | { errors: string[] } {
   const chosen = chooseIsa(isaName);
   if (chosen.error) return { errors: [chosen.error] };
   const errors: string[] = [];
   const images: Image[] = [];
+  const declared: (string | undefined)[] = [];
   for (const g of guests) {
-    const r = assemble(g.source, g.name, chosen.isa ? { isa: chosen.isa } : {});
+    const own = !chosen.isa && g.isa ? resolveIsa(g.isa) : undefined;
+    if (own && 'error' in own) {
+      errors.push(`${g.name}: ${own.error}`);
+      continue;
+    }
+    const isa = chosen.isa ?? own;
+    const r = assemble(g.source, g.name, isa ? { isa } : {});
+    declared.push(g.isa);
     if (r.image) images.push(r.image);
     else errors.push(...r.errors.map((e) => `${e.file}:${e.line}:${e.col}: error: ${e.message}`));
   }
   if (errors.length) return { errors };
   if (chosen.isa) return { images, isa: chosen.isa };
-  const wanted = [...new Set(images.map((i) => imageIsa(i) ?? 'pg32'))];
+  // Guests that name no ISA run on the one the others name (all share one machine).
+  const wanted = [...new Set(images.map((im, i) => imageIsa(im) ?? declared[i]).filter((x): x is string => x !== undefined))];
   if (wanted.length > 1) return { errors: [`the guests are written for different ISAs (${wanted.join(', ')}): choose one`] };
   const isa = resolveIsa(wanted[0] ?? 'pg32');
   return 'error' in isa ? { errors: [isa.error] } : { images, isa };

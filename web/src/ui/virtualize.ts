@@ -71,7 +71,9 @@ export class VirtualizePanel {
     const k = (names.get(base) ?? 0) + 1;
     names.set(base, k);
     const name = k === 1 ? base : `${base}-${k}`;
-    return ex ? { name, source: ex.source, input: ex.input ?? '' } : { name, source: this.c.editorText(), input: this.c.editorInput() };
+    if (ex) return { name, source: ex.source, input: ex.input ?? '', ...(ex.isa ? { isa: ex.isa } : {}) };
+    const isa = this.c.isa();
+    return { name, source: this.c.editorText(), input: this.c.editorInput(), ...(isa !== 'auto' ? { isa } : {}) };
   }
 
   private options() {

@@ -4,7 +4,7 @@
  * than its sources, then serves the files as they are. No code runs on the
  * server: the page and its Web Worker do everything.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { intFlag, parseArgs } from './args.js';
@@ -56,11 +56,15 @@ export function serveStatic(dir: string, port: number): Promise<WebServer> {
       return;
     }
     const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+    let body: Buffer;
+    try {
+      if (!file.startsWith(root) || !statSync(file).isFile()) throw new Error('not a file');
+      body = readFileSync(file);
+    } catch {
+      // Missing, outside the site, or gone while the site is rebuilt: never a crash.
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}`);
       return;
     }
-    const body = readFileSync(file);
     res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });

@@ -85,13 +85,16 @@ const editor = new Editor({
   file: () => fileName,
   onChange: () => {
     saveSoon();
+    // An edited example is the user's program now.
+    if (menu.value && example?.source !== editor.text) menu.value = '';
     byId('toolbar').classList.toggle('stale', debug.stale);
   },
   onBreakpoints: (lines) => debug.setBreakpoints(lines),
   onDiagnostics: (errors) => {
     diagnostics = errors.length;
     const d = byId('diagnostics');
-    d.textContent = errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'} — first at line ${errors[0]!.line}` : '✓ assembles';
+    d.textContent = errors.length ? `✗ ${errors.length} error${errors.length === 1 ? '' : 's'}, line ${errors[0]!.line}` : '✓ assembles';
+    d.title = errors.length ? `${errors.map((e) => `${e.line}:${e.col}: ${e.message}`).join('\n')}\n(click for the list)` : 'the program assembles';
     d.className = `diagnostics link ${errors.length ? 'bad' : 'ok'}`;
   },
   keys: [],

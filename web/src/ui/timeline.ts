@@ -111,7 +111,7 @@ function buckets(slices: readonly Slice[], scale: number): Bucket[] {
     const x0 = s.start * scale;
     const x1 = (s.start + s.steps) * scale;
     let b = open.get(s.vm);
-    if (b && Math.floor(x0) <= Math.floor(b.x1) && !b.ended) {
+    if (b && Math.floor(x0) <= Math.floor(b.x0) && !b.ended) {
       b.x1 = x1;
       b.steps += s.steps;
       b.traps += s.traps;
@@ -166,6 +166,8 @@ export function legend(run: VmmView): HTMLElement {
     '<span aria-hidden="true">◆</span> the VM ends (halt, check-stop, step limit). ' +
     (run.detailedUntil >= run.totalSteps
       ? 'Every mark is at its exact step; hover one for what happened.'
-      : `Marks are at their exact steps for the first ${fmt(run.detailedUntil)} guest steps; after that, a bar carries its slice's counts (hover it).`);
+      : run.detailedUntil === 0
+        ? `Each slice's marks are its counts (under ${run.monitor} a slice is what the monitor schedules, so it is not cut into steps); hover a bar.`
+        : `Marks are at their exact steps for the first ${fmt(run.detailedUntil)} guest steps; after that, a bar carries its slice's counts (hover it).`);
   return el;
 }

@@ -122,6 +122,8 @@ export async function typeProgram(page: Page, text: string, how: 'paste' | 'keys
   await page.click('.cm-content');
   if (how === 'keys') await page.keyboard.type(text);
   else await page.keyboard.insertText(text);
+  // The editor has taken all of it in (as it has by the time a person presses the next key).
+  await page.waitForFunction((t) => (window as unknown as { trapeze: { editor: { text: string } } }).trapeze.editor.text === t, text);
 }
 
 export const status = (page: Page) => page.textContent('#status-state');

@@ -33,7 +33,7 @@ describe('playground: editor and debugger', () => {
     for (let i = 0; i < 10 && (await page.inputValue('#examples')) !== 'fib.s'; i++) await page.keyboard.press('ArrowDown');
     expect(await page.inputValue('#examples')).toBe('fib.s');
     await page.keyboard.press('F10');
-    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1instructions'));
     await press(page, 'F5', 'halted');
     expect(await outputText(page)).toContain('4181');
     await press(page, 'Shift+F10', 'paused');
@@ -54,20 +54,20 @@ describe('playground: editor and debugger', () => {
   browserTest('steps and reverse-steps, marking what changed', async ({ page }) => {
     await typeProgram(page, COUNT3);
     await page.keyboard.press('F10'); // assembles, then steps: li r1, 3
-    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1instructions'));
     expect(await register(page, 1)).toBe('0x00000003');
     await expect.poll(() => page.locator('#regs .reg.changed').count()).toBe(1);
     await page.keyboard.press('F10'); // addi: r1 = 2
-    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step2'));
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step2instructions'));
     expect(await register(page, 1)).toBe('0x00000002');
     expect(await page.textContent('.cm-pc-line')).toContain('bne r1, r0, loop');
 
     await page.keyboard.press('Shift+F10'); // back before the addi
-    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1'));
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step1instructions'));
     expect(await register(page, 1)).toBe('0x00000003');
     expect(await page.textContent('.cm-pc-line')).toContain('addi r1, r1, -1');
     await page.click('#toolbar button[data-action=reverse]');
-    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step0'));
+    await page.waitForFunction(() => document.querySelector('#psw')?.textContent?.includes('step0instructions'));
     expect(await register(page, 1)).toBe('0x00000000');
     await expect.poll(() => page.isDisabled('#toolbar button[data-action=reverse]')).toBe(true);
   });
@@ -125,7 +125,8 @@ describe('playground: editor and debugger', () => {
     expect(await page.textContent('.cm-content')).toContain('still typing');
     const t0 = Date.now();
     await after(page, () => page.click('#toolbar button[data-action=stop]'), 'paused');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Stop is heard between two chunks of about 25 ms (or the worker is ended after 0.6 s); generous for a busy machine.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await page.textContent('#status-message')).toMatch(/stopped at step [\d,]+/);
   });
 

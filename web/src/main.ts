@@ -154,8 +154,8 @@ const menu = byId<HTMLSelectElement>('examples');
 menu.addEventListener('change', () => {
   const e = examples.find((x) => x.path === menu.value);
   if (!e) return;
-  loadProgram(e.source, e.isa ?? 'auto', e.path.replace(/^.*\//, ''));
   example = e;
+  loadProgram(e.source, e.isa ?? 'auto', e.path.replace(/^.*\//, ''));
   setStatus('ready', `${e.path}: ${e.title}${e.input !== undefined ? ` (its input, ${e.path.replace(/\.s$/, '.input')}, is typed in when it runs)` : ''}${e.isa ? `; ISA ${e.isa}` : ''}`);
 });
 

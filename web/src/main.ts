@@ -13,7 +13,7 @@ import { byId, h } from './ui/dom.js';
 import { MeasurePanel } from './ui/measure.js';
 import { decodeShare, encodeShare } from './ui/share.js';
 import { VirtualizePanel } from './ui/virtualize.js';
-import { WorkerClient } from './ui/workers.js';
+import { lazyWorker, WorkerClient } from './ui/workers.js';
 import './style.css';
 
 const STORE = 'trapeze.playground.v1';
@@ -65,14 +65,18 @@ isaField.addEventListener('change', () => {
 // ------------------------------------------------------------ workers
 
 const machine = new WorkerClient<ToMachine, FromMachine>('machine', (m) => debug.onMessage(m), (why) => debug.lost(why));
-const lab = new WorkerClient<ToLab, FromLab>(
-  'lab',
-  (m) => {
-    classify.onMessage(m);
-    virtualize.onMessage(m);
-    measure.onMessage(m);
-  },
-  (why) => setStatus('stopped', why),
+/** The lab worker starts when a lab tab first needs it: the debugger's page loads faster without it. */
+const lab = lazyWorker<ToLab>(
+  () =>
+    new WorkerClient<ToLab, FromLab>(
+      'lab',
+      (m) => {
+        classify.onMessage(m);
+        virtualize.onMessage(m);
+        measure.onMessage(m);
+      },
+      (why) => setStatus('stopped', why),
+    ),
 );
 
 // ------------------------------------------------------------ editor and views

@@ -62,10 +62,10 @@ function prepare(image: Image, machine: string, op: Op, k: number): () => Counts
   };
 }
 
-/** Milliseconds per call of `fn`: the best of REPEATS measurements, each of as many calls as fill MIN_MS (the page's clock is coarse). */
-function time(fn: () => unknown): number {
+/** Milliseconds per call of `fn`: the best of `repeats` measurements, each of as many calls as fill `minMs` (the page's clock is coarse). */
+function time(fn: () => unknown, repeats: number, minMs: number): number {
   let best = Infinity;
-  for (let r = 0; r < REPEATS; r++) {
+  for (let r = 0; r < repeats; r++) {
     let n = 0;
     const t0 = performance.now();
     let t = t0;
@@ -73,7 +73,7 @@ function time(fn: () => unknown): number {
       fn();
       n++;
       t = performance.now();
-    } while (t - t0 < MIN_MS);
+    } while (t - t0 < minMs);
     best = Math.min(best, (t - t0) / n);
   }
   return best;
@@ -88,7 +88,11 @@ export class BenchRun {
   private readonly bareTrips = new Map<string, number>();
   private index = 0;
 
-  constructor(readonly iterations: number) {
+  constructor(
+    readonly iterations: number,
+    /** timing: measurements per case and the least time each lasts (tests use less) */
+    private readonly timing = { repeats: REPEATS, minMs: MIN_MS },
+  ) {
     this.cases = OPS.flatMap((op) => this.machines.map((machine) => ({ op, machine })));
     for (const op of OPS) {
       const r = assemble(source(op, iterations), `nano-${op.name}.s`);
@@ -109,7 +113,7 @@ export class BenchRun {
     if (c.machine === 'bare') this.bareTrips.set(c.op.name, counts.trips);
     counts = { ...counts, trips: this.bareTrips.get(c.op.name) ?? counts.trips };
     run();
-    const ms = time(run);
+    const ms = time(run, this.timing.repeats, this.timing.minMs);
     if (c.op.name === 'loop') this.loopMs.set(c.machine, ms);
     const loop = this.loopMs.get(c.machine);
     this.rows.push({

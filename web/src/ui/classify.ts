@@ -6,7 +6,7 @@
 import { EXTENSIONS, resolveIsa } from '../../../src/isa/table.js';
 import type { ClassifyView, ClassRow, FromLab, ToLab, WitnessView } from '../protocol.js';
 import { byId, h } from './dom.js';
-import type { WorkerClient } from './workers.js';
+import type { Port } from './workers.js';
 
 /** which witnesses prove each column of the class table */
 const PROVES: readonly ((w: WitnessView) => boolean)[] = [
@@ -24,7 +24,7 @@ export class ClassifyPanel {
   private started = 0;
 
   constructor(
-    private readonly lab: WorkerClient<ToLab, FromLab>,
+    private readonly lab: Port<ToLab>,
     private readonly setStatus: (state: string, message: string) => void,
   ) {
     const field = byId<HTMLInputElement>('classify-isa');

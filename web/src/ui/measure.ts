@@ -5,13 +5,13 @@
  */
 import type { BenchView, FromLab, ToLab } from '../protocol.js';
 import { byId, fmt, h, svg } from './dom.js';
-import type { WorkerClient } from './workers.js';
+import type { Port } from './workers.js';
 
 const COLOURS = ['#475569', '#2563eb', '#c2410c', '#15803d', '#7e22ce', '#b91c1c'];
 
 export class MeasurePanel {
   constructor(
-    private readonly lab: WorkerClient<ToLab, FromLab>,
+    private readonly lab: Port<ToLab>,
     private readonly setStatus: (state: string, message: string) => void,
   ) {
     byId<HTMLFormElement>('bench-form').addEventListener('submit', (e) => {

@@ -8,7 +8,7 @@ import type { Example } from '../../build.js';
 import type { EquivView, FromLab, GuestSpec, ToLab, VmmView } from '../protocol.js';
 import { byId, fmt, h, hex } from './dom.js';
 import { legend, timeline, VM_COLOURS } from './timeline.js';
-import type { WorkerClient } from './workers.js';
+import type { Port } from './workers.js';
 
 const EDITOR = '(editor)';
 
@@ -18,7 +18,7 @@ interface Guest {
 }
 
 export interface VirtualizeContext {
-  readonly lab: WorkerClient<ToLab, FromLab>;
+  readonly lab: Port<ToLab>;
   readonly examples: readonly Example[];
   readonly editorText: () => string;
   readonly editorFile: () => string;

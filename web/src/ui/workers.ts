@@ -5,7 +5,23 @@
  */
 const STOP_MS = 600;
 
-export class WorkerClient<In extends { kind: string }, Out> {
+/** What a view needs of its worker. */
+export interface Port<In> {
+  send(m: In): void;
+  /** ask it to stop; a worker that does not answer is ended */
+  stop(m: In): void;
+}
+
+/** A worker started only when first sent something (a page loads faster without the ones it does not use yet). */
+export function lazyWorker<In>(start: () => Port<In>): Port<In> {
+  let port: Port<In> | undefined;
+  return {
+    send: (m) => (port ??= start()).send(m),
+    stop: (m) => port?.stop(m),
+  };
+}
+
+export class WorkerClient<In extends { kind: string }, Out> implements Port<In> {
   private worker!: Worker;
   private stopTimer: number | undefined;
   /** a message is being waited for */

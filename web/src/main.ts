@@ -159,7 +159,9 @@ menu.addEventListener('change', () => {
   const e = examples.find((x) => x.path === menu.value);
   if (!e) return;
   example = e;
-  loadProgram(e.source, e.isa ?? 'auto', e.path.replace(/^.*\//, ''));
+  // A program that says `.isa` runs on it with the field on auto; one that only names it in a comment gets it set here.
+  const says = /^\s*\.isa\s/im.test(e.source);
+  loadProgram(e.source, says ? 'auto' : (e.isa ?? 'auto'), e.path.replace(/^.*\//, ''));
   setStatus('ready', `${e.path}: ${e.title}${e.input !== undefined ? ` (its input, ${e.path.replace(/\.s$/, '.input')}, is typed in when it runs)` : ''}${e.isa ? `; ISA ${e.isa}` : ''}`);
 });
 

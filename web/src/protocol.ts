@@ -5,6 +5,7 @@
  * data (structured-clonable).
  */
 import type { AsmError } from '../../src/asm/index.js';
+import type { TrapEntry } from './machine/debugger.js';
 
 // ------------------------------------------------------------ the machine worker
 
@@ -21,15 +22,8 @@ export type ToMachine =
 
 export type Status = 'ready' | 'running' | 'paused' | 'breakpoint' | 'waiting' | 'halted' | 'checkstop' | 'limit';
 
-export interface TrapRow {
-  readonly at: number;
-  readonly name: string;
-  readonly pc: number;
-  readonly base: number;
-  readonly supervisor: boolean;
-  readonly info: number;
-  readonly line: number | null;
-}
+/** A trap log entry, as the debugger records it. */
+export type TrapRow = TrapEntry;
 
 export interface MachineView {
   readonly status: Status;

@@ -236,6 +236,7 @@ function selectTab(tab: HTMLButtonElement, focus = true): void {
     t.tabIndex = on ? 0 : -1;
     byId(t.getAttribute('aria-controls')!).hidden = !on;
   }
+  document.body.dataset.tab = tab.id;
   if (focus) tab.focus();
 }
 for (const t of tabs) {
@@ -317,6 +318,7 @@ window.addEventListener(
   true,
 );
 
+document.body.dataset.tab = 'tab-debug';
 void restore();
 // For tests and the curious: the state of the page in one place.
 Object.assign(window, { trapeze: { editor, debug, get diagnostics() { return diagnostics; } } });

@@ -162,6 +162,15 @@ function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
   } catch {
     // no notes
   }
+  // A section another script owns (bench/pgmon.ts: the PG32 monitors' counts) survives a full run.
+  let old = '';
+  try {
+    old = readFileSync(join(BENCH_DIR, 'RESULTS.md'), 'utf8');
+  } catch {
+    // first run
+  }
+  const kept = /<!-- pgmon:[\s\S]*?<!-- \/pgmon -->/.exec(old);
+  if (kept) lines.push(kept[0], '');
   writeFileSync(join(BENCH_DIR, 'RESULTS.md'), lines.join('\n'));
 }
 

@@ -5,6 +5,7 @@
  *   3. two copies of the kernel at once under the trap-and-emulate VMM
  *   4. an x86-like guest diverging under the VMM, and why
  *   5. the same guest under hardware assist (the vt guest mode)
+ *   6. the monitor as a PG32 program, type 1 and type 2 (tour-pgmon.ts)
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,6 +18,7 @@ import { CAUSES, EXITS, isaOrThrow, type Isa } from './isa/table.js';
 import { checkEquivalence, runBare } from './vmm/equiv.js';
 import { roundRobin } from './vmm/scheduler.js';
 import { buildStack, loadGuest } from './vmm/stack.js';
+import { pgmonStep } from './tour-pgmon.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (s = '') => process.stdout.write(s + '\n');
@@ -92,4 +94,5 @@ say(`   exits: ${[...hs.exits].map((n, c) => (n ? `${c === EXITS.INSTR ? 'INSTR 
 const hwVerdict = classifyIsa(x86isa, { states: 100 }).monitors.find((m) => m.monitor === 'hw')!;
 say(`   The checker agrees, by execution: ${hwVerdict.why}.`);
 
+pgmonStep(ROOT, say, heading, indent);
 say('\nNext: trapeze --help, programs/README.md, and `npm test`.');

@@ -19,9 +19,25 @@ export interface Program {
   readonly expected: string | undefined;
 }
 
+/**
+ * The library (programs/lib/*.s) and files that some program pulls in with
+ * `.include` (programs/vmm/core.s): parts of programs, not programs.
+ */
+export function includedFiles(): Set<string> {
+  const all = (readdirSync(PROGRAMS, { recursive: true }) as string[]).filter((f) => f.endsWith('.s'));
+  const parts = new Set<string>(all.filter((f) => f.startsWith('lib/')).map((f) => join(PROGRAMS, f)));
+  for (const f of all) {
+    for (const m of readFileSync(join(PROGRAMS, f), 'utf8').matchAll(/^\s*(?:[A-Za-z_]\w*\s*:\s*)?\.include\s+"([^"]+)"/gim)) {
+      parts.add(join(PROGRAMS, dirname(f), m[1]!));
+    }
+  }
+  return parts;
+}
+
 export function programs(): Program[] {
+  const parts = includedFiles();
   return (readdirSync(PROGRAMS, { recursive: true }) as string[])
-    .filter((f) => f.endsWith('.s'))
+    .filter((f) => f.endsWith('.s') && !parts.has(join(PROGRAMS, f)))
     .sort()
     .map((f) => {
       const path = join(PROGRAMS, f);

@@ -17,6 +17,10 @@
 ;   svc 3  putnum   write r1 as a signed decimal number
 ;                   (console output is line-buffered per task: see DESIGN)
 ;   svc 4  getc     r1 <- the next console input byte, or -1 at end of input
+;   svc 5  run      run a guest: the run block at task-virtual r1 (registers,
+;                   pc, relocation inside the task, steps) runs in user mode
+;                   until it traps; r1 <- the cause (the kernel's KVM_RUN,
+;                   for a monitor hosted as a task; see sys_run)
 ;   other           ends the task ("unknown system call")
 ;
 ; All registers other than r1 (and r1 too, except for getc) are unchanged by
@@ -35,6 +39,9 @@
 ;   TASK1..     partition 1 (PART_SIZE words), task A
 ;   TASK2..     partition 2, task B
 ;   TASK3..     partition 3, task C
+;   FREE..      programs loaded beside the kernel (trapeze run … --load
+;               FILE@ADDR, isa/BOOT.md) become tasks D, E, F in their
+;               partitions; without --load there are none
 ;
 ; Every task runs in user mode with base = its partition's start and bound
 ; = PART_SIZE, so its virtual addresses are 0..PART_SIZE-1 and it cannot
@@ -55,6 +62,7 @@
 ;   +22         how many times the timer preempted it
 ;   +23         how many characters are waiting in its line buffer
 ;   +24         the address of its line buffer (LINE_MAX words)
+;   +25         what is left of its quantum for the guests it runs (sys_run)
 ;
 ; Output is line-buffered per task: putc, puts and putnum append to the
 ; calling task's line buffer, and the kernel writes the line to the console
@@ -106,16 +114,19 @@
 ; ---------------------------------------------------------------------------
 
         .equ    QUANTUM, 50             ; instructions per time slice
-        .equ    NTASKS, 3
+        .equ    NTASKS, 3               ; the kernel's own tasks, A..C
+        .equ    MAXTASKS, 6             ; with up to three loaded ones, D..F
         .equ    PART_SIZE, 0x400        ; words per partition (1024)
         .equ    TASK1, 0x1000           ; partition starts (physical)
         .equ    TASK2, TASK1 + PART_SIZE
         .equ    TASK3, TASK2 + PART_SIZE
+        .equ    FREE, TASK3 + PART_SIZE ; storage above the kernel's tasks
 
         ; low storage
         .equ    OLD_PSW, 0
         .equ    CAUSE, 4
         .equ    INFO, 5
+        .equ    NEW_PSW, 8
         ; causes
         .equ    PRIV, 1
         .equ    MEMORY, 3
@@ -129,8 +140,9 @@
         .equ    T_PREEMPT, 22
         .equ    T_LEN, 23
         .equ    T_LBUF, 24
-        .equ    TCB_SIZE, 25
-        .equ    LINE_MAX, 80
+        .equ    T_BUDGET, 25
+        .equ    TCB_SIZE, 26
+        .equ    LINE_MAX, 160
         ; PSW flags
         .equ    USER_IE, 2              ; S = 0 (user), IE = 1
 
@@ -144,9 +156,10 @@
         .org    16
 start:
         la      sp, kstack_top
+        call    load_tasks              ; programs loaded beside the kernel, if any
         la      r1, m_boot              ; "kernel: starting 3 tasks, quantum 50"
         call    kputs
-        li      r1, NTASKS
+        ld      r1, ntasks(r0)
         out     r1, 2
         la      r1, m_boot2
         call    kputs
@@ -260,6 +273,8 @@ on_svc:
         beq     r2, r3, sys_putnum
         li      r3, 4
         beq     r2, r3, sys_getc
+        li      r3, 5
+        beq     r2, r3, sys_run         ; below: the run-guest service
         call    msg_task                ; unknown service: end the task
         la      r1, m_badsvc
         call    kputs
@@ -327,11 +342,11 @@ end_task:
 ; current one itself, if it is the only one left).
 schedule:
         ld      r1, cur(r0)
-        li      r3, NTASKS
-        li      r4, NTASKS              ; candidates left to look at
+        ld      r3, ntasks(r0)
+        ld      r4, ntasks(r0)          ; candidates left to look at
 sched_loop:
         addi    r1, r1, 1
-        rem     r1, r1, r3              ; (cur + 1) mod NTASKS
+        rem     r1, r1, r3              ; (cur + 1) mod ntasks
         li      r5, TCB_SIZE
         mul     r5, r1, r5
         la      r6, tcbs
@@ -347,9 +362,12 @@ sched_found:
 
 ; ---------------------------------------------------------------------------
 ; Switch to the task whose TCB is at r10.
-; switch_fresh gives it a new quantum; switch_same leaves the timer alone.
+; switch_fresh gives it a new quantum; switch_same leaves the timer alone;
+; r9 = 2 (back from a run, gtrap) gives it what is left of its quantum.
 switch_fresh:
         li      r9, 1
+        li      r1, QUANTUM             ; also the budget for the guests it runs (sys_run)
+        st      r1, T_BUDGET(r10)
         b       switch
 switch_same:
         li      r9, 0
@@ -368,6 +386,11 @@ switch:
         st      r1, OLD_PSW+3(r0)
         beqz    r9, restore
         li      r1, QUANTUM + 16        ; + the 16 instructions below
+        li      r2, 1
+        beq     r9, r2, switch_timer
+        ld      r1, T_BUDGET(r10)       ; (r9 = 2: back from a run, gtrap)
+        addi    r1, r1, 16
+switch_timer:
         stimer  r1                      ; (stimer itself is not counted)
 restore:
         ld      r1, ksave+1(r0)
@@ -397,7 +420,7 @@ all_done:
         la      r1, m_done
         call    kputs
         la      r10, tcbs
-        li      r12, NTASKS
+        ld      r12, ntasks(r0)
 sum_loop:
         la      r1, m_sum1              ; "  task "
         call    kputs
@@ -558,9 +581,404 @@ khex_out:
         ret
 
 ; ===========================================================================
+; The run-guest service (svc 5), and tasks loaded beside the kernel.
+;
+; svc 5 (run) is the kernel's KVM_RUN. A task hands the kernel a run block
+; in its own storage; the kernel runs that register file and pc in user
+; mode, relocated inside the task's own partition, until it traps, and
+; gives the task back the cause and info. The kernel does not look at what
+; the guest did: a hosted monitor (programs/vmm/type2.s) emulates it.
+;
+; The run block (RB_SIZE words at task-virtual r1):
+;   +1..+15   the guest's r1..r15 (in and out; +0 is unused)
+;   +17       pc (in; out: the old pc of the trap)
+;   +18, +19  base and bound of the guest's relocation, within the task:
+;             the guest's virtual a reaches the task's word base + a, and
+;             faults (a trap like any other) when a >= bound or base + a
+;             leaves the task
+;   +20       steps: run at most this many instructions (0 = one quantum);
+;             then the run ends with cause TIMER. A run of 1 step is exact:
+;             TIMER means the one instruction completed, any other cause
+;             that it trapped. (Past 1 the kernel cannot say how many ran
+;             before a trap: it cannot read the timer either.) The kernel
+;             may end a longer run early, at its own quantum.
+;   +21, +22  out: cause and info of the trap that ended the run
+; r1 <- the cause. A run block outside the task ends the task.
+;
+; Time. A guest's steps are the task's time: each run takes steps + RUN_COST
+; from the task's quantum (T_BUDGET, set when the task is scheduled), never
+; more steps than are left, and when a run ends with nothing left the task
+; is preempted (it resumes after its svc later, result and all). Back from a
+; run, the task's own code gets what is left of its quantum on the timer, so
+; neither a guest nor the monitor asking to run it can keep other tasks out.
+;
+; While a guest runs, every trap comes to `gtrap`, not `trap`: the new PSW's
+; pc is switched for the run and switched back at its first trap. The
+; task's own registers stay in its TCB the whole time (it is "in svc 5").
+
+        .equ    RB_PC, 17
+        .equ    RB_BASE, 18
+        .equ    RB_BOUND, 19
+        .equ    RB_STEPS, 20
+        .equ    RB_CAUSE, 21
+        .equ    RB_INFO, 22
+        .equ    RB_SIZE, 23
+        .equ    RUN_COST, 16            ; quantum charged per run, beyond its steps
+
+; sys_run: svc 5. r1 = task-virtual address of the run block, r10 = TCB.
+sys_run:
+        ld      r11, T_PSW+2(r10)       ; the task's base
+        ld      r12, T_PSW+3(r10)       ; and bound
+        addi    r2, r1, RB_SIZE - 1
+        bgeu    r2, r12, run_bad        ; the whole block inside the task
+        bltu    r2, r1, run_bad         ; (no wrap-around)
+        add     r8, r11, r1             ; the block, physical
+        st      r8, runblk(r0)
+        addi    r1, r8, 1               ; the guest's r1..r15 -> ksave+1..15
+        la      r2, ksave+1
+        li      r3, 15
+        call    copy
+        li      r1, USER_IE             ; its PSW -> 0..3: user mode, interrupts on,
+        st      r1, OLD_PSW+0(r0)       ; relocated inside the task
+        ld      r1, RB_PC(r8)
+        st      r1, OLD_PSW+1(r0)
+        ld      r2, RB_BASE(r8)
+        add     r1, r11, r2
+        st      r1, OLD_PSW+2(r0)
+        li      r3, 0
+        bgeu    r2, r12, run_bound      ; base past the task: nothing is reachable
+        sub     r3, r12, r2             ; room in the task above base
+        ld      r4, RB_BOUND(r8)
+        bgeu    r4, r3, run_bound
+        mov     r3, r4
+run_bound:
+        st      r3, OLD_PSW+3(r0)
+        ld      r1, RB_STEPS(r8)        ; steps: asked for, else a quantum,
+        bnez    r1, run_steps
+        li      r1, QUANTUM
+run_steps:
+        ld      r2, T_BUDGET(r10)       ; but no more than the task has left
+        bgeu    r2, r1, run_charge
+        mov     r1, r2
+run_charge:
+        sub     r2, r2, r1
+        addi    r2, r2, -RUN_COST
+        st      r2, T_BUDGET(r10)
+        la      r2, gtrap               ; the guest's traps come to gtrap
+        st      r2, NEW_PSW+1(r0)
+        addi    r1, r1, 17              ; + this b and the 16 instructions of restore
+        stimer  r1                      ; (not counted)
+        b       restore                 ; ksave -> r1..r15, lpsw r0: into the guest
+
+run_bad:                                ; "kernel: task D: run with a bad address 0x…"
+        mov     r8, r1
+        call    msg_task
+        la      r1, m_badrun
+        call    kputs
+        mov     r1, r8
+        call    khex
+        la      r11, h_badptr
+        b       kill
+
+; gtrap: a trap while a guest runs. Save the guest exactly as `trap` saves
+; a task, but into the run block; then the task goes on after its svc 5,
+; with r1 = the cause, or is preempted if its quantum is spent. (The same
+; fifteen stores as `trap`, in an entry of its own: one test in `trap`
+; would cost every task's system calls an instruction, and the tasks'
+; timing must not change.)
+gtrap:
+        st      r1, ksave+1(r0)
+        st      r2, ksave+2(r0)
+        st      r3, ksave+3(r0)
+        st      r4, ksave+4(r0)
+        st      r5, ksave+5(r0)
+        st      r6, ksave+6(r0)
+        st      r7, ksave+7(r0)
+        st      r8, ksave+8(r0)
+        st      r9, ksave+9(r0)
+        st      r10, ksave+10(r0)
+        st      r11, ksave+11(r0)
+        st      r12, ksave+12(r0)
+        st      r13, ksave+13(r0)
+        st      r14, ksave+14(r0)
+        st      r15, ksave+15(r0)
+        la      sp, kstack_top
+        la      r1, trap                ; the task's own traps go to trap again
+        st      r1, NEW_PSW+1(r0)
+        call    cur_tcb                 ; r10 = the task in svc 5
+        ld      r8, runblk(r0)
+        la      r1, ksave+1             ; the guest's registers -> the run block
+        addi    r2, r8, 1
+        li      r3, 15
+        call    copy
+        ld      r1, OLD_PSW+1(r0)
+        st      r1, RB_PC(r8)
+        ld      r1, CAUSE(r0)
+        st      r1, RB_CAUSE(r8)
+        st      r1, 1(r10)              ; the svc's result: the task's r1
+        ld      r1, INFO(r0)
+        st      r1, RB_INFO(r8)
+        ld      r1, T_BUDGET(r10)
+        bge     r0, r1, gtrap_preempt
+        li      r9, 2                   ; back into the task with what is left
+        b       switch
+gtrap_preempt:                          ; its quantum is spent: the next task
+        ld      r1, T_PREEMPT(r10)
+        addi    r1, r1, 1
+        st      r1, T_PREEMPT(r10)
+        b       schedule
+
+; load_tasks: at boot, every program loaded beside the kernel (isa/BOOT.md)
+; becomes a task (D, E, F), in its partition, with a boot table of the
+; programs inside that partition if it has any (a hosted monitor's guests).
+load_tasks:
+        push    lr
+        push    r8
+        push    r9
+        push    r11
+        call    boot_table
+        beqz    r1, load_tasks_end
+        mov     r8, r1                  ; the table
+        ld      r9, BT_COUNT(r8)
+        addi    r11, r8, BT_FIRST
+load_tasks_entry:
+        beqz    r9, load_tasks_end
+        mov     r1, r8
+        mov     r2, r11
+        call    boot_top
+        beqz    r1, load_tasks_next     ; a program inside another's partition
+        ld      r1, ntasks(r0)
+        li      r2, MAXTASKS
+        beq     r1, r2, load_tasks_skip
+        ld      r1, BE_ORIGIN(r11)
+        li      r2, FREE                ; below FREE are the kernel and tasks A..C
+        bltu    r1, r2, load_tasks_skip
+        mov     r1, r8
+        mov     r2, r11
+        call    boot_nest               ; r1 = how many programs are inside it
+        call    new_task
+load_tasks_next:
+        addi    r11, r11, BT_ENTRY
+        addi    r9, r9, -1
+        b       load_tasks_entry
+load_tasks_skip:                        ; "kernel: not starting hello: no room below 0x1c00 or no free task"
+        la      r1, m_noload
+        call    kputs
+        addi    r1, r11, BE_NAME
+        call    kputs
+        li      r1, '\n'
+        out     r1, 0
+        b       load_tasks_next
+load_tasks_end:
+        pop     r11
+        pop     r9
+        pop     r8
+        pop     lr
+        ret
+
+; new_task: a TCB for the entry at r11, ready to run like tcb_a; r1 = the
+; number of entries of its own boot table (its stack starts below it).
+new_task:
+        ld      r2, ntasks(r0)
+        addi    r3, r2, 1
+        st      r3, ntasks(r0)
+        li      r3, TCB_SIZE
+        mul     r3, r2, r3
+        la      r4, tcbs
+        add     r3, r4, r3              ; r3 = the TCB (all zero so far)
+        li      r4, 1
+        st      r4, T_STATE(r3)
+        ld      r4, BE_PART(r11)        ; sp = the top of its storage, below its table
+        beqz    r1, new_task_sp
+        li      r5, BT_ENTRY
+        mul     r5, r5, r1
+        sub     r4, r4, r5
+        addi    r4, r4, -BT_FIRST
+new_task_sp:
+        st      r4, 15(r3)
+        li      r4, USER_IE
+        st      r4, T_PSW+0(r3)
+        ld      r4, BE_START(r11)
+        ld      r5, BE_ORIGIN(r11)
+        sub     r4, r4, r5
+        st      r4, T_PSW+1(r3)
+        st      r5, T_PSW+2(r3)
+        ld      r4, BE_PART(r11)
+        st      r4, T_PSW+3(r3)
+        addi    r4, r2, 'A'             ; D, E, F
+        st      r4, T_NAME(r3)
+        li      r4, LINE_MAX
+        mul     r4, r4, r2
+        la      r5, line_a
+        add     r4, r4, r5
+        st      r4, T_LBUF(r3)
+        ret
+
+; ---------------------------------------------------------------------------
+; Reading the boot table (isa/BOOT.md): the routines of programs/lib/boot.s,
+; written out here so that kernel.s stays one source file that every tool
+; can assemble as it is (without .include).
+        .equ    BT_MAGIC, 0x50474254    ; 'PGBT'
+        .equ    BT_POINTER, 12          ; low-storage word with the table's address
+        .equ    BT_COUNT, 1             ; header words
+        .equ    BT_MEM, 2
+        .equ    BT_ESIZE, 3
+        .equ    BT_FIRST, 4             ; the first entry
+        .equ    BT_ENTRY, 16            ; words per entry
+        .equ    BE_ORIGIN, 0            ; entry words
+        .equ    BE_SIZE, 1
+        .equ    BE_START, 2
+        .equ    BE_PART, 3
+        .equ    BE_NAME, 4
+
+; boot_table: r1 <- the address of this program's boot table, or 0 if it
+; was started without one (nothing loaded beside it).
+boot_table:
+        ld      r1, BT_POINTER(r0)
+        beqz    r1, boot_table_end
+        ld      r2, 0(r1)
+        li      r3, BT_MAGIC
+        beq     r2, r3, boot_table_end
+        li      r1, 0                   ; a word 12 that is not ours: no table
+boot_table_end:
+        ret
+
+; boot_inside: r1 = entry i, r2 = entry j. r1 <- 1 if j lies inside i's
+; partition (its origin after i's and before i's end), else 0.
+boot_inside:
+        ld      r3, BE_ORIGIN(r1)
+        ld      r4, BE_ORIGIN(r2)
+        bgeu    r3, r4, boot_inside_no
+        ld      r5, BE_PART(r1)
+        add     r5, r3, r5
+        bgeu    r4, r5, boot_inside_no
+        li      r1, 1
+        ret
+boot_inside_no:
+        li      r1, 0
+        ret
+
+; boot_top: r1 = table, r2 = an entry. r1 <- 1 if it is a program of this
+; level (no other entry's partition holds it), 0 if it belongs to a guest.
+boot_top:
+        push    lr
+        push    r8
+        push    r9
+        push    r10
+        mov     r8, r2
+        ld      r9, BT_COUNT(r1)
+        addi    r10, r1, BT_FIRST
+boot_top_loop:
+        beqz    r9, boot_top_yes
+        mov     r1, r10
+        mov     r2, r8
+        call    boot_inside
+        bnez    r1, boot_top_no
+        addi    r10, r10, BT_ENTRY
+        addi    r9, r9, -1
+        b       boot_top_loop
+boot_top_yes:
+        li      r1, 1
+        b       boot_top_end
+boot_top_no:
+        li      r1, 0
+boot_top_end:
+        pop     r10
+        pop     r9
+        pop     r8
+        pop     lr
+        ret
+
+; boot_nest: r1 = table, r2 = the entry of a guest about to be started.
+; Writes the table of the programs inside its partition at the top of that
+; partition, with addresses as the guest sees them (from its own word 0),
+; and puts its address in the guest's word 12. Nothing is written for a
+; guest that holds no programs (its storage stays as loaded). r1 <- how
+; many entries the guest's table has.
+boot_nest:
+        push    lr
+        push    r8
+        push    r9
+        push    r10
+        push    r11
+        push    r12
+        mov     r8, r1                  ; the table
+        mov     r9, r2                  ; the guest's entry
+        li      r12, 0                  ; pass 1: count the programs inside
+        ld      r10, BT_COUNT(r8)
+        addi    r11, r8, BT_FIRST
+boot_nest_count:
+        beqz    r10, boot_nest_write
+        mov     r1, r9
+        mov     r2, r11
+        call    boot_inside
+        add     r12, r12, r1
+        addi    r11, r11, BT_ENTRY
+        addi    r10, r10, -1
+        b       boot_nest_count
+boot_nest_write:
+        beqz    r12, boot_nest_end
+        ld      r1, BE_ORIGIN(r9)       ; the guest's word 0
+        ld      r2, BE_PART(r9)
+        li      r3, BT_ENTRY
+        mul     r3, r3, r12
+        addi    r3, r3, BT_FIRST
+        sub     r2, r2, r3              ; table at partition - its size (guest address)
+        st      r2, BT_POINTER(r1)      ; the guest's word 12
+        add     r11, r1, r2             ; the table, in our addresses
+        li      r3, BT_MAGIC
+        st      r3, 0(r11)
+        st      r12, BT_COUNT(r11)
+        ld      r3, BE_PART(r9)
+        st      r3, BT_MEM(r11)         ; the guest's storage is its partition
+        li      r3, BT_ENTRY
+        st      r3, BT_ESIZE(r11)
+        addi    r11, r11, BT_FIRST      ; pass 2: copy the entries inside, rebased
+        ld      r10, BT_COUNT(r8)
+        addi    r8, r8, BT_FIRST
+boot_nest_copy:
+        beqz    r10, boot_nest_end
+        mov     r1, r9
+        mov     r2, r8
+        call    boot_inside
+        beqz    r1, boot_nest_next
+        li      r4, 0                   ; copy the 16 words
+boot_nest_word:
+        add     r5, r8, r4
+        ld      r5, 0(r5)
+        add     r6, r11, r4
+        st      r5, 0(r6)
+        addi    r4, r4, 1
+        slti    r5, r4, BT_ENTRY
+        bnez    r5, boot_nest_word
+        ld      r3, BE_ORIGIN(r9)       ; origin and start, from the guest's word 0
+        ld      r4, BE_ORIGIN(r11)
+        sub     r4, r4, r3
+        st      r4, BE_ORIGIN(r11)
+        ld      r4, BE_START(r11)
+        sub     r4, r4, r3
+        st      r4, BE_START(r11)
+        addi    r11, r11, BT_ENTRY
+boot_nest_next:
+        addi    r8, r8, BT_ENTRY
+        addi    r10, r10, -1
+        b       boot_nest_copy
+boot_nest_end:
+        mov     r1, r12
+        pop     r12
+        pop     r11
+        pop     r10
+        pop     r9
+        pop     r8
+        pop     lr
+        ret
+
+; ===========================================================================
 ; Kernel data
 
-cur:    .word   0                       ; index of the current task, 0..NTASKS-1
+cur:    .word   0                       ; index of the current task, 0..ntasks-1
+ntasks: .word   NTASKS                  ; tasks in the table (loaded ones added at boot)
+runblk: .word   0                       ; physical address of the run block of the guest running (sys_run)
 ksave:  .space  20                      ; trap-time save area: +1..15 r1..r15, +16..19 PSW
 
 ; The task control blocks, ready to run: state 1; all registers 0 except
@@ -569,16 +987,18 @@ ksave:  .space  20                      ; trap-time save area: +1..15 r1..r15, +
 tcbs:
 tcb_a:  .word   1, 0,0,0,0,0,0,0,0,0,0,0,0,0,0, PART_SIZE
         .word   USER_IE, 0, TASK1, PART_SIZE
-        .word   'A', 0, 0, 0, line_a
+        .word   'A', 0, 0, 0, line_a, 0
 tcb_b:  .word   1, 0,0,0,0,0,0,0,0,0,0,0,0,0,0, PART_SIZE
         .word   USER_IE, 0, TASK2, PART_SIZE
-        .word   'B', 0, 0, 0, line_b
+        .word   'B', 0, 0, 0, line_b, 0
 tcb_c:  .word   1, 0,0,0,0,0,0,0,0,0,0,0,0,0,0, PART_SIZE
         .word   USER_IE, 0, TASK3, PART_SIZE
-        .word   'C', 0, 0, 0, line_c
-line_a: .space  LINE_MAX                ; the tasks' line buffers
+        .word   'C', 0, 0, 0, line_c, 0
+tcb_d:  .space  (MAXTASKS - NTASKS) * TCB_SIZE ; loaded tasks (new_task)
+line_a: .space  LINE_MAX                ; the tasks' line buffers, in task order
 line_b: .space  LINE_MAX
 line_c: .space  LINE_MAX
+line_d: .space  (MAXTASKS - NTASKS) * LINE_MAX
 
 m_boot:   .string "kernel: starting "
 m_boot2:  .string " tasks, quantum "
@@ -599,6 +1019,8 @@ m_sum1:   .string "  task "
 m_sum2:   .string ": "
 m_sum3:   .string ", preempted "
 m_sum4:   .string " times\n"
+m_badrun: .string "run with a bad address "
+m_noload: .string "kernel: not starting a loaded program (no free task, or it lies below 0x1c00): "
 h_exit:   .string "exited"
 h_priv:   .string "ended (privileged instruction)"
 h_mem:    .string "ended (memory fault)"

@@ -30,6 +30,7 @@ import {
 } from '../isa/table.js';
 import { REGISTERS, REGISTER_SPELLINGS } from './lexer.js';
 import { CompactSourceMap, LazySourceLines, type LineRun } from './sourcemap.js';
+import { allErrors, expandIncludes, IncludedSourceMap, mayInclude, type IncludeReader } from './include.js';
 import {
   lineStarts,
   lineOf,
@@ -59,6 +60,8 @@ export interface AsmError {
 export interface AssembleOptions {
   /** the instruction set programs may use; default ALL (every instruction, variants included) */
   readonly isa?: Isa;
+  /** reads the files named by `.include` (none given: `.include` is an error) */
+  readonly include?: IncludeReader;
 }
 
 export interface AssembleResult {
@@ -889,6 +892,16 @@ class Assembler {
 }
 /** Assemble `source` (named `file` in messages and the source map). Never throws for bad input. */
 export function assemble(source: string, file: string, options: AssembleOptions = {}): AssembleResult {
+  if (!mayInclude(source)) return assembleOne(source, file, options);
+  // `.include`: assemble the expanded text, then tell every position in the file it came from.
+  const x = expandIncludes(source, file, options.include);
+  const r = assembleOne(x.source, file, options);
+  const errors = allErrors(x, r.errors);
+  if (errors.length > 0 || !r.image) return { errors };
+  return { image: { ...r.image, sourceMap: new IncludedSourceMap(r.image.sourceMap, x), sources: x.texts }, errors: [] };
+}
+
+function assembleOne(source: string, file: string, options: AssembleOptions): AssembleResult {
   const isa = options.isa ?? ALL;
   const parsed = parse(source);
   const A = new Assembler(parsed.prog, parsed.broken, isa);

@@ -9,16 +9,21 @@ export interface FlagSpec {
   /** takes a value (`--max-steps 100` or `--max-steps=100`) */
   readonly value?: boolean;
   readonly short?: string;
+  /** may be given more than once (`--load a --load b`): every value is kept, in order, in `lists` */
+  readonly repeat?: boolean;
 }
 
 export interface Parsed {
   readonly flags: Map<string, string | true>;
   readonly positional: string[];
+  /** every value of a repeatable flag, in order (`flags` holds the last) */
+  readonly lists: Map<string, string[]>;
 }
 
 export function parseArgs(command: string, args: readonly string[], spec: Readonly<Record<string, FlagSpec>>, usage: string): Parsed {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
+  const lists = new Map<string, string[]>();
   const shorts = new Map(Object.entries(spec).flatMap(([k, v]) => (v.short ? [[v.short, k] as const] : [])));
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -46,13 +51,14 @@ export function parseArgs(command: string, args: readonly string[], spec: Readon
           value = args[++i]!;
         }
         flags.set(name, value);
+        if (f.repeat) lists.set(name, [...(lists.get(name) ?? []), value]);
       } else {
         if (value !== undefined) throw new UsageError(`trapeze ${command}: option '--${name}' takes no value\n${usage}`);
         flags.set(name, true);
       }
     } else positional.push(a);
   }
-  return { flags, positional };
+  return { flags, positional, lists };
 }
 
 /** A whole number in [min, max], or a usage error naming the flag. */

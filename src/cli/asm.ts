@@ -7,6 +7,7 @@ import { listing } from '../asm/listing.js';
 import { resolveIsa, type Isa } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
 import { UsageError, readInput, writeOutput, type Io } from './io.js';
+import { includeReader } from './common.js';
 
 export const ASM_USAGE = 'usage: trapeze asm FILE.s [-o FILE.img] [--listing FILE] [--isa NAME]';
 
@@ -47,7 +48,7 @@ export async function asmCommand(args: string[], io: Io): Promise<number> {
   const path = p.positional[0]!;
   const isa = isaFlag('asm', stringFlag(p, 'isa'));
   const source = decodeSource(readInput(io, path), path);
-  const r = assemble(source, path, isa ? { isa } : {});
+  const r = assemble(source, path, { ...(isa ? { isa } : {}), include: includeReader(io) });
   if (!r.image) {
     for (const e of r.errors) io.err(formatError(e) + '\n');
     io.err(`trapeze asm: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}, no image written\n`);

@@ -3,8 +3,10 @@
  * classify): which ISA, how much storage, how many steps, and loading a
  * program from source or image.
  */
-import { loadProgram } from '../asm/index.js';
+import { posix } from 'node:path';
+import { loadProgram, type IncludeReader } from '../asm/index.js';
 import type { Image } from '../image.js';
+import { layout, loadNames, parseLoadArg, type LoadSpec } from '../load.js';
 import { DEFAULT_MEM_WORDS, MIN_MEM_WORDS, resolveIsa, type Isa } from '../isa/table.js';
 import { intFlag, stringFlag, type FlagSpec, type Parsed } from './args.js';
 import { readInput, UsageError, type Io } from './io.js';
@@ -47,11 +49,85 @@ export function machineOptions(command: string, p: Parsed): MachineOptions {
  */
 export function loadFile(command: string, io: Io, path: string, isa: Isa): Image {
   const bytes = readInput(io, path);
-  const r = loadProgram(bytes, path, isa);
+  const r = loadProgram(bytes, path, isa, includeReader(io));
   if ('errors' in r) {
     for (const e of r.errors) io.err(e.endsWith('\n') ? e : e + '\n');
     // Each error already names the file: nothing more to say.
     throw new UsageError('', 1);
   }
   return r.image;
+}
+
+/**
+ * How the CLI reads `.include "file"`: relative to the including file's
+ * directory (absolute names as they are), from the same file system as the
+ * program itself. The name it returns is what messages show.
+ */
+export function includeReader(io: Io): IncludeReader {
+  return (path, from) => {
+    const name = path.startsWith('/') ? posix.normalize(path) : posix.normalize(posix.join(posix.dirname(from), path));
+    let bytes: Uint8Array;
+    try {
+      bytes = io.readFile(name);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { error: code === 'ENOENT' ? `no such file '${name}'` : code === 'EISDIR' ? `'${name}' is a directory` : code === 'EACCES' ? `permission denied reading '${name}'` : (e as Error).message };
+    }
+    try {
+      return { name, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    } catch {
+      return { error: `'${name}' is not UTF-8 text` };
+    }
+  };
+}
+
+/** `--load FILE@ADDR[:SIZE]`, repeatable: extra programs placed beside the main one (isa/BOOT.md). */
+export const LOAD_FLAGS: Record<string, FlagSpec> = { load: { value: true, repeat: true } };
+
+export const LOAD_USAGE = [
+  '  --load FILE@ADDR[:SIZE]  also load FILE at physical ADDR (repeatable); a boot table tells the',
+  '                     program where each one lies (isa/BOOT.md); :SIZE gives FILE a partition of',
+  '                     SIZE words, and programs loaded inside it are its guests',
+];
+
+/**
+ * The program FILE together with every `--load` of the command line, laid
+ * out as one image in a storage of `memWords` words: what run, vmm, equiv
+ * and debug load. Without `--load` it is just FILE's image. Any problem with
+ * a `--load` (syntax, a missing file, overlap, storage) is one line, status 1.
+ */
+export function loadMain(command: string, io: Io, p: Parsed, file: string, isa: Isa, memWords: number): Image {
+  return loadWithExtras(command, io, file, p.lists.get('load') ?? [], isa, memWords);
+}
+
+/** `loadMain` for callers that hold the `--load` arguments themselves (e.g. a debugger's restart). */
+export function loadWithExtras(command: string, io: Io, file: string, loads: readonly string[], isa: Isa, memWords: number): Image {
+  const main = loadFile(command, io, file, isa);
+  if (loads.length === 0) return main;
+  const parsed = loads.map((arg) => {
+    const r = parseLoadArg(arg);
+    if ('error' in r) throw new UsageError(`trapeze ${command}: --load ${r.error}`, 2);
+    return { arg, ...r };
+  });
+  const names = loadNames(parsed.map((l) => l.path));
+  const specs: LoadSpec[] = parsed.map((l, i) => ({
+    arg: l.arg,
+    name: names[i]!,
+    image: loadExtra(command, io, l.arg, l.path, isa),
+    at: l.at,
+    ...(l.partition !== undefined ? { partition: l.partition } : {}),
+  }));
+  const r = layout(main, specs, memWords);
+  if ('error' in r) throw new UsageError(`trapeze ${command}: ${r.error}`, 1);
+  return r.image;
+}
+
+/** A `--load`ed file: as loadFile, but a file that cannot be read is named by its --load argument. */
+function loadExtra(command: string, io: Io, arg: string, path: string, isa: Isa): Image {
+  try {
+    return loadFile(command, io, path, isa);
+  } catch (e) {
+    if (e instanceof UsageError && e.message) throw new UsageError(`trapeze ${command}: --load ${arg}: ${e.message.replace(/^trapeze: /, '')}`, e.status);
+    throw e;
+  }
 }

@@ -6,6 +6,7 @@ import { loadProgram } from '../asm/index.js';
 import { parseArgs, stringFlag } from './args.js';
 import { isaFlag } from './asm.js';
 import { UsageError, readInput, type Io } from './io.js';
+import { includeReader } from './common.js';
 
 export const DISASM_USAGE = 'usage: trapeze disasm FILE.img|FILE.s [--isa NAME]';
 
@@ -29,7 +30,7 @@ export async function disasmCommand(args: string[], io: Io): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError(`trapeze disasm: ${p.positional.length === 0 ? 'no file given' : 'only one file at a time'}\n${DISASM_USAGE}`);
   const path = p.positional[0]!;
   const isa = isaFlag('disasm', stringFlag(p, 'isa'));
-  const r = loadProgram(readInput(io, path), path, isa);
+  const r = loadProgram(readInput(io, path), path, isa, includeReader(io));
   if ('errors' in r) {
     for (const e of r.errors) io.err(e + '\n');
     return 1;

@@ -4,7 +4,7 @@
  */
 import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 import { checkStackSize, DEFAULT_QUANTUM, exitCounts, exitNames, monitorFlag } from './vmm.js';
 import { imageEnd } from '../image.js';
@@ -24,6 +24,7 @@ const USAGE = [
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, l.includes('--mem') ? `(default ${DEFAULT_WORDS})` : l.includes('--max-steps') ? `(default ${DEFAULT_STEPS})` : '$&')),
+  ...LOAD_USAGE,
   '  --input FILE       console input, the same for the bare run and every VM (default: stdin)',
   '  --format F         text (default) or json',
   '',
@@ -34,7 +35,7 @@ export function equivCommand(args: string[], io: Io): number {
   const p = parseArgs(
     'equiv',
     args,
-    { ...MACHINE_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, format: { value: true }, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...LOAD_FLAGS, monitor: { value: true }, depth: { value: true }, vms: { value: true }, quantum: { value: true }, input: { value: true }, format: { value: true }, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -48,7 +49,7 @@ export function equivCommand(args: string[], io: Io): number {
   const format = stringFlag(p, 'format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`trapeze equiv: --format must be text or json, not '${format}'`);
   const inputFile = stringFlag(p, 'input');
-  const image = loadFile('equiv', io, p.positional[0]!, opts.isa);
+  const image = loadMain('equiv', io, p, p.positional[0]!, opts.isa, opts.memWords);
   const options = {
     isa: opts.isa,
     monitor: monitorFlag('equiv', p),

@@ -8,7 +8,7 @@ import { traceStep } from '../cpu/trace.js';
 import { describeAddress, type Image } from '../image.js';
 import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
 
 /** Exit statuses, as --help documents them. */
@@ -21,6 +21,7 @@ const USAGE = [
   "stdout is exactly the guest's console output; console input is stdin (or --input).",
   '',
   ...MACHINE_USAGE,
+  ...LOAD_USAGE,
   '  --input FILE       console input from FILE instead of stdin',
   '  --trace            one line per step on stderr: mode, pc, source, instruction, registers written',
   '  --stats            a summary on stderr: instructions, traps by cause, time, MIPS',
@@ -32,7 +33,7 @@ const USAGE = [
 const CHUNK = 1 << 20;
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const p = parseArgs('run', args, { ...MACHINE_FLAGS, input: { value: true }, trace: {}, stats: {}, help: { short: 'h' } }, USAGE);
+  const p = parseArgs('run', args, { ...MACHINE_FLAGS, ...LOAD_FLAGS, input: { value: true }, trace: {}, stats: {}, help: { short: 'h' } }, USAGE);
   if (p.flags.has('help')) {
     io.out(USAGE + '\n');
     return 0;
@@ -42,7 +43,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const opts = machineOptions('run', p);
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
-  const image = loadFile('run', io, file, opts.isa);
+  const image = loadMain('run', io, p, file, opts.isa, opts.memWords);
 
   const console = new Console(input);
   const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: console });

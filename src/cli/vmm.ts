@@ -12,7 +12,7 @@ import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, overhead, type MonitorKind } from '../vmm/monitor.js';
 import type { VirtualMachine } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
-import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
 export const DEFAULT_QUANTUM = 1000;
@@ -31,6 +31,7 @@ const USAGE = [
   `  --quantum N        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   '  --depth N          monitors stacked on each other (default 1: a VMM on the real machine)',
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, (m) => (l.includes('--mem') ? `(per VM, default ${DEFAULT_VM_WORDS})` : m))),
+  ...LOAD_USAGE.map((l, i) => (i === 0 ? l.replace('also load FILE', 'load FILE into every VM') : l)),
   '  --input FILE       console input of every VM (default: stdin)',
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
@@ -67,7 +68,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const p = parseArgs(
     'vmm',
     args,
-    { ...MACHINE_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, help: { short: 'h' } },
+    { ...MACHINE_FLAGS, ...LOAD_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, help: { short: 'h' } },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -83,7 +84,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const inputFile = stringFlag(p, 'input');
   const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
   const separate = stringFlag(p, 'separate');
-  const images = p.positional.map((f) => loadFile('vmm', io, f, opts.isa));
+  const images = p.positional.map((f) => loadMain('vmm', io, p, f, opts.isa, opts.memWords));
   const vmNames = names(p.positional);
 
   checkStackSize('vmm', images.length, depth, opts.memWords, monitor);

@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble, formatError } from '../../src/asm/assemble.js';
 import { disassembleImage, disassembleWord } from '../../src/asm/disassemble.js';
 import { listing } from '../../src/asm/listing.js';
 import { ALL, PG32, fieldWidth, operandsOf, opcodeWord, setField } from '../../src/isa/table.js';
 import { W, image } from './helpers.js';
+import { includedFiles } from '../library.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dirs = [join(root, 'programs'), join(root, 'test/asm/fixtures')];
-const programs = dirs.flatMap((d) => (existsSync(d) ? readdirSync(d, { recursive: true }).map(String).filter((f) => f.endsWith('.s')).map((f) => join(d, f)) : []));
+// (library parts, programs/lib/ and included files, are not programs: they assemble as part of one)
+const parts = includedFiles();
+const programs = dirs.flatMap((d) => (existsSync(d) ? readdirSync(d, { recursive: true }).map(String).filter((f) => f.endsWith('.s')).map((f) => join(d, f)) : [])).filter((f) => !parts.has(f));
+const include = (path: string, from: string) => {
+  const name = normalize(join(dirname(from), path));
+  return { name, text: readFileSync(name, 'utf8') };
+};
 
 const plainWords = (img: ReturnType<typeof image>) => img.segments.map((s) => [s.origin, [...s.words]]);
 
@@ -39,7 +46,7 @@ describe('round trip: assemble → disassemble → assemble gives identical word
   it('finds programs to try', () => expect(programs.length).toBeGreaterThanOrEqual(3));
   for (const file of programs)
     it(file.slice(root.length), () => {
-      const r = assemble(readFileSync(file, 'utf8'), file);
+      const r = assemble(readFileSync(file, 'utf8'), file, { include });
       expect(r.errors.map(formatError)).toEqual([]);
       const text = disassembleImage(r.image!);
       const again = assemble(text, 'dis.s');

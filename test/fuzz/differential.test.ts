@@ -18,7 +18,7 @@ describe('differential equivalence, bare vs virtual', () => {
     expect(tally.emulated).toBeGreaterThan(1000);
     expect(tally.interpreted).toBeGreaterThan(1000);
     console.log(`differential: ${tally.programs} programs, ${tally.bareSteps} bare steps; ${tally.halts} halted, ${tally.budgets} at the step limit, ${tally.checkstops} check-stopped; traps reflected by cause ${tally.reflected.slice(1).join('/')}; ${tally.emulated} emulated, ${tally.interpreted} interpreted`);
-  });
+  }, 180_000); // the longest suite (about 20 s alone); room for a loaded machine
 
   it('every configuration on a sample of programs (1 and 4 VMs × quanta 1/7/100 × depth 1-2 × both monitors)', () => {
     const sample = fc.sample(program, { seed: 2024, numRuns: 12 });

@@ -7,7 +7,7 @@ import { assemblyProperty, checkCli, checkWord, cliProperty, imageProperty, timi
 import { CI } from './seeds.js';
 import { ALL } from '../../src/isa/table.js';
 
-/** Slow inputs: a 100 ms budget per input, asserted on the median and the 99th percentile so a GC pause on a busy CI machine is not a failure. */
+/** Slow inputs: a 100 ms budget of CPU time per input, asserted on the median and the 99th percentile so a GC pause is not a failure. */
 function budget(kind: string) {
   const t = [...timings[kind]!].sort((a, b) => a - b);
   const at = (q: number) => t[Math.min(t.length - 1, Math.floor(q * t.length))]!;

@@ -16,6 +16,7 @@ import { config, differentialProperty, lockstepProperty, tally } from './differe
 import { program, source, type Program } from './generator.js';
 import { assemblyProperty, cliProperty, imageProperty, wordProperty } from './hostile.js';
 import { spatialProperty, temporalProperty } from './isolation.js';
+import { pgmonProperty } from '../pgmon/fuzz.js';
 
 type Check = (p: fc.Parameters<never>) => fc.RunDetails<unknown[]> | Promise<fc.RunDetails<unknown[]>>;
 const SUITES: Record<string, Check> = {
@@ -27,6 +28,7 @@ const SUITES: Record<string, Check> = {
   image: (p) => fc.check(imageProperty(), p as never) as unknown as Promise<fc.RunDetails<unknown[]>>,
   words: (p) => fc.check(wordProperty(), p as never) as unknown as fc.RunDetails<unknown[]>,
   cli: (p) => fc.check(cliProperty(), p as never) as unknown as Promise<fc.RunDetails<unknown[]>>,
+  pgmon: (p) => fc.check(pgmonProperty(), p as never) as unknown as fc.RunDetails<unknown[]>,
 };
 void config;
 

@@ -33,12 +33,20 @@ export interface Example {
   readonly input?: string;
   /** the ISA it is written for: `.isa NAME`, else a `; isa: NAME` line near the top */
   readonly isa?: string;
+  /** a part of programs (programs/lib/, or a file some program `.include`s), not a program: not in the menu */
+  readonly part?: true;
 }
 
 export function examples(dir = PROGRAMS): Example[] {
   const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.s')).map((f) => f.split(sep).join('/'));
   const depth = (f: string) => f.split('/').length;
   files.sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+  const parts = new Set(files.filter((f) => f.startsWith('lib/')));
+  for (const f of files) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^\s*(?:[A-Za-z_]\w*\s*:\s*)?\.include\s+"([^"]+)"/gim)) {
+      parts.add(join(f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '', m[1]!).split(sep).join('/'));
+    }
+  }
   return files.map((path) => {
     const source = readFileSync(join(dir, path), 'utf8');
     const inputPath = join(dir, path.replace(/\.s$/, '.input'));
@@ -47,7 +55,7 @@ export function examples(dir = PROGRAMS): Example[] {
     const first = /^;\s*(.*)$/m.exec(head)?.[1] ?? path;
     const title = first.replace(/^\S+\.s\s*[—–-]\s*/, '').trim() || path;
     const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'programs';
-    return { path, group: folder, title, source, ...(existsSync(inputPath) ? { input: readFileSync(inputPath, 'utf8') } : {}), ...(isa ? { isa } : {}) };
+    return { path, group: folder, title, source, ...(existsSync(inputPath) ? { input: readFileSync(inputPath, 'utf8') } : {}), ...(isa ? { isa } : {}), ...(parts.has(path) ? { part: true as const } : {}) };
   });
 }
 

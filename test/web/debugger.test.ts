@@ -5,7 +5,9 @@
  * run of the same number of steps lands.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../src/asm/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { assemble, type IncludeReader } from '../../src/asm/index.js';
 import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { isaOrThrow } from '../../src/isa/table.js';
@@ -16,8 +18,14 @@ import { programs, type Program } from '../library.js';
 const MEM = 65536;
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function session(p: Pick<Program, 'source' | 'isa' | 'input'>, name = 'prog.s'): DebugSession {
-  const r = DebugSession.load({ source: p.source, file: name, isa: p.isa, memWords: MEM });
+/** `.include` from disk, relative to the including file (programs/vmm/ includes ../lib/). */
+const include: IncludeReader = (path, from) => {
+  const name = join(dirname(from), path);
+  return existsSync(name) ? { name, text: readFileSync(name, 'utf8') } : { error: `no such file '${name}'` };
+};
+
+function session(p: Pick<Program, 'source' | 'isa' | 'input'> & { path?: string }, name = p.path ?? 'prog.s'): DebugSession {
+  const r = DebugSession.load({ source: p.source, file: name, isa: p.isa, memWords: MEM, include });
   if (!('session' in r)) throw new Error(r.errors.map((e) => e.message).join('\n'));
   r.session.console.feed(p.input);
   r.session.console.end();
@@ -45,7 +53,7 @@ function state(cpu: Cpu, output: Uint8Array) {
 function bare(p: Program, steps: number) {
   const console = new Console(p.input);
   const cpu = new Cpu({ isa: isaOrThrow(p.isa), memWords: MEM, devices: console });
-  const a = assemble(p.source, p.name, { isa: isaOrThrow(p.isa) });
+  const a = assemble(p.source, p.path || p.name, { isa: isaOrThrow(p.isa), include });
   cpu.load(a.image!);
   if (steps > 0) cpu.run(steps); // the budget counts steps exactly
   return state(cpu, console.output());

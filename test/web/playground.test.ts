@@ -142,6 +142,20 @@ describe('playground: editor and debugger', () => {
   });
 });
 
+describe('playground: examples', () => {
+  browserTest('a program that includes library files assembles and runs (.include reads programs/)', async ({ page }) => {
+    const menu = await page.locator('#examples option').allTextContents();
+    expect(menu.some((o) => o.startsWith('type1.s'))).toBe(true);
+    expect(menu.some((o) => o.startsWith('core.s') || o.startsWith('print.s'))).toBe(false); // parts, not programs
+    await page.selectOption('#examples', 'vmm/type2.s');
+    await waitForText(page, '#diagnostics', 'assembles');
+    await press(page, 'F5', 'halted', 'checkstop');
+    // A missing include is an error at the .include line.
+    await typeProgram(page, 'start:  halt\n        .include "nowhere.s"\n');
+    await waitForText(page, '#diagnostics', '1 error, line 2');
+  });
+});
+
 describe('playground: sharing', () => {
   browserTest('a shared link brings the program and its ISA back', async ({ page }) => {
     const program = "; shared\nstart:  li r1, 'é'\n        halt\n";

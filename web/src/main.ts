@@ -6,6 +6,7 @@
 import examples from 'trapeze:examples';
 import { resolveIsa, variantNames, type Isa } from '../../src/isa/table.js';
 import { Editor } from './editor/editor.js';
+import { includeProgramFile } from './files.js';
 import type { FromLab, FromMachine, ToLab, ToMachine } from './protocol.js';
 import { ClassifyPanel } from './ui/classify.js';
 import { DebugView, type ToolbarAction } from './ui/debug.js';
@@ -34,7 +35,7 @@ function setStatus(state: string, message: string, speed?: string): void {
 // ------------------------------------------------------------ the program and its ISA
 
 let example = examples.find((e) => e.path === 'hello.s') ?? examples[0];
-let fileName = example?.path.replace(/^.*\//, '') ?? 'program.s';
+let fileName = example?.path ?? 'program.s';
 const isaField = byId<HTMLInputElement>('isa');
 
 /** The ISA field: 'auto' or a valid name. */
@@ -87,6 +88,7 @@ const editor = new Editor({
   doc: example?.source ?? '',
   isa: isaForLint,
   file: () => fileName,
+  include: includeProgramFile,
   onChange: () => {
     saveSoon();
     // An edited example is the user's program now.
@@ -146,6 +148,7 @@ const menu = byId<HTMLSelectElement>('examples');
   const groups = new Map<string, HTMLOptGroupElement>();
   menu.append(h('option', { value: '' }, '(your program)'));
   for (const e of examples) {
+    if (e.part) continue; // included by programs, not run alone
     let g = groups.get(e.group);
     if (!g) {
       g = h('optgroup', { label: e.group === 'programs' ? 'programs/' : `programs/${e.group}/` });
@@ -161,7 +164,7 @@ menu.addEventListener('change', () => {
   example = e;
   // A program that says `.isa` runs on it with the field on auto; one that only names it in a comment gets it set here.
   const says = /^\s*\.isa\s/im.test(e.source);
-  loadProgram(e.source, says ? 'auto' : (e.isa ?? 'auto'), e.path.replace(/^.*\//, ''));
+  loadProgram(e.source, says ? 'auto' : (e.isa ?? 'auto'), e.path);
   setStatus('ready', `${e.path}: ${e.title}${e.input !== undefined ? ` (its input, ${e.path.replace(/\.s$/, '.input')}, is typed in when it runs)` : ''}${e.isa ? `; ISA ${e.isa}` : ''}`);
 });
 
@@ -205,7 +208,7 @@ async function restore(): Promise<void> {
   const shared = await decodeShare(location.hash);
   if (shared && 'source' in shared) {
     example = examples.find((e) => e.source === shared.source);
-    loadProgram(shared.source, shared.isa, example?.path.replace(/^.*\//, '') ?? 'shared.s');
+    loadProgram(shared.source, shared.isa, example?.path ?? 'shared.s');
     menu.value = example?.path ?? '';
     setStatus('ready', 'the program from the link is loaded');
     return;

@@ -66,6 +66,8 @@ export type FromMachine =
 
 export interface GuestSpec {
   readonly name: string;
+  /** its file name, for messages and `.include` (an example's path under programs/) */
+  readonly file?: string;
   readonly source: string;
   readonly input: string;
   /** the ISA it is written for, when known apart from its `.isa` (an example's `; isa:` line) */

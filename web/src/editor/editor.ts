@@ -25,7 +25,7 @@ import {
   type DecorationSet,
   type KeyBinding,
 } from '@codemirror/view';
-import { assemble, type AsmError } from '../../../src/asm/index.js';
+import { assemble, type AsmError, type IncludeReader } from '../../../src/asm/index.js';
 import type { Isa } from '../../../src/isa/table.js';
 import { pg32Highlight, pg32Hover, pg32Language } from './pg32.js';
 
@@ -166,12 +166,25 @@ export function toDiagnostic(doc: Text, e: AsmError): Diagnostic {
   return { from, to: from + (m ? m[0].length : 0), severity: 'error', message: `${e.line}:${e.col}: ${e.message}`, source: 'assembler' };
 }
 
+/** Where this file includes `file` (its `.include` line), else its first line. */
+function includeLine(doc: Text, file: string): { line: number; col: number } {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  for (let l = 1; l <= doc.lines; l++) {
+    const text = doc.line(l).text;
+    const at = text.search(/\.include\b/i);
+    if (at >= 0 && text.includes(base)) return { line: l, col: at + 1 };
+  }
+  return { line: 1, col: 1 };
+}
+
 export interface EditorOptions {
   readonly parent: HTMLElement;
   readonly doc: string;
   /** the ISA to assemble against (undefined: every instruction, and the program's own `.isa`) */
   readonly isa: () => Isa | undefined;
   readonly file: () => string;
+  /** reads `.include`d files */
+  readonly include: IncludeReader;
   readonly onChange: () => void;
   readonly onBreakpoints: (lines: number[]) => void;
   /** the diagnostics of the last lint, every one */
@@ -187,9 +200,13 @@ export class Editor {
     const lint = linter(
       (view) => {
         const isa = o.isa();
-        const r = assemble(view.state.doc.toString(), o.file(), isa ? { isa } : {});
+        const r = assemble(view.state.doc.toString(), o.file(), { ...(isa ? { isa } : {}), include: o.include });
+        // Errors in an included file are shown at the .include line they come through (the lint is for this file).
+        const here = r.errors.filter((e) => e.file === o.file());
         o.onDiagnostics(r.errors);
-        return r.errors.map((e) => toDiagnostic(view.state.doc, e));
+        const doc = view.state.doc;
+        const elsewhere = r.errors.filter((e) => e.file !== o.file()).map((e) => ({ ...toDiagnostic(doc, { ...e, ...includeLine(doc, e.file) }), message: `${e.file}:${e.line}:${e.col}: ${e.message}` }));
+        return [...here.map((e) => toDiagnostic(doc, e)), ...elsewhere];
       },
       { delay: 250 },
     );

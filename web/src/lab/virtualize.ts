@@ -14,7 +14,7 @@
  * Only for the software monitors: under hw a slice is a host-timer period,
  * so stepping would add an HTIMER exit per step; its slices carry counts.
  */
-import { assemble } from '../../../src/asm/index.js';
+import { assemble, type IncludeReader } from '../../../src/asm/index.js';
 import { Console } from '../../../src/cpu/devices.js';
 import type { Image } from '../../../src/image.js';
 import { BY_OPCODE, causeName, EXITS, type Isa } from '../../../src/isa/table.js';
@@ -52,7 +52,7 @@ export interface VirtualizeOptions {
  * else the one the guests name (`.isa`, or an example's `; isa:` line),
  * which must be the same for all that name one; else pg32.
  */
-export function prepareGuests(guests: readonly GuestSpec[], isaName: string): { images: Image[]; isa: Isa } | { errors: string[] } {
+export function prepareGuests(guests: readonly GuestSpec[], isaName: string, include?: IncludeReader): { images: Image[]; isa: Isa } | { errors: string[] } {
   const chosen = chooseIsa(isaName);
   if (chosen.error) return { errors: [chosen.error] };
   const errors: string[] = [];
@@ -65,7 +65,7 @@ export function prepareGuests(guests: readonly GuestSpec[], isaName: string): { 
       continue;
     }
     const isa = chosen.isa ?? own;
-    const r = assemble(g.source, g.name, isa ? { isa } : {});
+    const r = assemble(g.source, g.file ?? g.name, { ...(isa ? { isa } : {}), ...(include ? { include } : {}) });
     declared.push(g.isa);
     if (r.image) images.push(r.image);
     else errors.push(...r.errors.map((e) => `${e.file}:${e.line}:${e.col}: error: ${e.message}`));

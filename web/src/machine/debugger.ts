@@ -10,7 +10,7 @@
  * the trap sequence just as the CPU would have (psw.ts's trapSequence, the
  * check-stop when no handler is installed, and the handler-fetch check).
  */
-import { assemble, disassembleWord, type AsmError } from '../../../src/asm/index.js';
+import { assemble, disassembleWord, type AsmError, type IncludeReader } from '../../../src/asm/index.js';
 import { Cpu, type StopReason } from '../../../src/cpu/cpu.js';
 import { trapSequence } from '../../../src/cpu/psw.js';
 import type { Image } from '../../../src/image.js';
@@ -44,6 +44,8 @@ export interface LoadOptions {
   /** an ISA name; 'auto' = the program's `.isa`, else pg32 */
   readonly isa: string;
   readonly memWords?: number;
+  /** reads `.include`d files */
+  readonly include?: IncludeReader;
 }
 
 export type LoadResult = { readonly ok: true; readonly isa: string } | { readonly ok: false; readonly errors: readonly AsmError[] };
@@ -91,7 +93,7 @@ export class DebugSession {
   static load(opts: LoadOptions): { session: DebugSession } | { errors: readonly AsmError[] } {
     const chosen = chooseIsa(opts.isa);
     if (chosen.error) return { errors: [{ file: opts.file, line: 1, col: 1, message: chosen.error }] };
-    const r = assemble(opts.source, opts.file, chosen.isa ? { isa: chosen.isa } : {});
+    const r = assemble(opts.source, opts.file, { ...(chosen.isa ? { isa: chosen.isa } : {}), ...(opts.include ? { include: opts.include } : {}) });
     if (!r.image) return { errors: r.errors };
     let isa = chosen.isa;
     if (!isa) {

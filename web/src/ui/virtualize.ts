@@ -35,7 +35,7 @@ export class VirtualizePanel {
   constructor(private readonly c: VirtualizeContext) {
     byId('vmm-monitor').replaceChildren(...MONITORS.map((m) => h('option', { value: m }, m)));
     const add = byId<HTMLSelectElement>('guest-add');
-    add.replaceChildren(h('option', { value: EDITOR }, "the editor's program"), ...c.examples.map((e) => h('option', { value: e.path }, e.path)));
+    add.replaceChildren(h('option', { value: EDITOR }, "the editor's program"), ...c.examples.filter((e) => !e.part).map((e) => h('option', { value: e.path }, e.path)));
     byId('guest-add-button').addEventListener('click', () => {
       this.guests.push({ from: add.value });
       this.renderGuests();
@@ -71,9 +71,9 @@ export class VirtualizePanel {
     const k = (names.get(base) ?? 0) + 1;
     names.set(base, k);
     const name = k === 1 ? base : `${base}-${k}`;
-    if (ex) return { name, source: ex.source, input: ex.input ?? '', ...(ex.isa ? { isa: ex.isa } : {}) };
+    if (ex) return { name, file: ex.path, source: ex.source, input: ex.input ?? '', ...(ex.isa ? { isa: ex.isa } : {}) };
     const isa = this.c.isa();
-    return { name, source: this.c.editorText(), input: this.c.editorInput(), ...(isa !== 'auto' ? { isa } : {}) };
+    return { name, file: this.c.editorFile(), source: this.c.editorText(), input: this.c.editorInput(), ...(isa !== 'auto' ? { isa } : {}) };
   }
 
   private options() {

@@ -4,6 +4,7 @@
  * post progress; the checker runs in one go (about two seconds), and the
  * page's Stop ends this worker if it does not answer.
  */
+import { includeProgramFile } from '../files.js';
 import { BenchRun } from '../lab/bench.js';
 import { classifyView } from '../lab/classify.js';
 import { equivView } from '../lab/equiv.js';
@@ -36,7 +37,7 @@ export class LabWorker {
           if (m.guests.length === 0) return this.post({ kind: 'error', message: 'add at least one guest' });
           const bad = checkOptions(m, m.guests.length);
           if (bad) return this.post({ kind: 'error', message: bad });
-          const g = prepareGuests(m.guests, m.isa);
+          const g = prepareGuests(m.guests, m.isa, includeProgramFile);
           if ('errors' in g) return this.post({ kind: 'error', message: 'a guest does not assemble', errors: g.errors });
           const run = new VirtualizeRun(
             g.images,
@@ -65,7 +66,7 @@ export class LabWorker {
         case 'equiv': {
           const bad = checkOptions({ monitor: 'trap-emulate', ...m }, m.vms);
           if (bad) return this.post({ kind: 'error', message: bad });
-          const g = prepareGuests([m.guest], m.isa);
+          const g = prepareGuests([m.guest], m.isa, includeProgramFile);
           if ('errors' in g) return this.post({ kind: 'error', message: 'the program does not assemble', errors: g.errors });
           return this.post({ kind: 'equiv', result: equivView(g.images[0]!, m.guest.name, m.guest.input, g.isa, m) });
         }

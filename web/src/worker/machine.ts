@@ -5,6 +5,7 @@
  * posting a view of the machine as it goes (at most every POST_MS).
  */
 import { causeName, DEFAULT_MEM_WORDS } from '../../../src/isa/table.js';
+import { includeProgramFile } from '../files.js';
 import { DebugSession, type Stop } from '../machine/debugger.js';
 import type { DebugAction, FromMachine, MachineView, Status, ToMachine } from '../protocol.js';
 
@@ -84,7 +85,7 @@ export class MachineWorker {
     this.running = null;
     this.waiting = null;
     this.speed = undefined;
-    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS });
+    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, include: includeProgramFile });
     if ('errors' in r) {
       this.session = null;
       this.post({ kind: 'load-failed', errors: r.errors });

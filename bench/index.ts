@@ -4,7 +4,8 @@
  * `npm run bench -- interp nano` (only the named suites).
  *
  * Suites: interp (interpreter vs plain JS), vmm (bare vs virtualized, per
- * nesting level), nano (trap round trips), asm (assembler throughput). Each
+ * nesting level), nano (trap round trips), asm (assembler throughput),
+ * startup (the command as whole processes, beside `node -e 0`). Each
  * prints its counts, then its timings and ratios, and saves
  * bench/results/NAME.json and NAME.chart.html (benny).
  *
@@ -22,6 +23,7 @@ import * as asm from './asm.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
 import * as nano from './nano.bench.js';
+import * as startup from './startup.bench.js';
 import * as vmm from './vmm.bench.js';
 
 const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
@@ -29,6 +31,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   vmm: vmm.run,
   nano: nano.run,
   asm: asm.run,
+  startup: startup.run,
 };
 
 function usage(): never {

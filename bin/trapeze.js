@@ -1,17 +1,12 @@
 #!/usr/bin/env node
-// The trapeze command: runs the TypeScript sources through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-// A reader that stops early (`trapeze classify | head`) closes the pipe:
-// stop quietly, as Unix tools do, instead of dying with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+// The trapeze command: the compiled bundle in dist/ (built by `npm run build`,
+// which `npm install` runs as its `prepare` step). No TypeScript at run time.
+try {
+  await import('../dist/cli.js');
+} catch (e) {
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist/cli.js')) {
+    process.stderr.write('trapeze: not built yet: run `npm run build` (npm install does it) in the trapeze directory\n');
+    process.exit(70);
+  }
+  throw e;
 }
-
-register();
-const { main } = await import('../src/cli/main.ts');
-const { processIo } = await import('../src/cli/io.ts');
-process.exitCode = await main(process.argv.slice(2), processIo());

@@ -26,6 +26,12 @@ export interface Image {
   readonly sourceMap: ReadonlyMap<number, SourceLine>;
   /** source text by file name, when known, for traces and check-stop messages */
   readonly sources?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The ISA the program is written for (its `.isa`, or the ISA it was
+   * assembled for when one was asked for), as a name `resolveIsa` takes;
+   * absent when the program did not say.
+   */
+  readonly isa?: string;
 }
 
 /** The source line of an address, as `file:line: text`, or undefined. */

@@ -15,6 +15,7 @@ import { classifyIsa } from './checker/classify.js';
 import { Console } from './cpu/devices.js';
 import type { Image } from './image.js';
 import { CAUSES, EXITS, isaOrThrow, type Isa } from './isa/table.js';
+import { plain, styles, useColor } from './cli/paint.js';
 import { checkEquivalence, runBare } from './vmm/equiv.js';
 import { roundRobin } from './vmm/scheduler.js';
 import { buildStack, loadGuest } from './vmm/stack.js';
@@ -22,7 +23,9 @@ import { pgmonStep } from './tour-pgmon.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (s = '') => process.stdout.write(s + '\n');
-const heading = (s: string) => say(`\n\x1b[1m== ${s}\x1b[0m`);
+// bold headings on a terminal only (NO_COLOR respected), as the command's own messages
+const paint = useColor(process.stdout.isTTY === true, process.env) ? styles : plain;
+const heading = (s: string) => say(`\n${paint.bold(`== ${s}`)}`);
 const indent = (text: string, prefix = '   ') => text.trimEnd().split('\n').map((l) => prefix + l).join('\n');
 
 function load(rel: string, isa: Isa): Image {
@@ -71,7 +74,7 @@ for (const vm of stack.guests) {
 const eq = checkEquivalence(kernel, { isa: pg32, monitor: 'trap-emulate', depth: 3, vms: 2, quantum: 7, memWords: 65536, maxSteps: 10_000_000, input });
 say(`   Three monitors deep, quantum 7: ${eq.equivalent ? 'equivalent to the bare run (output, registers, storage, instruction count)' : 'NOT equivalent: ' + eq.differences[0]}`);
 
-heading('4. An x86-like guest under the VMM   (trapeze equiv programs/variants/x86.s --isa pg32-x86)');
+heading('4. An x86-like guest under the VMM   (trapeze equiv programs/variants/x86.s)');
 const x86isa = isaOrThrow('pg32-x86');
 const x86 = load('programs/variants/x86.s', x86isa);
 const r = checkEquivalence(x86, { isa: x86isa, monitor: 'trap-emulate', depth: 1, vms: 1, quantum: 1000, memWords: 65536, maxSteps: 1_000_000 });
@@ -84,7 +87,7 @@ if (r.divergence) {
   say('   gpsw and getr are sensitive but not privileged: they run directly and report the real machine.');
 }
 
-heading('5. The same guest with hardware assist   (trapeze equiv programs/variants/x86.s --isa pg32-x86 --monitor hw)');
+heading('5. The same guest with hardware assist   (trapeze equiv programs/variants/x86.s --monitor hw)');
 say('   With a guest mode (the vt extension, like VT-x or SVM), gpsw and getr act on the guest\'s own');
 say('   state in the hardware; the monitor only sees the exits it asked for:');
 const hw = checkEquivalence(x86, { isa: x86isa, monitor: 'hw', depth: 1, vms: 1, quantum: 1000, memWords: 65536, maxSteps: 1_000_000 });

@@ -1,6 +1,6 @@
 /**
  * The programs in programs/, as the test suites see them: source, the ISA it
- * is written for (a `; isa: NAME` line near the top, else pg32), its input
+ * is written for (its `.isa NAME` directive, else pg32), its input
  * and its expected output.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ export function programs(): Program[] {
     .map((f) => {
       const path = join(PROGRAMS, f);
       const source = readFileSync(path, 'utf8');
-      const isa = /^;\s*isa:\s*(\S+)/m.exec(source.split('\n').slice(0, 5).join('\n'))?.[1] ?? 'pg32';
+      const isa = /^[ \t]*\.isa[ \t]+([^\s;]+)/im.exec(source)?.[1] ?? 'pg32';
       const inputPath = path.replace(/\.s$/, '.input');
       const expectedPath = path.replace(/\.s$/, '.expected');
       return {

@@ -26,13 +26,13 @@ interface Run {
   readonly cpu: Cpu;
 }
 
-/** Assemble a program for its ISA (a `; isa: NAME` line, else pg32) and run it to a stop. */
+/** Assemble a program (for its own `.isa`, else pg32) and run it on that ISA to a stop. */
 function runProgram(path: string): Run {
   const file = relative(ROOT, path);
   const source = readFileSync(path, 'utf8');
-  const isa = isaOrThrow(/^;\s*isa:\s*(\S+)/m.exec(source.split('\n').slice(0, 5).join('\n'))?.[1] ?? 'pg32');
-  const r = assemble(source, file, { isa });
+  const r = assemble(source, file);
   if (!r.image) throw new Error(`${file} does not assemble:\n${r.errors.map(formatError).join('\n')}`);
+  const isa = isaOrThrow(r.image.isa ?? 'pg32');
   const inputPath = path.replace(/\.s$/, '.input');
   const input = existsSync(inputPath) ? new Uint8Array(readFileSync(inputPath)) : new Uint8Array(0);
   const console = new Console(input);

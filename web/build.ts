@@ -115,28 +115,6 @@ export async function buildWeb(opts: { outdir?: string; minify?: boolean } = {})
   return { outdir, ms: performance.now() - t0, files };
 }
 
-/** Newest modification time of the files a build reads. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    if (!existsSync(p)) return;
-    const s = statSync(p);
-    if (s.isDirectory()) {
-      for (const f of readdirSync(p)) if (f !== 'dist' && f !== 'node_modules' && join(p, f) !== join(ROOT, 'src', 'cli')) walk(join(p, f));
-    } else newest = Math.max(newest, s.mtimeMs);
-  };
-  for (const d of ['web/src', 'web/index.html', 'web/build.ts', 'src', 'isa', 'programs', 'bench/nano-programs.ts']) walk(join(ROOT, d));
-  return newest;
-}
-
-/** Is there no build in `outdir`, or is it older than its sources? */
-export function needsBuild(outdir = DIST): boolean {
-  const index = join(outdir, 'index.html');
-  if (!existsSync(index) || !existsSync(join(outdir, 'app.js')) || !existsSync(join(outdir, 'worker.js'))) return true;
-  // Only a checkout has the sources; an installed package ships dist alone.
-  return existsSync(join(WEB_DIR, 'src')) && newestSource() > statSync(index).mtimeMs;
-}
-
 /** The build's errors, one line each (esbuild's own message says where). */
 export function buildErrors(e: unknown): string[] {
   const errs = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;

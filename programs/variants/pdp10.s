@@ -1,5 +1,4 @@
-; pdp10.s — a kernel that enters user mode the PDP-10 way (run with --isa pg32-pdp10)
-; isa: pg32-pdp10
+; pdp10.s — a kernel that enters user mode the PDP-10 way
 ;
 ; `jrstu rs` jumps to rs and, in supervisor mode, drops to user mode. It is
 ; not privileged, so under a trap-and-emulate monitor — where the guest's
@@ -10,8 +9,10 @@
 ; Theorem 1 fails for pg32-pdp10. The hybrid monitor interprets everything in
 ; virtual supervisor mode, so it sees jrstu's mode change: Theorem 3 holds.
 ;
-;   trapeze equiv programs/variants/pdp10.s --isa pg32-pdp10                    → NOT EQUIVALENT
-;   trapeze equiv programs/variants/pdp10.s --isa pg32-pdp10 --monitor hybrid   → EQUIVALENT
+;   trapeze equiv programs/variants/pdp10.s                    → NOT EQUIVALENT
+;   trapeze equiv programs/variants/pdp10.s --monitor hybrid   → EQUIVALENT
+
+        .isa pg32-pdp10                ; the ISA this program is written for: tools run it on that
 
         .org 8
         .word 1, handler, 0, 65536     ; new PSW: supervisor, IE off, base 0

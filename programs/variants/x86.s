@@ -1,5 +1,4 @@
-; x86.s — a guest that looks at the machine the x86 way (run with --isa pg32-x86)
-; isa: pg32-x86
+; x86.s — a guest that looks at the machine the x86 way
 ;
 ; The kernel starts a user task in a partition at base 0x400. The task asks
 ; `getr` where it is loaded, and the kernel asks `gpsw` which mode it runs in.
@@ -10,9 +9,11 @@
 ; Theorems 1 and 3 both fail: even the hybrid monitor, which interprets the
 ; kernel, runs the user task directly and its getr sees the real base.
 ;
-;   trapeze run   programs/variants/x86.s --isa pg32-x86
-;   trapeze equiv programs/variants/x86.s --isa pg32-x86                  → NOT EQUIVALENT
-;   trapeze equiv programs/variants/x86.s --isa pg32-x86 --monitor hybrid → NOT EQUIVALENT
+;   trapeze run   programs/variants/x86.s
+;   trapeze equiv programs/variants/x86.s                  → NOT EQUIVALENT
+;   trapeze equiv programs/variants/x86.s --monitor hybrid → NOT EQUIVALENT
+
+        .isa pg32-x86                ; the ISA this program is written for: tools run it on that
 
         .equ TASK, 0x400
 

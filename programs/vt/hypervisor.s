@@ -1,5 +1,4 @@
 ; hypervisor.s — a hypervisor built on hardware assist (ISA.md "Extension vt")
-; isa: pg32-x86-vt
 ;
 ; Two guests share the machine, each in a partition of its own, each run in
 ; guest mode with `vmrun`:
@@ -17,8 +16,10 @@
 ; guest mode. So it is equivalent bare, under `--monitor hw`, and even under
 ; trap-and-emulate, whose vmrun routine runs guest mode in software.
 ;
-;   trapeze run   programs/vt/hypervisor.s --isa pg32-x86-vt
-;   trapeze equiv programs/vt/hypervisor.s --isa pg32-x86-vt --monitor hw --depth 2
+;   trapeze run   programs/vt/hypervisor.s
+;   trapeze equiv programs/vt/hypervisor.s --monitor hw --depth 2
+
+        .isa    pg32-x86-vt             ; the ISA this program is written for: tools run it on that
 
         .equ    QUANTUM, 40             ; host timer slice, in guest instructions
         .equ    G1, 0x1000              ; the x86 guest's partition (physical)

@@ -1,5 +1,4 @@
 ; npf.s — guest storage given on demand (NPF exits), and event injection
-; isa: pg32+vt
 ;
 ; The guest believes it has 0x2000 words (its bound). The host backs only
 ; the first 0x100 at first: its partition (control block words 6–7) starts
@@ -15,7 +14,9 @@
 ; it before its first instruction (control block words 11–12).
 ; The guest's console I/O is not intercepted: its `out` reaches the console.
 ;
-;   trapeze run programs/vt/npf.s --isa pg32+vt
+;   trapeze run programs/vt/npf.s
+
+        .isa    pg32+vt                 ; the ISA this program is written for: tools run it on that
 
         .equ    G, 0x1000               ; partition base (physical)
         .equ    MAXSIZE, 0x1000         ; the most the host will back

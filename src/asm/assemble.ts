@@ -14,7 +14,6 @@
  */
 import type { Image, Segment } from '../image.js';
 import {
-  ALL,
   BY_MNEMONIC,
   FIELDS,
   fieldMask,
@@ -22,13 +21,19 @@ import {
   fieldWidth,
   opcodeWord,
   operandsOf,
+  PG32,
+  resolveIsa,
+  sameIsa,
   setField,
+  VARIANTS,
+  type Extension,
   type FieldName,
   type Isa,
   type OperandSpec,
   type Spec,
 } from '../isa/table.js';
-import { REGISTERS, REGISTER_SPELLINGS } from './lexer.js';
+import { PSEUDO_MNEMONICS, REGISTERS, REGISTER_SPELLINGS } from './lexer.js';
+import { didYouMean } from './suggest.js';
 import { CompactSourceMap, LazySourceLines, type LineRun } from './sourcemap.js';
 import { allErrors, expandIncludes, IncludedSourceMap, mayInclude, type IncludeReader } from './include.js';
 import {
@@ -58,10 +63,16 @@ export interface AsmError {
 }
 
 export interface AssembleOptions {
-  /** the instruction set programs may use; default ALL (every instruction, variants included) */
+  /**
+   * The instruction set the program is assembled for. A `.isa` directive in
+   * the source that names another one is an error. Without this option the
+   * program's own `.isa` decides, else pg32.
+   */
   readonly isa?: Isa;
   /** reads the files named by `.include` (none given: `.include` is an error) */
   readonly include?: IncludeReader;
+  /** where `isa` came from, for that error (e.g. `--isa`); default `the isa option` */
+  readonly isaFrom?: string;
 }
 
 export interface AssembleResult {
@@ -257,6 +268,25 @@ class Items {
 
 type LayoutFail = { name: string; off: number; later?: boolean } | undefined;
 
+/** The directives, as ISA.md lists them. */
+export const DIRECTIVES = ['.org', '.word', '.string', '.space', '.equ', '.entry', '.isa', '.include'] as const;
+
+/** Mnemonics of every instruction of every variant, and the pseudo-instructions: what a misspelt mnemonic is compared with. */
+const ALL_MNEMONICS: readonly string[] = [...BY_MNEMONIC.keys(), ...PSEUDO_MNEMONICS];
+
+/** A word written where a register belongs that looks like one (`r16`, `R99`): say which registers there are. */
+const NOT_A_REGISTER = /^r\d+$/i;
+const notARegister = (name: string) => `'${name}' is not a register (registers are r0–r15, lr and sp)`;
+
+/** The ISA names that add `ext`: the named variants that include it, then `pg32+ext`. */
+function isasWith(ext: Extension): string {
+  const named = Object.entries(VARIANTS)
+    .filter(([, exts]) => exts.includes(ext))
+    .map(([n]) => n);
+  const all = [...named, `pg32+${ext}`];
+  return all.length > 1 ? `${all.slice(0, -1).join(', ')} or ${all[all.length - 1]}` : all[0]!;
+}
+
 const hex = (n: number | bigint, pad = 4) => '0x' + n.toString(16).padStart(pad, '0');
 
 const utf8 = new TextEncoder();
@@ -275,11 +305,19 @@ class Assembler {
   private layoutFail: LayoutFail;
   private resolving: string[] = [];
   private entry: { expr: Expr; off: number; line: number } | undefined;
+  /** the line of the `.isa` directive, once seen */
+  isaLine = 0;
+  /** the line of the first instruction, once seen (`.isa` must come before it) */
+  private firstInstruction = 0;
 
   constructor(
     readonly prog: Program,
     readonly broken: Set<string>,
-    readonly isa: Isa,
+    /** the ISA instructions are checked against: the caller's, or the program's `.isa`, or pg32 */
+    public isa: Isa,
+    /** the caller's ISA, if it gave one, and where it came from */
+    readonly requested: { isa: Isa; from: string } | undefined,
+    readonly source: string,
   ) {
     this.items = new Items(prog.n);
   }
@@ -346,7 +384,7 @@ class Assembler {
     const s = this.symbols.get(name);
     if (!s) {
       if (this.layoutMode) this.layoutFail ??= { name, off };
-      else if (!this.broken.has(name)) this.err(off, `undefined symbol '${name}'`);
+      else if (!this.broken.has(name)) this.err(off, NOT_A_REGISTER.test(name) ? notARegister(name) : `undefined symbol '${name}'${didYouMean(name, this.symbols.keys())}`);
       return undefined;
     }
     if (s.state === 2) return s.value;
@@ -433,6 +471,11 @@ class Assembler {
       const got = P.kind[o]!;
       const fits = want.shape === 'reg' ? got === OK_REG : want.shape === 'mem' ? isMemKind(got) : isExprKind(got);
       if (!fits) {
+        if (want.shape === 'reg' && got === OK_SYM && NOT_A_REGISTER.test(P.sideOf(o) as string)) {
+          this.err(P.off[o]!, `${name}: ${notARegister(P.sideOf(o) as string)}`);
+          ok = false;
+          continue;
+        }
         const expected =
           want.shape === 'reg'
             ? 'a register'
@@ -568,15 +611,27 @@ class Assembler {
             this.entry = { expr: P.expr(base), off: P.off[base]!, line: P.line[i]! };
             break;
           }
+          case '.isa':
+            this.isaDirective(i);
+            break;
+          case '.include':
+            // expanded before assembly (include.ts); one left here had nothing to read it
+            this.err(P.opOff[i]!, '.include needs a file reader (the tool assembling this does not read other files)');
+            break;
           default:
-            this.err(P.opOff[i]!, `unknown directive '${opText}' (expected .org, .word, .string, .space, .equ or .entry)`);
+            this.err(P.opOff[i]!, `unknown directive '${opText}'${didYouMean(op, DIRECTIVES) || ` (the directives are ${DIRECTIVES.join(' ')})`}`);
         }
         continue;
       }
       // an instruction
+      if (this.firstInstruction === 0) this.firstInstruction = P.line[i]!;
       const real = BY_MNEMONIC.get(op);
       if (real) {
-        if (!this.isa.has(op)) this.err(P.opOff[i]!, `instruction '${op}' is not in ISA ${this.isa.name}`);
+        if (!this.isa.has(op)) {
+          const ext = real.extension as Extension | undefined;
+          const where = ext ? `; it is in ${isasWith(ext)}${this.requested || this.isaLine ? '' : ' (say which with .isa NAME before the first instruction)'}` : '';
+          this.err(P.opOff[i]!, `instruction '${op}' is not in ISA ${this.isa.name}${where}`);
+        }
         else if (this.checkShapes(op, shapesOf(real), i)) {
           emit(ItemKind.Real, i, 1, real);
           continue;
@@ -586,7 +641,7 @@ class Assembler {
       }
       const pseudo = Object.hasOwn(PSEUDOS, op) ? PSEUDOS[op] : undefined; // not inherited keys: '__proto__', 'constructor'
       if (!pseudo) {
-        this.err(P.opOff[i]!, `unknown mnemonic '${opText}'`);
+        this.err(P.opOff[i]!, `unknown mnemonic '${opText}'${didYouMean(op, ALL_MNEMONICS)}`);
         continue;
       }
       if (!this.checkShapes(op, pseudo.operands, i)) {
@@ -595,6 +650,53 @@ class Assembler {
       }
       emit(ItemKind.Pseudo, i, this.pseudoSize(op, i), undefined);
     }
+  }
+
+  /**
+   * `.isa NAME` (ISA.md): the ISA the program is written for, any name
+   * `--isa` takes; at most once, before the first instruction. The name is
+   * taken as written (`pg32-x86` parses as an expression, `pg32+getr` too),
+   * or from a quoted string.
+   */
+  private isaDirective(i: number): void {
+    const P = this.prog;
+    const base = P.opStart[i]!;
+    const count = P.opCount[i]!;
+    const kind = P.kind[base];
+    if (count !== 1 || kind === undefined || !(isExprKind(kind) || kind === OK_STR)) {
+      this.err(count > 1 ? P.off[base + 1]! : P.opOff[i]!, '.isa takes one ISA name (.isa pg32-x86)');
+      return;
+    }
+    if (this.isaLine) {
+      this.err(P.opOff[i]!, `duplicate .isa (the first is on line ${this.isaLine})`);
+      return;
+    }
+    if (this.firstInstruction) {
+      this.err(P.opOff[i]!, `.isa must come before the first instruction (line ${this.firstInstruction})`);
+      return;
+    }
+    this.isaLine = P.line[i]!;
+    const name = kind === OK_STR ? (P.sideOf(base) as string).slice(1, -1) : this.operandText(base);
+    const r = resolveIsa(name);
+    if ('error' in r) {
+      this.err(P.off[base]!, r.error);
+      return;
+    }
+    if (this.requested && !sameIsa(r, this.requested.isa)) {
+      this.err(P.off[base]!, `the program says .isa ${r.name} but ${this.requested.from} says ${this.requested.isa.name}`);
+      this.isa = r; // the program's instructions are checked against its own ISA: one error, not one per instruction
+      return;
+    }
+    this.isa = this.requested?.isa ?? r;
+  }
+
+  /** The source text of an operand that runs to the end of its line (before any comment). */
+  private operandText(o: number): string {
+    const from = this.prog.off[o]!;
+    let to = from;
+    const s = this.source;
+    while (to < s.length && s[to] !== '\n' && s[to] !== '\r' && s[to] !== ';') to++;
+    return s.slice(from, to).trim();
   }
 
   /** `.org`/`.space` operands: only symbols defined above. */
@@ -902,9 +1004,9 @@ export function assemble(source: string, file: string, options: AssembleOptions 
 }
 
 function assembleOne(source: string, file: string, options: AssembleOptions): AssembleResult {
-  const isa = options.isa ?? ALL;
+  const requested = options.isa ? { isa: options.isa, from: options.isaFrom ?? 'the isa option' } : undefined;
   const parsed = parse(source);
-  const A = new Assembler(parsed.prog, parsed.broken, isa);
+  const A = new Assembler(parsed.prog, parsed.broken, options.isa ?? PG32, requested, source);
   for (const e of parsed.errors) A.err(e.off, e.message);
   A.layout();
   A.resolve();
@@ -966,6 +1068,8 @@ function assembleOne(source: string, file: string, options: AssembleOptions): As
     labels,
     sourceMap: new CompactSourceMap(file, runs),
     sources: new LazySourceLines(file, source),
+    // recorded only when stated: a program without `.isa` runs on whatever ISA a tool is asked for
+    ...(A.isaLine || requested ? { isa: A.isa.name } : {}),
   };
   return { image, errors: [] };
 }

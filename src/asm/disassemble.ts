@@ -72,15 +72,19 @@ export function labelsByAddress(image: Image): Map<number, string[]> {
 
 /**
  * A whole image as assembly text that re-assembles to the same words, entry
- * point and symbols: `.org` per segment, labels from the symbol table,
- * `.equ` for constants.
+ * point, symbols and ISA: `.isa` when the program names one (or variant
+ * instructions are decoded), `.org` per segment, labels from the symbol
+ * table, `.equ` for constants.
  */
 export function disassembleImage(image: Image, opts: { isa?: Isa } = {}): string {
   const labels = labelsByAddress(image);
   const first = new Map<number, string>();
   for (const [a, names] of labels) first.set(a, names[0]!);
-  const dopts: DisasmOptions = { symbols: first, isa: opts.isa ?? ALL };
+  const isa = opts.isa ?? ALL;
+  const dopts: DisasmOptions = { symbols: first, isa };
   const out: string[] = ['; disassembled by trapeze'];
+  // what the program says it is written for, so the text re-assembles (variant instructions need it)
+  if (image.isa !== undefined || isa.extensions.size > 0) out.push(`.isa ${opts.isa ? isa.name : (image.isa ?? isa.name)}`);
   for (const [name, value] of image.symbols)
     if (!image.labels.has(name) && NAME_RE.test(name) && Number.isSafeInteger(value)) out.push(`.equ ${name}, ${value}`);
   out.push(`.entry ${first.get(image.entry) ?? hexAddr(image.entry)}`);

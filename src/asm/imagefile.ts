@@ -6,7 +6,7 @@
  *
  *   header (24 bytes)
  *     0  magic     8 bytes  "TRAPEZE\x1a"
- *     8  version   u32      1
+ *     8  version   u32      2 (version 1 files, without sections, are still read)
  *    12  length    u32      total file length in bytes
  *    16  crc32     u32      CRC-32 (IEEE) of bytes [20, length)
  *    20  entry     u32
@@ -15,12 +15,19 @@
  *     u32 symbol count;  per symbol: u8 kind (0 label, 1 equ), f64 value, str name
  *     u32 file count;    per file: str name, u32 line count (0 = no text), str per line
  *     u32 map count;     per entry: u32 address, u32 file index, u32 line
+ *     (version 2) u32 section count; per section: u32 tag, u32 byte length, bytes
+ *       tag 1: the ISA the program is written for (UTF-8 name)
+ *       other tags are skipped, so later versions can add sections old readers ignore
  *   str = u32 byte length + UTF-8 bytes
  */
 import type { Image, Segment, SourceLine } from '../image.js';
 
 export const IMAGE_MAGIC = new Uint8Array([0x54, 0x52, 0x41, 0x50, 0x45, 0x5a, 0x45, 0x1a]); // "TRAPEZE\x1a"
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
+/** Versions this reader accepts. */
+const READS = [1, 2];
+/** Section tags (version 2). */
+const SECTION = { ISA: 1 } as const;
 const HEADER = 24;
 
 const CRC_TABLE = (() => {
@@ -140,6 +147,14 @@ export function encodeImage(image: Image): Uint8Array {
     w.u32(fileIdx.get(loc.file)!);
     w.u32(loc.line);
   }
+  const sections: [number, Uint8Array][] = [];
+  if (image.isa !== undefined) sections.push([SECTION.ISA, enc.encode(image.isa)]);
+  w.u32(sections.length);
+  for (const [tag, body] of sections) {
+    w.u32(tag);
+    w.u32(body.length);
+    w.bytes(body);
+  }
   const out = w.buf.slice(0, w.pos);
   const v = new DataView(out.buffer);
   v.setUint32(12, out.length, true);
@@ -204,7 +219,7 @@ export function decodeImage(bytes: Uint8Array, name: string): Image | { error: s
   if (bytes.length < HEADER) return fail(`truncated trapeze image (${bytes.length} bytes, the header alone is ${HEADER})`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = v.getUint32(8, true);
-  if (version !== IMAGE_VERSION) return fail(`unsupported trapeze image version ${version} (this trapeze reads version ${IMAGE_VERSION})`);
+  if (!READS.includes(version)) return fail(`unsupported trapeze image version ${version} (this trapeze reads versions ${READS.join(' and ')}; a newer trapeze wrote it?)`);
   const length = v.getUint32(12, true);
   if (bytes.length < length) return fail(`truncated trapeze image (${bytes.length} of ${length} bytes)`);
   if (bytes.length > length) return fail(`corrupt trapeze image (${bytes.length - length} unexpected bytes after the end)`);
@@ -263,8 +278,23 @@ export function decodeImage(bytes: Uint8Array, name: string): Image | { error: s
       if (!loc) locs.set(key, (loc = { file, line }));
       sourceMap.set(addr, loc);
     }
+    let isa: string | undefined;
+    if (version >= 2) {
+      const nsec = r.count(8);
+      for (let i = 0; i < nsec; i++) {
+        const tag = r.u32();
+        const n = r.u32();
+        r.need(n);
+        const body = bytes.subarray(r.pos, r.pos + n);
+        r.pos += n;
+        if (tag === SECTION.ISA) {
+          if (isa !== undefined) throw new Corrupt('two ISA sections');
+          isa = dec.decode(body);
+        }
+      }
+    }
     if (r.pos !== bytes.length) throw new Corrupt('unexpected bytes after the last record');
-    return { entry, segments, symbols, labels, sourceMap, sources };
+    return { entry, segments, symbols, labels, sourceMap, sources, ...(isa !== undefined ? { isa } : {}) };
   } catch (e) {
     if (e instanceof Corrupt) return fail(`corrupt trapeze image (${e.message})`);
     if (e instanceof TypeError) return fail('corrupt trapeze image (bad UTF-8 text)');

@@ -18,6 +18,13 @@ export function operandRegisters(spec: Spec, word: number): number[] {
   return [...rs].filter((r) => r !== 0).sort((a, b) => a - b);
 }
 
+/** One character per byte (U+0000..U+00FF), so every input byte shows, printable or not. */
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}
+
 export function wordOf(st: State): number {
   return st.mem[st.base + st.pc]!;
 }
@@ -27,7 +34,7 @@ export function describeState(spec: Spec, st: State): string {
   const regs = operandRegisters(spec, w)
     .map((r) => `r${r}=${st.regs[r]}`)
     .join(' ');
-  const dev = st.input.length ? ` input=${JSON.stringify(String.fromCharCode(...st.input))}` : '';
+  const dev = st.input.length ? ` input=${JSON.stringify(latin1(st.input))}` : '';
   return `${st.s ? 'S' : 'U'} pc=${st.pc} base=${st.base} bound=${st.bound} IE=${+st.ie} TIMER=${st.timer}${st.pending ? ' pending' : ''} ${regs}${dev}  [${disassembleWord(w, st.pc)}]`.replace(/ +/g, ' ');
 }
 

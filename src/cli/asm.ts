@@ -4,10 +4,9 @@
 import { assemble, formatError } from '../asm/assemble.js';
 import { encodeImage } from '../asm/imagefile.js';
 import { listing } from '../asm/listing.js';
-import { resolveIsa, type Isa } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
+import { includeReader, isaFlag } from './common.js';
 import { UsageError, readInput, writeOutput, type Io } from './io.js';
-import { includeReader } from './common.js';
 
 export const ASM_USAGE = 'usage: trapeze asm FILE.s [-o FILE.img] [--listing FILE] [--isa NAME]';
 
@@ -18,17 +17,11 @@ Assemble PG32 source into an image file.
 options:
   -o, --output FILE   where to write the image (default: FILE.s with .img)
   --listing FILE      also write a listing (address, words, source line)
-  --isa NAME          the instruction set programs may use: pg32, pg32-pdp10,
-                      pg32-x86, or pg32+ext+... (default: every instruction)
+  --isa NAME          the instruction set to assemble for: pg32, pg32-pdp10,
+                      pg32-x86, or pg32+ext+... (default: the program's own
+                      .isa, else pg32); recorded in the image, as .isa is
   -h, --help          this text
 `;
-
-export function isaFlag(command: string, name: string | undefined): Isa | undefined {
-  if (name === undefined) return undefined;
-  const r = resolveIsa(name);
-  if ('error' in r) throw new UsageError(`trapeze ${command}: ${r.error}`);
-  return r;
-}
 
 export function decodeSource(bytes: Uint8Array, path: string): string {
   try {
@@ -48,9 +41,9 @@ export async function asmCommand(args: string[], io: Io): Promise<number> {
   const path = p.positional[0]!;
   const isa = isaFlag('asm', stringFlag(p, 'isa'));
   const source = decodeSource(readInput(io, path), path);
-  const r = assemble(source, path, { ...(isa ? { isa } : {}), include: includeReader(io) });
+  const r = assemble(source, path, { ...(isa ? { isa, isaFrom: '--isa' } : {}), include: includeReader(io) });
   if (!r.image) {
-    for (const e of r.errors) io.err(formatError(e) + '\n');
+    for (const e of r.errors) io.err(io.paint.diagnostic(formatError(e)) + '\n');
     io.err(`trapeze asm: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}, no image written\n`);
     return 1;
   }

@@ -4,7 +4,7 @@
  */
 import { classifyIsa, DEFAULT_SEED, DEFAULT_STATES } from '../checker/classify.js';
 import { formatJson, formatMarkdown, formatText } from '../checker/report.js';
-import { resolveIsa } from '../isa/table.js';
+import { EXTENSIONS, resolveIsa, VARIANTS } from '../isa/table.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { UsageError, type Io } from './io.js';
 
@@ -16,7 +16,7 @@ const USAGE = [
   "Popek & Goldberg's Theorems 1, 2 and 3 with the instructions that break them, and checks the",
   'classes declared in isa/ against what execution shows.',
   '',
-  '  --isa NAME       pg32 (default), pg32-pdp10, pg32-x86, or pg32+EXT+... (EXT: jrstu gpsw sflags getr)',
+  `  --isa NAME       pg32 (default), ${Object.keys(VARIANTS).slice(1).join(', ')}, or pg32+EXT+... (EXT: ${EXTENSIONS.join(' ')})`,
   '  --format F       text (default), json, or md',
   '  --witnesses      text: show the witnesses of every instruction, not only the sensitive ones',
   `  --states N       states tried per instruction (default ${DEFAULT_STATES})`,

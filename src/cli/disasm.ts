@@ -2,11 +2,9 @@
  * trapeze disasm FILE.img   (or FILE.s: assembled first)
  */
 import { disassembleImage } from '../asm/disassemble.js';
-import { loadProgram } from '../asm/index.js';
 import { parseArgs, stringFlag } from './args.js';
-import { isaFlag } from './asm.js';
-import { UsageError, readInput, type Io } from './io.js';
-import { includeReader } from './common.js';
+import { isaFlag, loadFile } from './common.js';
+import { UsageError, type Io } from './io.js';
 
 export const DISASM_USAGE = 'usage: trapeze disasm FILE.img|FILE.s [--isa NAME]';
 
@@ -17,7 +15,7 @@ A .s file is assembled first.
 
 options:
   --isa NAME   decode only this instruction set's instructions (others print
-               as .word); default: every instruction
+               as .word); default: the program's own (.isa), else pg32
   -h, --help   this text
 `;
 
@@ -30,11 +28,7 @@ export async function disasmCommand(args: string[], io: Io): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError(`trapeze disasm: ${p.positional.length === 0 ? 'no file given' : 'only one file at a time'}\n${DISASM_USAGE}`);
   const path = p.positional[0]!;
   const isa = isaFlag('disasm', stringFlag(p, 'isa'));
-  const r = loadProgram(readInput(io, path), path, isa, includeReader(io));
-  if ('errors' in r) {
-    for (const e of r.errors) io.err(e + '\n');
-    return 1;
-  }
-  io.out(disassembleImage(r.image, isa ? { isa } : {}));
+  const r = await loadFile('disasm', io, path, isa);
+  io.out(disassembleImage(r.image, { isa: r.isa }));
   return 0;
 }

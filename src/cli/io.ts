@@ -2,7 +2,10 @@
  * What a CLI command may touch. Commands take an Io instead of using
  * process.* directly, so tests run them in process and read what they print.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, writeSync } from 'node:fs';
+import type { InputSource } from '../cpu/devices.js';
+import { plain, styles, useColor, type Paint } from './paint.js';
+import { bytesSource, sleep, StdinSource } from './stdin.js';
 
 export interface Io {
   /** guest/console output and command results (bytes or text) */
@@ -13,6 +16,14 @@ export interface Io {
   writeFile(path: string, data: string | Uint8Array): void;
   /** standard input, read whole on first use */
   stdin(): Uint8Array;
+  /**
+   * Standard input as it arrives, for a console: a read waits for the next
+   * byte, and `beforeWait` runs first (write out what the guest has printed,
+   * so a prompt is seen before the program waits for the answer).
+   */
+  input(beforeWait: () => void): InputSource;
+  /** colours for stderr: real ones on a terminal, none otherwise */
+  readonly paint: Paint;
 }
 
 /** A user mistake: printed as one line, exit status `status`. Never a stack trace. */
@@ -46,44 +57,84 @@ export function writeOutput(io: Io, path: string, data: string | Uint8Array): vo
   }
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * Write all of `data` to `fd` before returning. stdout and stderr are
+ * written synchronously, not through process.stdout/stderr: a guest's output
+ * must be out before the guest blocks on console input (a prompt), and
+ * process.stdout queues what a full pipe does not take (making those streams
+ * also costs start-up time). A pipe that node made non-blocking answers
+ * EAGAIN when full: wait a moment and go on. A reader that has gone
+ * (`trapeze … | head`) ends the command quietly, as Unix tools do.
+ */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? utf8.encode(data) : data;
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') sleep(1);
+      else if (code === 'EPIPE') process.exit(0);
+      else throw e;
+    }
+  }
+}
+
 export function processIo(): Io {
-  let input: Uint8Array | undefined;
+  let stdin: StdinSource | undefined;
+  const source = () => (stdin ??= new StdinSource(0));
   return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: (t) => writeAll(1, t),
+    err: (t) => writeAll(2, t),
     readFile: (p) => readFileSync(p),
     writeFile: (p, d) => writeFileSync(p, d),
-    stdin: () => {
-      if (!input) {
-        try {
-          input = readFileSync(0);
-        } catch {
-          input = new Uint8Array(0);
-        }
-      }
-      return input;
+    stdin: () => source().all(),
+    input: (beforeWait) => {
+      const s = source();
+      s.beforeWait = beforeWait;
+      return s;
     },
+    paint: useColor(process.stderr.isTTY === true, process.env) ? styles : plain,
   };
 }
 
 /** An Io that records everything, for tests. */
-export function memoryIo(files: Record<string, string | Uint8Array> = {}, stdin = ''): Io & { stdout: () => string; stderr: () => string; files: Map<string, Uint8Array> } {
-  const enc = new TextEncoder();
-  const fs = new Map<string, Uint8Array>(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? enc.encode(v) : v]));
+export function memoryIo(
+  files: Record<string, string | Uint8Array> = {},
+  stdin: string | Uint8Array = '',
+  opts: { color?: boolean } = {},
+): Io & { stdout: () => string; stdoutBytes: () => Uint8Array; stderr: () => string; files: Map<string, Uint8Array> } {
+  const fs = new Map<string, Uint8Array>(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? utf8.encode(v) : v]));
   const outChunks: Uint8Array[] = [];
   let err = '';
+  const input = typeof stdin === 'string' ? utf8.encode(stdin) : stdin;
+  const stdoutBytes = () => {
+    const all = new Uint8Array(outChunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of outChunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  };
   return {
     files: fs,
-    out: (t) => void outChunks.push(typeof t === 'string' ? enc.encode(t) : t.slice()),
+    out: (t) => void outChunks.push(typeof t === 'string' ? utf8.encode(t) : t.slice()),
     err: (t) => void (err += t),
     readFile: (p) => {
       const f = fs.get(p);
       if (!f) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
       return f;
     },
-    writeFile: (p, d) => void fs.set(p, typeof d === 'string' ? enc.encode(d) : d),
-    stdin: () => enc.encode(stdin),
-    stdout: () => Buffer.concat(outChunks).toString('utf8'),
+    writeFile: (p, d) => void fs.set(p, typeof d === 'string' ? utf8.encode(d) : d),
+    stdin: () => input,
+    input: () => bytesSource(input),
+    paint: opts.color ? styles : plain,
+    stdoutBytes,
+    stdout: () => new TextDecoder().decode(stdoutBytes()),
     stderr: () => err,
   };
 }

@@ -24,7 +24,11 @@ const COMMANDS: Record<string, Entry> = {
   web: { summary: 'serve the browser playground on 127.0.0.1 and print its address', load: async () => (await import('./web.js')).webCommand },
 };
 
+/** Set by the build (bin/build.js) from package.json; absent when the sources run directly (tests). */
+declare const __TRAPEZE_VERSION__: string | undefined;
+
 export function version(): string {
+  if (typeof __TRAPEZE_VERSION__ === 'string') return __TRAPEZE_VERSION__;
   const require = createRequire(import.meta.url);
   return (require('../../package.json') as { version: string }).version;
 }

@@ -1,6 +1,7 @@
 /**
  * trapeze run: the bare machine. stdout carries exactly the guest's console
- * output; everything trapeze itself says goes to stderr.
+ * output (or, with --format json, one JSON result); everything trapeze
+ * itself says goes to stderr.
  */
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
@@ -10,6 +11,7 @@ import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
 import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
+import { dumpJson, dumpText, DUMP_USAGE, hex, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Stopped } from './outcome.js';
 
 /** Exit statuses, as --help documents them. */
 export const EXIT = { HALT: 0, ERROR: 1, USAGE: 2, CHECKSTOP: 3, STEP_LIMIT: 4 } as const;
@@ -18,13 +20,17 @@ const USAGE = [
   'usage: trapeze run FILE.s|FILE.img [options]',
   '',
   'Runs a program on the bare PG32 machine, starting in supervisor mode at its entry point.',
-  "stdout is exactly the guest's console output; console input is stdin (or --input).",
+  "stdout is exactly the guest's console output; console input is stdin (or --input), each byte",
+  'given to the program as soon as it arrives (end of input reads -1).',
   '',
   ...MACHINE_USAGE,
   ...LOAD_USAGE,
   '  --input FILE       console input from FILE instead of stdin',
   '  --trace            one line per step on stderr: mode, pc, source, instruction, registers written',
   '  --stats            a summary on stderr: instructions, traps by cause, time, MIPS',
+  '  --format F         text (default), or json: one JSON result on stdout (stop reason, exit status,',
+  '                     console output, registers, PSW, TIMER, instructions, traps by cause, time)',
+  DUMP_USAGE,
   '',
   'exit status: 0 halt, 1 assembly or image error, 2 usage, 3 check-stop, 4 step limit reached',
 ].join('\n');
@@ -33,7 +39,7 @@ const USAGE = [
 const CHUNK = 1 << 20;
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const p = parseArgs('run', args, { ...MACHINE_FLAGS, ...LOAD_FLAGS, input: { value: true }, trace: {}, stats: {}, help: { short: 'h' } }, USAGE);
+  const p = parseArgs('run', args, { ...MACHINE_FLAGS, input: { value: true }, trace: {}, stats: {}, ...LOAD_FLAGS, format: { value: true }, dump: { value: true }, help: { short: 'h' } }, USAGE);
   if (p.flags.has('help')) {
     io.out(USAGE + '\n');
     return 0;
@@ -41,12 +47,22 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   if (p.positional.length !== 1) throw new UsageError(`trapeze run: expected one program file, got ${p.positional.length}\n${USAGE}`);
   const file = p.positional[0]!;
   const opts = machineOptions('run', p);
+  const json = formatFlag('run', stringFlag(p, 'format'));
   const inputFile = stringFlag(p, 'input');
-  const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
-  const image = loadMain('run', io, p, file, opts.isa, opts.memWords);
+  const inputBytes = inputFile !== undefined ? readInput(io, inputFile) : undefined;
+  const { image, isa } = await loadMain('run', io, p, file, opts.isaFlag, opts.memWords);
+  const dumps = parseDumps(stringFlag(p, 'dump'), image, opts.memWords);
+  if ('error' in dumps) throw new UsageError(`trapeze run: ${dumps.error}`);
 
-  const console = new Console(input);
-  const cpu = new Cpu({ isa: opts.isa, memWords: opts.memWords, devices: console });
+  // Guest output goes out as it is produced (after each burst of steps, and
+  // before the program waits for input); with --format json it is kept for the result.
+  const flush = () => {
+    if (json) return;
+    const out = console.drain();
+    if (out.length) io.out(out);
+  };
+  const console: Console = new Console(inputBytes ?? io.input(flush));
+  const cpu = new Cpu({ isa, memWords: opts.memWords, devices: console });
   try {
     cpu.load(image);
   } catch (e) {
@@ -69,41 +85,52 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       reason = cpu.run(Math.min(CHUNK, opts.maxSteps - steps));
       steps += cpu.instret + cpu.delivered - before;
     }
-    const out = console.drain();
-    if (out.length) io.out(out);
+    flush();
     if (reason !== 'budget') break;
   }
   const seconds = (performance.now() - started) / 1000;
+  const status = finish('run', io, cpu, reason, image, opts.maxSteps, guestAt(image, cpu));
   if (p.flags.has('stats')) io.err(stats(cpu, seconds));
-  return finish('run', io, cpu, reason, image, opts.maxSteps);
+  if (json) {
+    const result = {
+      file,
+      isa: isa.name,
+      ...stateJson(image, cpu, reason),
+      exitStatus: status,
+      output: outputJson(console.output()),
+      traps: trapsByName(cpu.traps),
+      steps: cpu.instret + cpu.delivered,
+      timeMs: round(seconds * 1000),
+      ...(dumps.length ? { dump: dumpJson(cpu.mem, dumps) } : {}),
+    };
+    io.out(jsonText(result));
+  } else if (dumps.length) io.err(dumpText(cpu.mem, dumps));
+  return status;
 }
 
-/** The one line that says why the machine stopped, and the exit status. */
-export function finish(command: string, io: Io, cpu: Cpu, reason: StopReason, image: Image, maxSteps: number): number {
-  if (reason === 'halt') return EXIT.HALT;
-  if (reason === 'checkstop' && cpu.checkStop) {
-    const c = cpu.checkStop;
-    io.err(`trapeze ${command}: check-stop: ${causeName(c.cause)} trap at pc ${hex(c.pc)}${at(image, cpu, c.pc)}, info ${hex(c.info)}: ${c.why}\n`);
-    return EXIT.CHECKSTOP;
-  }
-  io.err(`trapeze ${command}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps) at ${where(image, cpu)}\n`);
-  return EXIT.STEP_LIMIT;
+/** --format text|json; true for json. */
+export function formatFlag(command: string, f: string | undefined): boolean {
+  if (f === undefined || f === 'text') return false;
+  if (f === 'json') return true;
+  throw new UsageError(`trapeze ${command}: --format must be text or json, not '${f}'`);
 }
 
-/** Where the machine is: the pc, or in guest mode (vmrun) the guest's pc, located in the partition. */
-function where(image: Image, cpu: Cpu): string {
+export const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The one line that says why the machine stopped (on stderr), and the exit status. */
+export function finish(command: string, io: Io, m: Stopped, reason: StopReason, image: Image, maxSteps: number, at?: string): number {
+  const why = stopText(image, m, reason, maxSteps, io.paint, at);
+  if (why) io.err(`trapeze ${command}: ${why}\n`);
+  return reason === 'halt' ? EXIT.HALT : reason === 'checkstop' ? EXIT.CHECKSTOP : EXIT.STEP_LIMIT;
+}
+
+/** In guest mode (stopped inside a vmrun) the place to name is the guest's pc, located in its partition. */
+function guestAt(image: Image, cpu: Cpu): string | undefined {
   const g = cpu.guest?.cpu;
-  if (!g) return `pc ${hex(cpu.pc)}${at(image, cpu, cpu.pc)}`;
+  if (!g) return undefined;
   const d = describeAddress(image, (cpu.mem[cpu.guest!.cb + VMCB.PART_BASE]! >>> 0) + g.base + g.pc);
   return `guest pc ${hex(g.pc)}${d ? ` (${d})` : ''}, in guest mode`;
 }
-
-function at(image: Image, cpu: Cpu, pc: number): string {
-  const d = describeAddress(image, cpu.base + pc);
-  return d ? ` (${d})` : '';
-}
-
-const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
 export function stats(cpu: Cpu, seconds: number): string {
   const lines = [`instructions  ${cpu.instret}`];

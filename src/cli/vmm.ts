@@ -4,16 +4,20 @@
  */
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
+import type { StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { causeName, EXITS } from '../isa/table.js';
+import type { LoadedProgram } from '../asm/program.js';
 import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
 import { MONITORS, overhead, type MonitorKind } from '../vmm/monitor.js';
-import type { VirtualMachine } from '../vmm/vm.js';
+import type { VirtualMachine, VmStats } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
-import { LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
+import { commonIsa, LOAD_FLAGS, LOAD_USAGE, loadMain, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
+import { dumpJson, dumpText, DUMP_USAGE, jsonText, outputJson, parseDumps, stateJson, stopText, trapsByName, type Dump } from './outcome.js';
+import { formatFlag, round } from './run.js';
 
 export const DEFAULT_QUANTUM = 1000;
 const DEFAULT_VM_WORDS = 65536;
@@ -36,6 +40,9 @@ const USAGE = [
   '  --separate DIR     write each VM\'s output to DIR/NAME.out instead of prefixed lines on stdout',
   '  --stats            per VM and per level on stderr: direct vs emulated instructions, traps by cause,',
   '                     reflections, time in the monitor',
+  '  --format F         text (default), or json: one JSON result on stdout, with each VM\'s stop reason,',
+  '                     console output, registers, PSW, TIMER, instructions and traps by cause',
+  DUMP_USAGE.replace('storage words', "words of each VM's storage"),
   '',
   'exit status: 0 all halted, 1 assembly or image error, 2 usage, 3 a VM check-stopped, 4 a VM reached the step limit',
 ].join('\n');
@@ -64,11 +71,23 @@ function names(files: string[]): string[] {
   });
 }
 
-export function vmmCommand(args: string[], io: Io): number {
+export async function vmmCommand(args: string[], io: Io): Promise<number> {
   const p = parseArgs(
     'vmm',
     args,
-    { ...MACHINE_FLAGS, ...LOAD_FLAGS, monitor: { value: true }, quantum: { value: true }, depth: { value: true }, input: { value: true }, separate: { value: true }, stats: {}, help: { short: 'h' } },
+    {
+      ...MACHINE_FLAGS,
+      ...LOAD_FLAGS,
+      monitor: { value: true },
+      quantum: { value: true },
+      depth: { value: true },
+      input: { value: true },
+      separate: { value: true },
+      stats: {},
+      format: { value: true },
+      dump: { value: true },
+      help: { short: 'h' },
+    },
     USAGE,
   );
   if (p.flags.has('help')) {
@@ -81,14 +100,24 @@ export function vmmCommand(args: string[], io: Io): number {
   const monitor = monitorFlag('vmm', p);
   const quantum = intFlag('vmm', p, 'quantum', DEFAULT_QUANTUM, 1, 1e9);
   const depth = intFlag('vmm', p, 'depth', 1, 1, 16);
+  const json = formatFlag('vmm', stringFlag(p, 'format'));
   const inputFile = stringFlag(p, 'input');
-  const input = inputFile !== undefined ? readInput(io, inputFile) : () => io.stdin();
   const separate = stringFlag(p, 'separate');
-  const images = p.positional.map((f) => loadMain('vmm', io, p, f, opts.isa, opts.memWords));
+  const programs: LoadedProgram[] = [];
+  for (const f of p.positional) programs.push(await loadMain('vmm', io, p, f, opts.isaFlag, opts.memWords));
+  const isa = commonIsa('vmm', p.positional, programs, opts.isaFlag);
+  const images = programs.map((pr) => pr.image);
   const vmNames = names(p.positional);
+  const dumps: Dump[][] = images.map((image, i) => {
+    const d = parseDumps(stringFlag(p, 'dump'), image, opts.memWords, p.positional[i]);
+    if ('error' in d) throw new UsageError(`trapeze vmm: ${d.error}`);
+    return d;
+  });
 
   checkStackSize('vmm', images.length, depth, opts.memWords, monitor);
-  const stack = buildStack({ isa: opts.isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
+  const stack = buildStack({ isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
+  // Every VM reads all of the console input, each at its own pace; stdin is read as it arrives.
+  const input = inputFile !== undefined ? readInput(io, inputFile) : io.input(() => flushAll());
   stack.guests.forEach((vm, i) => {
     try {
       loadGuest(vm, images[i]!, new Console(input));
@@ -101,13 +130,10 @@ export function vmmCommand(args: string[], io: Io): number {
   // Stream complete lines, each prefixed by its VM's name.
   const partial = new Map<VirtualMachine, string>();
   const decoder = new Map<VirtualMachine, TextDecoder>(stack.guests.map((vm) => [vm, new TextDecoder()]));
-  const collected = new Map<VirtualMachine, Uint8Array[]>(stack.guests.map((vm) => [vm, []]));
   const flush = (vm: VirtualMachine, final: boolean) => {
+    // with --format json the output goes into the result; with --separate into files at the end
+    if (json || separate !== undefined) return;
     const bytes = vm.console.drain();
-    if (separate !== undefined) {
-      collected.get(vm)!.push(bytes);
-      return;
-    }
     let text = (partial.get(vm) ?? '') + decoder.get(vm)!.decode(bytes, { stream: !final });
     const lines = text.split('\n');
     text = lines.pop()!;
@@ -118,28 +144,53 @@ export function vmmCommand(args: string[], io: Io): number {
     }
     partial.set(vm, text);
   };
+  // Before waiting for console input: every complete line so far (a VM's prompt without a newline waits for its line).
+  function flushAll(): void {
+    for (const vm of stack.guests) flush(vm, false);
+  }
 
   const started = performance.now();
   const outcomes = roundRobin(stack.guests, { quantum, maxSteps: opts.maxSteps, afterSlice: (vm) => flush(vm, false) });
   const seconds = (performance.now() - started) / 1000;
   for (const vm of stack.guests) flush(vm, true);
   if (separate !== undefined) {
-    for (const vm of stack.guests) writeOutput(io, `${separate}/${nameOf.get(vm)}.out`, Buffer.concat(collected.get(vm)!));
+    for (const vm of stack.guests) writeOutput(io, `${separate}/${nameOf.get(vm)}.out`, vm.console.output());
   }
 
   let status = 0;
+  const reasons = new Map<VirtualMachine, StopReason>();
   for (const { vm, reason } of outcomes) {
-    const name = nameOf.get(vm);
-    if (reason === 'checkstop' && vm.checkStop) {
-      const c = vm.checkStop;
-      io.err(`trapeze vmm: ${name}: check-stop: ${causeName(c.cause)} trap at pc 0x${c.pc.toString(16).padStart(8, '0')}, info 0x${(c.info >>> 0).toString(16).padStart(8, '0')}: ${c.why}\n`);
-      status = Math.max(status, 3);
-    } else if (reason === 'budget') {
-      io.err(`trapeze vmm: ${name}: stopped at the step limit (${opts.maxSteps} steps; raise it with --max-steps)\n`);
-      status = Math.max(status, 4);
-    }
+    reasons.set(vm, reason);
+    const i = stack.guests.indexOf(vm);
+    const why = stopText(images[i]!, vm, reason, opts.maxSteps, io.paint);
+    if (why) io.err(`trapeze vmm: ${nameOf.get(vm)}: ${why}\n`);
+    status = Math.max(status, reason === 'halt' ? 0 : reason === 'checkstop' ? 3 : 4);
   }
   if (p.flags.has('stats')) io.err(formatStats(stack.guests, nameOf, stack.levels.length, seconds, stack.levels.map((l) => l.vms)));
+  if (json) {
+    const result = {
+      isa: isa.name,
+      monitor,
+      depth,
+      quantum,
+      exitStatus: status,
+      timeMs: round(seconds * 1000),
+      vms: stack.guests.map((vm, i) => {
+        return {
+          name: nameOf.get(vm)!,
+          file: p.positional[i]!,
+          ...stateJson(images[i]!, vm, reasons.get(vm) ?? 'budget'),
+          output: outputJson(vm.console.output()),
+          ...monitorJson(vm.stats),
+          ...(dumps[i]!.length ? { dump: dumpJson(vm.mem, dumps[i]!) } : {}),
+        };
+      }),
+    };
+    io.out(jsonText(result));
+  } else
+    stack.guests.forEach((vm, i) => {
+      if (dumps[i]!.length) io.err(`${nameOf.get(vm)}:\n${dumpText(vm.mem, dumps[i]!)}`);
+    });
   return status;
 }
 
@@ -151,6 +202,20 @@ export function exitCounts(exits: Float64Array): Record<string, number> {
     if (n) out[code <= 6 ? causeName(code) : names.get(code) ?? `exit ${code}`] = n;
   });
   return out;
+}
+
+/** The monitor's view of a VM, for the JSON of vmm and equiv: what ran directly, emulated, interpreted; traps, reflections and exits by name. */
+export function monitorJson(s: VmStats) {
+  return {
+    direct: s.direct,
+    emulated: Object.fromEntries(s.emulated),
+    interpreted: s.interpreted,
+    traps: trapsByName(s.traps),
+    reflected: trapsByName(s.reflected),
+    entries: s.entries,
+    exits: exitCounts(s.exits),
+    guestMode: s.guestMode,
+  };
 }
 
 /** `INSTR 12, SVC 3, HTIMER 40` */

@@ -1,12 +1,16 @@
 /**
  * trapeze web: serve the browser playground on 127.0.0.1. The playground is
- * a static site (web/dist); this builds it first if it is missing or older
- * than its sources, then serves the files as they are. No code runs on the
- * server: the page and its Web Worker do everything.
+ * a static site (web/dist); in a checkout this builds it first (web/build.ts,
+ * in a child process: esbuild is a development tool, not part of the
+ * command) if it is missing or older than its sources; an installed package
+ * ships it built. No code runs on the server: the page and its Web Workers
+ * do everything.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { intFlag, parseArgs } from './args.js';
 import { UsageError, type Io } from './io.js';
 
@@ -79,19 +83,50 @@ export function serveStatic(dir: string, port: number): Promise<WebServer> {
   });
 }
 
-/** Build the site into `dir` if needed (or `force`); build errors become one line each and status 1. */
-export async function ensureBuilt(io: Io, force: boolean): Promise<string> {
-  const build = await import('../../web/build.js');
-  if (force || build.needsBuild()) {
-    io.err(`trapeze web: building the playground in ${build.DIST} …\n`);
-    try {
-      await build.buildWeb();
-    } catch (e) {
-      for (const l of build.buildErrors(e)) io.err(`trapeze web: ${l}\n`);
-      throw new UsageError('trapeze web: the playground did not build', 1);
-    }
+/** The trapeze package's folder: above this file, bundled (dist/) or not (src/cli/). */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let d = from; ; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'trapeze') return d;
+    if (dirname(d) === d) throw new Error(`trapeze's package.json is not above ${from}`);
   }
-  return build.DIST;
+}
+
+/** What the site is built from: the page's sources, the library it bundles, the programs for its menu. */
+const SOURCES = ['web/src', 'web/index.html', 'web/build.ts', 'src', 'isa', 'programs', 'bench/nano-programs.ts'];
+
+/** Is there no built site, or (in a checkout) is it older than its sources? */
+export function needsBuild(root: string): boolean {
+  const dist = join(root, 'web', 'dist');
+  const index = join(dist, 'index.html');
+  if (!['index.html', 'app.js', 'worker.js'].every((f) => existsSync(join(dist, f)))) return true;
+  if (!existsSync(join(root, 'web', 'src'))) return false; // an installed package: shipped built
+  let newest = 0;
+  const walk = (p: string) => {
+    if (!existsSync(p) || p === join(root, 'src', 'cli')) return;
+    const st = statSync(p);
+    if (st.isDirectory()) for (const f of readdirSync(p)) walk(join(p, f));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const d of SOURCES) walk(join(root, d));
+  return newest > statSync(index).mtimeMs;
+}
+
+/** Build the site if needed (or `force`); build errors are printed one line each, status 1. */
+export function ensureBuilt(io: Io, force: boolean): string {
+  const root = packageRoot();
+  const dist = join(root, 'web', 'dist');
+  if (!force && !needsBuild(root)) return dist;
+  const script = join(root, 'web', 'build.ts');
+  if (!existsSync(script)) throw new UsageError('trapeze web: the playground is not built, and this copy of trapeze has no web/build.ts to build it: reinstall trapeze', 1);
+  io.err(`trapeze web: building the playground in ${dist} …\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dist], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) {
+    const lines = `${r.stderr ?? ''}${r.error ? r.error.message : ''}`.split('\n').filter(Boolean);
+    for (const l of lines.slice(0, 20)) io.err(`trapeze web: ${l}\n`);
+    throw new UsageError('trapeze web: the playground did not build (npm install installs what it needs)', 1);
+  }
+  return dist;
 }
 
 export async function webCommand(args: string[], io: Io): Promise<number> {
@@ -102,7 +137,7 @@ export async function webCommand(args: string[], io: Io): Promise<number> {
   }
   if (p.positional.length) throw new UsageError(`trapeze web: unexpected argument '${p.positional[0]}'\n${USAGE}`);
   const port = intFlag('web', p, 'port', DEFAULT_PORT, 0, 65535);
-  const dir = await ensureBuilt(io, p.flags.has('build'));
+  const dir = ensureBuilt(io, p.flags.has('build'));
   let web: WebServer;
   try {
     web = await serveStatic(dir, port);

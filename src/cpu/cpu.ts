@@ -214,7 +214,19 @@ export class Cpu {
   /** Translate the block at physical `p` (called when it becomes hot); returns the block table. */
   private translateAt(p: number): (Block | undefined)[] | null {
     const b = translate(this.isa, this.mem, p, this.reserved);
-    if (b) (this.blocks ??= new Array(this.memWords))[p] = b;
+    if (b) {
+      // The table grows to the highest address translated (a power of two), not to all of storage:
+      // a table for a megaword store up front costs 8 MB and, at start-up, more than a short program runs for.
+      let t = this.blocks;
+      if (t === null || p >= t.length) {
+        let size = t === null ? 1024 : t.length * 2;
+        while (size <= p) size *= 2;
+        const grown = new Array<Block | undefined>(Math.min(size, this.memWords));
+        if (t !== null) for (let i = 0; i < t.length; i++) if (t[i] !== undefined) grown[i] = t[i];
+        this.blocks = t = grown;
+      }
+      t[p] = b;
+    }
     return this.blocks;
   }
 

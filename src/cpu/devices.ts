@@ -12,6 +12,21 @@ export interface Devices {
 }
 
 /**
+ * Console input that arrives over time: `byteAt(i)` is the i-th byte of the
+ * input (0..255), or −1 if the input ends before it. It may block until the
+ * byte arrives (the command line's stdin does: a guest's `in` waits for the
+ * user to type); the CPU never knows. Several consoles may share one source,
+ * each reading from its own position (every VM of `trapeze vmm` sees all of
+ * stdin).
+ */
+export interface InputSource {
+  byteAt(i: number): number;
+}
+
+/** What a Console reads: all of it at once, a function called on the first read (so a program that never reads never waits), or a source that streams. */
+export type ConsoleInput = Uint8Array | (() => Uint8Array) | InputSource;
+
+/**
  * The console: port 0 writes one byte, port 1 reads the next input byte (or
  * −1 at end), port 2 writes a signed decimal. Output is kept as bytes, so
  * UTF-8 written a byte at a time comes out whole.
@@ -23,14 +38,20 @@ export class Console implements Devices {
   private drained = 0;
 
   private input: Uint8Array | undefined;
+  private stream: InputSource | undefined;
 
-  /** `input` may be a function: it is called on the first read, so a program that never reads never waits on stdin. */
-  constructor(private readonly source: Uint8Array | (() => Uint8Array) = new Uint8Array(0)) {
-    if (typeof source !== 'function') this.input = source;
+  constructor(private readonly source: ConsoleInput = new Uint8Array(0)) {
+    if (source instanceof Uint8Array) this.input = source;
+    else if (typeof source !== 'function') this.stream = source;
   }
 
   read(port: number): number {
     if (port !== PORTS.CONSOLE_IN) return -1;
+    if (this.stream) {
+      const b = this.stream.byteAt(this.inPos);
+      if (b >= 0) this.inPos++;
+      return b;
+    }
     const input = (this.input ??= (this.source as () => Uint8Array)());
     return this.inPos < input.length ? input[this.inPos++]! : -1;
   }
@@ -64,8 +85,9 @@ export class Console implements Devices {
     return chunk;
   }
 
+  /** everything written so far, as UTF-8 text (malformed bytes become U+FFFD) */
   text(): string {
-    return new TextDecoder().decode(this.output());
+    return utf8.decode(this.output());
   }
 
   /** how many input bytes have been consumed (part of the device state) */
@@ -86,6 +108,8 @@ export class Console implements Devices {
     return c;
   }
 }
+
+const utf8 = new TextDecoder();
 
 export function textInput(s: string): Uint8Array {
   return new TextEncoder().encode(s);

@@ -92,7 +92,7 @@ export function checkDisassembly(specs: readonly Spec[] = ALL.instructions): str
       problems.push(`${s.mnemonic}: its opcode word disassembles as '${text}'`);
       continue;
     }
-    const r = assemble(`.org ${at}\n${text}\n`, `${s.mnemonic}.s`);
+    const r = assemble(`.org ${at}\n${text}\n`, `${s.mnemonic}.s`, { isa: ALL });
     const back = r.image?.segments[0]?.words[0];
     if (back !== w) problems.push(`${s.mnemonic}: '${text}' re-assembles to ${back === undefined ? r.errors.map((e) => e.message).join('; ') : '0x' + (back >>> 0).toString(16)}`);
   }

@@ -137,6 +137,13 @@ export function isaOrThrow(name: string): Isa {
   return r;
 }
 
+/** Two ISAs are the same when they enable the same extensions, whatever their names (`pg32-pdp10` is `pg32+jrstu`). */
+export function sameIsa(a: Isa, b: Isa): boolean {
+  if (a.extensions.size !== b.extensions.size) return false;
+  for (const e of a.extensions) if (!b.extensions.has(e)) return false;
+  return true;
+}
+
 export const PG32 = makeIsa('pg32', []);
 /** Every instruction enabled: what the assembler and disassembler accept by default. */
 export const ALL = makeIsa('pg32+' + EXTENSIONS.join('+'), EXTENSIONS);

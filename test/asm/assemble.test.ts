@@ -40,11 +40,12 @@ describe('instructions', () => {
 
   it('rejects instructions outside a given ISA, naming it', () => {
     const r = assemble('nop\ngetr r1\n', 'v.s', { isa: PG32 });
-    expect(r.errors.map(formatError)).toEqual(["v.s:2:1: error: instruction 'getr' is not in ISA pg32"]);
+    expect(r.errors.map(formatError)).toEqual(["v.s:2:1: error: instruction 'getr' is not in ISA pg32; it is in pg32-x86, pg32-x86-vt or pg32+getr"]);
     const pdp = resolveIsa('pg32-pdp10') as Isa;
     expect(assemble('jrstu r1', 'v.s', { isa: pdp }).errors).toEqual([]);
-    expect(assemble('gpsw r1', 'v.s', { isa: pdp }).errors[0]!.message).toBe("instruction 'gpsw' is not in ISA pg32-pdp10");
-    expect(assemble('getr r1', 'v.s').errors).toEqual([]); // default: every instruction
+    expect(assemble('gpsw r1', 'v.s', { isa: pdp }).errors[0]!.message).toBe("instruction 'gpsw' is not in ISA pg32-pdp10; it is in pg32-x86, pg32-x86-vt or pg32+gpsw");
+    // default: the program's .isa, else pg32 (what `run` runs it on)
+    expect(assemble('getr r1', 'v.s').errors[0]!.message).toBe("instruction 'getr' is not in ISA pg32; it is in pg32-x86, pg32-x86-vt or pg32+getr (say which with .isa NAME before the first instruction)");
   });
 });
 
@@ -204,7 +205,8 @@ describe('directives and layout', () => {
     expect(errors('.space -1')[0]).toMatch(/size -1 out of range/);
   });
   it('unknown directives and mnemonics are named', () => {
-    expect(errors('.bogus 1')).toEqual(["t.s:1:1: error: unknown directive '.bogus' (expected .org, .word, .string, .space, .equ or .entry)"]);
+    expect(errors('.bogus 1')).toEqual(["t.s:1:1: error: unknown directive '.bogus' (the directives are .org .word .string .space .equ .entry .isa .include)"]);
+    expect(errors('.wrod 1')).toEqual(["t.s:1:1: error: unknown directive '.wrod' (did you mean '.word'?)"]);
     expect(errors('  frob r1, r2')).toEqual(["t.s:1:3: error: unknown mnemonic 'frob'"]);
   });
   it('.string needs a quoted string; .word needs expressions', () => {

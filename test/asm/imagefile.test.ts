@@ -53,7 +53,7 @@ describe('image file', () => {
   it('refuses another version', () => {
     const b = bytes.slice();
     new DataView(b.buffer).setUint32(8, IMAGE_VERSION + 1, true);
-    expect(decodeImage(b, 'p.img')).toEqual({ error: `p.img: unsupported trapeze image version ${IMAGE_VERSION + 1} (this trapeze reads version ${IMAGE_VERSION})` });
+    expect(decodeImage(b, 'p.img')).toEqual({ error: `p.img: unsupported trapeze image version ${IMAGE_VERSION + 1} (this trapeze reads versions 1 and 2; a newer trapeze wrote it?)` });
   });
   it('refuses trailing bytes', () => {
     const b = new Uint8Array(bytes.length + 3);

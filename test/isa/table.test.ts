@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { checkDisassembly, checkTable, REAL_TABLE, type Table } from '../../src/isa/check.js';
-import { REFERENCE_PATH, referenceMarkdown } from '../../src/isa/gendoc.js';
 import { BY_OPCODE, INSTRUCTIONS } from '../../src/isa/table.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,8 +58,3 @@ describe('the table check catches planted mistakes', () => {
   });
 });
 
-describe('isa/REFERENCE.md', () => {
-  it('is what src/isa/gendoc.ts generates (run npm run isa:doc)', () => {
-    expect(readFileSync(REFERENCE_PATH, 'utf8')).toBe(referenceMarkdown());
-  });
-});

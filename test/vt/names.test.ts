@@ -49,7 +49,7 @@ describe('vmrun in the assembler and disassembler', () => {
   it('is an error on an ISA without vt, with file:line:col', () => {
     const r = assemble('.org 16\nstart: nop\n        vmrun r1\n', 't.s', { isa: PG32 });
     expect(r.image).toBeUndefined();
-    expect(r.errors.map(formatError)).toEqual(["t.s:3:9: error: instruction 'vmrun' is not in ISA pg32"]);
+    expect(r.errors.map(formatError)).toEqual(["t.s:3:9: error: instruction 'vmrun' is not in ISA pg32; it is in pg32-x86-vt or pg32+vt"]);
   });
 
   it('disassembles, and round-trips: assemble → disassemble → assemble gives the same words', () => {

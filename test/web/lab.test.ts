@@ -136,8 +136,11 @@ describe('virtualize', () => {
     const g = prepareGuests([hello, x86], 'auto');
     expect('isa' in g && g.isa.name).toBe('pg32-x86');
     expect(prepareGuests([hello, x86, pdp], 'auto')).toEqual({ errors: [expect.stringMatching(/different ISAs \(pg32-x86, pg32-pdp10\)/)] });
-    const chosen = prepareGuests([hello, x86, pdp], 'pg32+jrstu+gpsw+sflags+getr');
+    // A chosen ISA is every guest's; one whose .isa says otherwise is an error naming both.
+    const chosen = prepareGuests([hello, hello], 'pg32+jrstu+gpsw+sflags+getr');
     expect('isa' in chosen && chosen.isa.name).toBe('pg32+jrstu+gpsw+sflags+getr');
+    const clash = prepareGuests([hello, x86], 'pg32+jrstu');
+    expect('errors' in clash && clash.errors.join('\n')).toMatch(/pg32\+jrstu.*pg32-x86|pg32-x86.*pg32\+jrstu/);
   });
 
   it('refuses bad options and guests with one line each', () => {

@@ -7,23 +7,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { serveStatic, type WebServer } from '../../src/cli/web.js';
 
 function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    io: {
-      out: (t: string | Uint8Array) => out.push(typeof t === 'string' ? t : new TextDecoder().decode(t)),
-      err: (t: string) => err.push(t),
-      readFile: () => new Uint8Array(0),
-      writeFile: () => undefined,
-      stdin: () => new Uint8Array(0),
-    },
-  };
+  const m = memoryIo();
+  return { io: m, out: () => m.stdout(), err: () => m.stderr() };
 }
 
 describe('the static server', () => {
@@ -69,22 +59,22 @@ describe('trapeze web, the command', () => {
   it('--help says what it does', async () => {
     const t = io();
     expect(await main(['web', '--help'], t.io)).toBe(0);
-    expect(t.out.join('')).toMatch(/^usage: trapeze web \[--port N\]/);
-    expect(t.out.join('')).toContain('127.0.0.1');
+    expect(t.out()).toMatch(/^usage: trapeze web \[--port N\]/);
+    expect(t.out()).toContain('127.0.0.1');
   });
 
   it('is listed in trapeze --help', async () => {
     const t = io();
     await main(['--help'], t.io);
-    expect(t.out.join('')).toMatch(/\n {2}web {7}serve the browser playground/);
+    expect(t.out()).toMatch(/\n {2}web +serve the browser playground/);
   });
 
   it('a bad port or argument is one line and status 2, before anything is built', async () => {
     for (const args of [['--port', '70000'], ['--port', 'http'], ['extra']]) {
       const t = io();
       expect(await main(['web', ...args], t.io)).toBe(2);
-      expect(t.err[0]).toMatch(/^trapeze web: /);
-      expect(t.err.join('')).not.toContain('building');
+      expect(t.err()).toMatch(/^trapeze web: /);
+      expect(t.err()).not.toContain('building');
     }
   });
 

@@ -50,10 +50,9 @@ export interface LoadOptions {
 
 export type LoadResult = { readonly ok: true; readonly isa: string } | { readonly ok: false; readonly errors: readonly AsmError[] };
 
-/** The ISA a program asks for with `.isa` (recorded in its image), if the assembler records one. */
+/** The ISA a program asks for with `.isa` (recorded in its image). */
 export function imageIsa(image: Image): string | undefined {
-  const isa = (image as { readonly isa?: unknown }).isa;
-  return typeof isa === 'string' ? isa : undefined;
+  return image.isa;
 }
 
 /** Resolve the ISA to assemble and run with: an explicit name, or 'auto'. */

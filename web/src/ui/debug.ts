@@ -34,6 +34,7 @@ export class DebugView {
   private paused: MachineView | null = null;
   private loadedText: string | null = null;
   private loadedIsa = '';
+  private loadedMem = 0;
   private pendingAction: DebugAction | null = null;
   private output = new Uint8Array(0);
   private decimal = false;
@@ -75,7 +76,7 @@ export class DebugView {
 
   /** The source changed since it was loaded into the machine. */
   get stale(): boolean {
-    return this.loadedText !== this.c.editor.text || this.loadedIsa !== this.c.isa();
+    return this.loadedText !== this.c.editor.text || this.loadedIsa !== this.c.isa() || this.loadedMem !== this.c.memWords();
   }
 
   get isRunning(): boolean {
@@ -106,6 +107,7 @@ export class DebugView {
     const text = this.c.editor.text;
     this.loadedText = text;
     this.loadedIsa = this.c.isa();
+    this.loadedMem = this.c.memWords();
     const preset = this.c.presetInput();
     this.output = new Uint8Array(0);
     this.c.machine.send({

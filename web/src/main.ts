@@ -76,7 +76,10 @@ const lab = lazyWorker<ToLab>(
         virtualize.onMessage(m);
         measure.onMessage(m);
       },
-      (why) => setStatus('stopped', why),
+      (why) => {
+        setStatus('stopped', why);
+        for (const panel of [classify, virtualize, measure]) panel.onMessage({ kind: 'stopped' });
+      },
     ),
 );
 

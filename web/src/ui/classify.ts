@@ -47,6 +47,7 @@ export class ClassifyPanel {
       ev.preventDefault();
       this.classify();
     });
+    byId('classify-stop').addEventListener('click', () => lab.stop({ kind: 'stop' }));
   }
 
   private syncBoxes(): void {
@@ -79,6 +80,8 @@ export class ClassifyPanel {
     } else if (m.kind === 'error') {
       byId('classify-status').textContent = m.message;
       this.setStatus('error', m.message);
+    } else if (m.kind === 'stopped' && byId('classify-status').textContent?.startsWith('classifying')) {
+      byId('classify-status').textContent = 'stopped';
     }
   }
 

@@ -9,7 +9,7 @@ import { BenchRun } from '../lab/bench.js';
 import { classifyView } from '../lab/classify.js';
 import { equivView } from '../lab/equiv.js';
 import { checkOptions, prepareGuests, VirtualizeRun } from '../lab/virtualize.js';
-import type { FromLab, ToLab } from '../protocol.js';
+import type { ClassifyView, FromLab, ToLab } from '../protocol.js';
 
 const SLICE_MS = 25;
 const POST_MS = 100;
@@ -17,6 +17,8 @@ const POST_MS = 100;
 export class LabWorker {
   /** the job in progress; a new request or Stop replaces it */
   private job = 0;
+  /** reports by ISA name: the checker is deterministic, so asking again is instant */
+  private readonly classified = new Map<string, ClassifyView>();
 
   constructor(
     private readonly post: (m: FromLab) => void,
@@ -30,7 +32,8 @@ export class LabWorker {
         case 'stop':
           return this.post({ kind: 'stopped' });
         case 'classify': {
-          const r = classifyView(m.isa);
+          const r = this.classified.get(m.isa) ?? classifyView(m.isa);
+          if (!('error' in r)) this.classified.set(m.isa, r);
           return this.post('error' in r ? { kind: 'error', message: r.error } : { kind: 'classified', report: r });
         }
         case 'virtualize': {

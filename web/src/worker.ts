@@ -5,6 +5,7 @@
  * MessageChannel (no timer clamping), so a message from the page (Stop) is
  * handled between any two chunks.
  */
+import { includeProgramFile } from './files.js';
 import type { FromLab, FromMachine, ToLab, ToMachine } from './protocol.js';
 import { LabWorker } from './worker/lab.js';
 import { MachineWorker } from './worker/machine.js';
@@ -23,8 +24,8 @@ function schedule(fn: () => void): void {
   channel.port2.postMessage(0);
 }
 
-const machine = new MachineWorker((m: FromMachine) => scope.postMessage(m), schedule);
-const lab = new LabWorker((m: FromLab) => scope.postMessage(m), schedule);
+const machine = new MachineWorker((m: FromMachine) => scope.postMessage(m), schedule, includeProgramFile);
+const lab = new LabWorker((m: FromLab) => scope.postMessage(m), schedule, includeProgramFile);
 
 const LAB_KINDS: ReadonlySet<string> = new Set(['classify', 'virtualize', 'equiv', 'bench']);
 let role: 'machine' | 'lab' | null = null;

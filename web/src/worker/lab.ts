@@ -4,7 +4,7 @@
  * post progress; the checker runs in one go (about two seconds), and the
  * page's Stop ends this worker if it does not answer.
  */
-import { includeProgramFile } from '../files.js';
+import type { IncludeReader } from '../../../src/asm/index.js';
 import { BenchRun } from '../lab/bench.js';
 import { classifyView } from '../lab/classify.js';
 import { equivView } from '../lab/equiv.js';
@@ -23,6 +23,8 @@ export class LabWorker {
   constructor(
     private readonly post: (m: FromLab) => void,
     private readonly schedule: (fn: () => void) => void,
+    /** reads `.include`d files */
+    private readonly include?: IncludeReader,
   ) {}
 
   handle(m: ToLab): void {
@@ -40,7 +42,7 @@ export class LabWorker {
           if (m.guests.length === 0) return this.post({ kind: 'error', message: 'add at least one guest' });
           const bad = checkOptions(m, m.guests.length);
           if (bad) return this.post({ kind: 'error', message: bad });
-          const g = prepareGuests(m.guests, m.isa, includeProgramFile);
+          const g = prepareGuests(m.guests, m.isa, this.include);
           if ('errors' in g) return this.post({ kind: 'error', message: 'a guest does not assemble', errors: g.errors });
           const run = new VirtualizeRun(
             g.images,
@@ -69,7 +71,7 @@ export class LabWorker {
         case 'equiv': {
           const bad = checkOptions({ monitor: 'trap-emulate', ...m }, m.vms);
           if (bad) return this.post({ kind: 'error', message: bad });
-          const g = prepareGuests([m.guest], m.isa, includeProgramFile);
+          const g = prepareGuests([m.guest], m.isa, this.include);
           if ('errors' in g) return this.post({ kind: 'error', message: 'the program does not assemble', errors: g.errors });
           return this.post({ kind: 'equiv', result: equivView(g.images[0]!, m.guest.name, m.guest.input, g.isa, m) });
         }

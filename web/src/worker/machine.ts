@@ -5,7 +5,7 @@
  * posting a view of the machine as it goes (at most every POST_MS).
  */
 import { causeName, DEFAULT_MEM_WORDS } from '../../../src/isa/table.js';
-import { includeProgramFile } from '../files.js';
+import type { IncludeReader } from '../../../src/asm/index.js';
 import { DebugSession, type Stop } from '../machine/debugger.js';
 import type { DebugAction, FromMachine, MachineView, Status, ToMachine } from '../protocol.js';
 
@@ -49,6 +49,8 @@ export class MachineWorker {
     private readonly post: (m: FromMachine) => void,
     /** run `fn` as a new task, after any message already queued */
     private readonly schedule: (fn: () => void) => void,
+    /** reads `.include`d files */
+    private readonly include?: IncludeReader,
   ) {}
 
   handle(m: ToMachine): void {
@@ -85,7 +87,7 @@ export class MachineWorker {
     this.running = null;
     this.waiting = null;
     this.speed = undefined;
-    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, include: includeProgramFile });
+    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, ...(this.include ? { include: this.include } : {}) });
     if ('errors' in r) {
       this.session = null;
       this.post({ kind: 'load-failed', errors: r.errors });

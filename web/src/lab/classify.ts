@@ -143,9 +143,10 @@ function afterFields(spec: Spec, st: State, o: Outcome): Fields {
 function rows(a: Fields, b: Fields): WitnessView['sections'][number]['rows'] {
   const names = [...a.keys(), ...[...b.keys()].filter((k) => !a.has(k))];
   return names.map((name) => {
-    const x = a.get(name) ?? '—';
-    const y = b.get(name) ?? '—';
-    return { name, values: [x, y] as const, differs: x !== y };
+    const x = a.get(name);
+    const y = b.get(name);
+    // A row one side does not have (the input before, the result after) is shown, not marked.
+    return { name, values: [x ?? '—', y ?? '—'] as const, differs: x !== undefined && y !== undefined && x !== y };
   });
 }
 

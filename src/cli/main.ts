@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Entry> = {
   debug: { summary: 'a debugger that steps backwards (gdb commands, snapshots, the monitor at work)', load: async () => (await import('./debug.js')).debugCommand },
   equiv: { summary: 'run a program bare and virtualized and compare the results', load: async () => (await import('./equiv.js')).equivCommand },
   classify: { summary: 'derive Popek-Goldberg classes by execution; decide Theorems 1-3', load: async () => (await import('./classify.js')).classifyCommand },
+  web: { summary: 'serve the browser playground on 127.0.0.1 and print its address', load: async () => (await import('./web.js')).webCommand },
 };
 
 /** Set by the build (bin/build.js) from package.json; absent when the sources run directly (tests). */

@@ -95,10 +95,10 @@ describe('the npm package', () => {
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ships the compiled code, its types, programs/ and the manual, and nothing else', () => {
+  it('ships the compiled code, its types, programs/, the manual and the built playground, and nothing else', () => {
     for (const f of ['package.json', 'README.md', 'bin/trapeze.js', 'dist/cli.js', 'dist/index.js', 'dist/types/src/index.d.ts', 'programs/hello.s', 'programs/hello.expected', 'programs/README.md', 'docs/MANUAL.md'])
       expect(packed).toContain(f);
-    const stray = packed.filter((f) => !/^(package\.json|README\.md|bin\/trapeze\.js|dist\/[^/]+\.js|dist\/chunks\/[^/]+\.js|dist\/types\/.+\.d\.ts|programs\/.+\.(s|expected|input|md)|docs\/MANUAL\.md)$/.test(f));
+    const stray = packed.filter((f) => !/^(package\.json|README\.md|bin\/trapeze\.js|dist\/[^/]+\.js|dist\/chunks\/[^/]+\.js|dist\/types\/.+\.d\.ts|programs\/.+\.(s|expected|input|md)|docs\/MANUAL\.md|web\/dist\/(index\.html|app\.js|app\.css|worker\.js))$/.test(f));
     expect(stray).toEqual([]);
     // no TypeScript sources, no tests, no build products of the README's commands
     expect(packed.filter((f) => /^(src|test|bench)\/|\.img$|\.lst$/.test(f))).toEqual([]);

@@ -1,0 +1,210 @@
+/**
+ * What the playground's lab worker computes, in Node: the class table and
+ * witnesses, the VMs and their timeline, the equivalence check and the
+ * nanobenchmarks. Each is checked against the library it wraps.
+ */
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assemble } from '../../src/asm/index.js';
+import { classifyIsa, type Report } from '../../src/checker/classify.js';
+import { Console } from '../../src/cpu/devices.js';
+import { isaOrThrow } from '../../src/isa/table.js';
+import { roundRobin } from '../../src/vmm/scheduler.js';
+import { buildStack, loadGuest } from '../../src/vmm/stack.js';
+import { MONITORS } from '../../src/vmm/monitor.js';
+import { BenchRun } from '../../web/src/lab/bench.js';
+import { classifyView, verdicts } from '../../web/src/lab/classify.js';
+import { equivView } from '../../web/src/lab/equiv.js';
+import { checkOptions, DETAIL_STEPS, prepareGuests, VirtualizeRun } from '../../web/src/lab/virtualize.js';
+import type { ClassifyView } from '../../web/src/protocol.js';
+import { examples, noNodePlugin } from '../../web/build.js';
+import { programs } from '../library.js';
+
+const all = programs();
+const program = (name: string) => all.find((p) => p.name === name)!;
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('classify view', () => {
+  let x86: ClassifyView;
+  beforeAll(() => {
+    const r = classifyView('pg32-x86');
+    if ('error' in r) throw new Error(r.error);
+    x86 = r;
+  });
+
+  it('carries every instruction, the theorems and their violators', () => {
+    expect(x86.rows).toHaveLength(isaOrThrow('pg32-x86').instructions.length);
+    const byName = new Map(x86.verdicts.map((v) => [v.name, v]));
+    expect(byName.get('Theorem 1')).toMatchObject({ holds: false, violators: ['gpsw', 'sflags', 'getr'] });
+    expect(byName.get('Theorem 3')).toMatchObject({ holds: false, violators: ['getr'] });
+    const getr = x86.rows.find((r) => r.mnemonic === 'getr')!;
+    expect(getr.classes[x86.columns.indexOf('location')]).toBe(true);
+    expect(getr.classes[x86.columns.indexOf('privileged')]).toBe(false);
+  });
+
+  it('shows each witness as two columns with the differing rows marked', () => {
+    const gpsw = x86.rows.find((r) => r.mnemonic === 'gpsw')!;
+    const mode = gpsw.witnesses.find((w) => w.property === 'modeSensitive')!;
+    expect(mode.headers).toEqual(['state 1: user mode', 'state 2: supervisor mode']);
+    const before = mode.sections[0]!.rows;
+    // The two states differ only in the mode.
+    expect(before.filter((r) => r.differs).map((r) => r.name)).toEqual(['mode']);
+    // After: the register gpsw wrote differs.
+    expect(mode.sections[1]!.rows.some((r) => r.differs && /^r\d+$/.test(r.name))).toBe(true);
+    // A one-state witness (control-sensitive sflags in supervisor mode) is shown before and after.
+    const sflags = x86.rows.find((r) => r.mnemonic === 'sflags')!.witnesses.find((w) => w.property === 'controlSensitive')!;
+    expect(sflags.headers[1]).toBe('after');
+    expect(sflags.sections[0]!.rows.find((r) => r.name === 'IE')!.differs).toBe(true);
+  });
+
+  it('an unknown ISA is one error line', () => {
+    expect(classifyView('pg32+fly')).toEqual({ error: expect.stringMatching(/^unknown extension 'fly'/) });
+  });
+
+  it('shows any verdict the report carries, not only the three theorems', () => {
+    const report = classifyIsa(isaOrThrow('pg32'), { states: 20, assistStates: 5 });
+    expect(verdicts(report).map((v) => v.name)).toEqual(['Theorem 1', 'Theorem 2', 'Theorem 3', 'Hardware assist']);
+    const more = { ...report, futureVerdict: { holds: false, violators: ['x'], statement: 'a verdict added later' } } as unknown as Report;
+    expect(verdicts(more).map((v) => v.name)).toContain('Future verdict');
+  });
+});
+
+describe('virtualize', () => {
+  const guests = ['os/kernel.s', 'hello.s', 'fib.s', 'echo.s'].map((n) => ({ name: n, source: program(n).source, input: text(program(n).input) }));
+
+  for (const monitor of MONITORS) {
+    it(`${monitor}: a slice at a time gives what roundRobin gives, and every event is placed`, () => {
+      const g = prepareGuests(guests, 'auto');
+      if ('errors' in g) throw new Error(g.errors.join('\n'));
+      const opts = { monitor, quantum: 7, depth: 2, memWords: 65536, maxSteps: 10_000_000 };
+      const run = new VirtualizeRun(g.images, guests.map((x) => x.name), guests.map((x) => x.input), g.isa, opts);
+      while (!run.done) run.runFor(50);
+      const view = run.view();
+
+      // The library's own scheduler, on a fresh stack.
+      const stack = buildStack({ isa: g.isa, monitor, depth: 2, count: guests.length, guestWords: 65536 });
+      const consoles = g.images.map((image, i) => {
+        const c = new Console(program(guests[i]!.name).input);
+        loadGuest(stack.guests[i]!, image, c);
+        return c;
+      });
+      const outcomes = roundRobin(stack.guests, { quantum: 7, maxSteps: 10_000_000 });
+      view.vms.forEach((vm, i) => {
+        expect(vm.output).toBe(text(consoles[i]!.output()));
+        expect(vm.instret).toBe(stack.guests[i]!.instret);
+        expect(vm.emulated).toBe(stack.guests[i]!.stats.emulations);
+        expect(vm.state).toBe(outcomes[i]!.reason === 'halt' ? 'halted' : expect.anything());
+      });
+      expect(view.vms[1]!.output).toBe('Hello, world!\n');
+
+      // Slices tile the run; exact events (the first DETAIL_STEPS steps) match the counts.
+      let at = 0;
+      for (const s of view.slices) {
+        expect(s.start).toBe(at);
+        at += s.steps;
+      }
+      // The timeline keeps the first MAX_SLICES slices; the counts go on.
+      if (view.sliceCount === view.slices.length) expect(at).toBe(view.totalSteps);
+      else expect(at).toBeLessThan(view.totalSteps);
+      if (monitor === 'hw' || monitor === 'bt') {
+        // hw: a slice is a host-timer period; bt: a slice runs translated blocks whole. Stepping would change
+        // what the monitor does, so their slices carry counts only.
+        expect(view.detailedUntil).toBe(0);
+        expect(view.events).toEqual([]);
+        if (monitor === 'hw') expect(view.slices.reduce((n, s) => n + s.exits, 0)).toBeGreaterThan(100);
+        else expect(stack.guests.reduce((n, g) => n + g.stats.bt.rewrittenExecuted, 0)).toBeGreaterThan(20); // the kernel's privileged instructions ran rewritten
+        return;
+      }
+      expect(view.detailedUntil).toBe(Math.min(view.totalSteps, view.slices.find((s) => s.start >= DETAIL_STEPS)?.start ?? view.totalSteps));
+      expect(view.detailedUntil).toBeGreaterThan(0);
+      const limit = Math.min(view.detailedUntil, at); // exact, and on the recorded slices
+      const detailed = view.slices.filter((s) => s.start + s.steps <= limit);
+      const emulations = detailed.reduce((n, s) => n + s.emulations, 0);
+      const reflections = detailed.reduce((n, s) => n + s.reflections, 0);
+      expect(emulations + reflections).toBeGreaterThan(20); // not vacuous
+      expect(view.events.filter((e) => e.kind === 'emulate' && e.at < limit)).toHaveLength(emulations);
+      expect(view.events.filter((e) => e.kind === 'reflect' && e.at < limit)).toHaveLength(reflections);
+      for (const e of view.events.filter((x) => x.at < limit)) {
+        const s = view.slices.find((x) => e.at >= x.start && e.at < x.start + x.steps)!;
+        expect(s.vm, `event at ${e.at}`).toBe(e.vm);
+      }
+    });
+  }
+
+  it('guests that name no ISA run on the one the others name', () => {
+    const hello = { name: 'hello', source: program('hello.s').source, input: '' };
+    const x86 = { name: 'x86', source: program('variants/x86.s').source, input: '', isa: 'pg32-x86' };
+    const pdp = { name: 'pdp10', source: program('variants/pdp10.s').source, input: '', isa: 'pg32-pdp10' };
+    const g = prepareGuests([hello, x86], 'auto');
+    expect('isa' in g && g.isa.name).toBe('pg32-x86');
+    expect(prepareGuests([hello, x86, pdp], 'auto')).toEqual({ errors: [expect.stringMatching(/different ISAs \(pg32-x86, pg32-pdp10\)/)] });
+    // A chosen ISA is every guest's; one whose .isa says otherwise is an error naming both.
+    const chosen = prepareGuests([hello, hello], 'pg32+jrstu+gpsw+sflags+getr');
+    expect('isa' in chosen && chosen.isa.name).toBe('pg32+jrstu+gpsw+sflags+getr');
+    const clash = prepareGuests([hello, x86], 'pg32+jrstu');
+    expect('errors' in clash && clash.errors.join('\n')).toMatch(/pg32\+jrstu.*pg32-x86|pg32-x86.*pg32\+jrstu/);
+  });
+
+  it('refuses bad options and guests with one line each', () => {
+    expect(checkOptions({ monitor: 'vmware', quantum: 1, depth: 1, memWords: 100, maxSteps: 1 }, 1)).toMatch(/^unknown monitor 'vmware'/);
+    expect(checkOptions({ monitor: 'trap-emulate', quantum: 0, depth: 1, memWords: 100, maxSteps: 1 }, 1)).toMatch(/quantum/);
+    expect(checkOptions({ monitor: 'trap-emulate', quantum: 1, depth: 16, memWords: 2 ** 29, maxSteps: 1 }, 4)).toMatch(/real storage/);
+    const bad = prepareGuests([{ name: 'a.s', source: 'halt\n  nope r1\n', input: '' }], 'auto');
+    expect(bad).toEqual({ errors: ['a.s:2:3: error: ' + (assemble('halt\n  nope r1\n', 'a.s').errors[0]!.message)] });
+  });
+});
+
+describe('equivalence', () => {
+  it('x86.s diverges under every monitor here, at gpsw in the kernel; pdp10.s is equivalent under hybrid', () => {
+    const x86 = program('variants/x86.s');
+    const image = assemble(x86.source, 'x86.s', { isa: isaOrThrow('pg32-x86') }).image!;
+    const v = equivView(image, 'x86', '', isaOrThrow('pg32-x86'), { quantum: 100, depth: 1, vms: 1, memWords: 65536, maxSteps: 1_000_000 });
+    const te = v.runs.find((r) => r.monitor === 'trap-emulate')!;
+    expect(te.equivalent).toBe(false);
+    expect(te.divergence).toMatchObject({ step: 0, instruction: 'gpsw r1' });
+    expect(x86.source.split('\n')[te.divergence!.line! - 1]).toMatch(/gpsw\s+r1/);
+
+    const pdp = program('variants/pdp10.s');
+    const pimage = assemble(pdp.source, 'pdp10.s', { isa: isaOrThrow('pg32-pdp10') }).image!;
+    const p = equivView(pimage, 'pdp10', '', isaOrThrow('pg32-pdp10'), { quantum: 100, depth: 1, vms: 1, memWords: 65536, maxSteps: 1_000_000 });
+    expect(p.runs.find((r) => r.monitor === 'trap-emulate')!.equivalent).toBe(false);
+    expect(p.runs.find((r) => r.monitor === 'hybrid')!.equivalent).toBe(true);
+  });
+});
+
+describe('nanobenchmarks', () => {
+  it('measure every operation on every machine, the same work on each', () => {
+    const b = new BenchRun(200, { repeats: 1, minMs: 0 });
+    while (!b.done) b.next();
+    const v = b.view();
+    expect(v.machines).toEqual(['bare', ...MONITORS]);
+    expect(v.rows).toHaveLength(7 * v.machines.length);
+    for (const op of new Set(v.rows.map((r) => r.op))) {
+      const rows = v.rows.filter((r) => r.op === op);
+      expect(new Set(rows.map((r) => r.instructions)).size, op).toBe(1);
+      // One round trip per loop iteration (the timer's period makes it one give or take).
+      for (const r of rows) expect(Math.abs(r.trips - 200), `${op} on ${r.machine}`).toBeLessThanOrEqual(1);
+      for (const r of rows) expect(r.ms).toBeGreaterThan(0);
+    }
+    expect(v.rows.find((r) => r.op === 'out' && r.machine === 'trap-emulate')!.entries).toBeGreaterThanOrEqual(200);
+  });
+});
+
+describe('the build', () => {
+  it('makes the examples menu from programs/, the kernel and the variants included', () => {
+    const ex = examples();
+    expect(ex.map((e) => e.path)).toEqual(expect.arrayContaining(['hello.s', 'os/kernel.s', 'variants/x86.s', 'variants/pdp10.s']));
+    // Every program is in the menu; the parts programs include (programs/lib/, vmm/core.s) are there for .include only.
+    expect(ex.filter((e) => !e.part).map((e) => e.path).sort()).toEqual(all.map((p) => p.name).sort());
+    expect(ex.find((e) => e.path === 'lib/print.s')!.part).toBe(true);
+    expect(ex.find((e) => e.path === 'vmm/core.s')!.part).toBe(true);
+    expect(ex.find((e) => e.path === 'variants/x86.s')!.isa).toBe('pg32-x86');
+    expect(ex.find((e) => e.path === 'os/kernel.s')!.input).toBe(text(program('os/kernel.s').input));
+    expect(ex.find((e) => e.path === 'hello.s')!.title).toBe('the smallest useful PG32 program.');
+  });
+
+  it('refuses a Node import in the page, naming who imports it', async () => {
+    const r = build({ stdin: { contents: "import { readFileSync } from 'node:fs'; readFileSync('x');", sourcefile: 'web/src/bad.ts', resolveDir: '.' }, bundle: true, write: false, platform: 'browser', logLevel: 'silent', plugins: [noNodePlugin] });
+    await expect(r).rejects.toThrow(/imports the Node module 'node:fs': the library core and the playground must run in a browser/);
+  });
+});

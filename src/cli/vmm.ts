@@ -15,7 +15,7 @@ import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
-export const DEFAULT_QUANTUM = 1000;
+export const DEFAULT_QUANTUM = 100_000;
 const DEFAULT_VM_WORDS = 65536;
 
 const USAGE = [
@@ -102,6 +102,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const collected = new Map<VirtualMachine, Uint8Array[]>(stack.guests.map((vm) => [vm, []]));
   const flush = (vm: VirtualMachine, final: boolean) => {
     const bytes = vm.console.drain();
+    if (bytes.length === 0 && !final) return; // most slices print nothing
     if (separate !== undefined) {
       collected.get(vm)!.push(bytes);
       return;

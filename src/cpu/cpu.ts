@@ -213,6 +213,11 @@ export class Cpu {
     return (this.flags & S) !== 0;
   }
 
+  /** storage is all zero: allocated here and never loaded, reset or run since */
+  get freshStorage(): boolean {
+    return this.zeroed;
+  }
+
   /** total trap deliveries */
   get trapCount(): number {
     let n = 0;
@@ -232,6 +237,7 @@ export class Cpu {
   run(maxSteps: number): StopReason {
     if (this.halted) return 'halt';
     if (this.checkStop) return 'checkstop';
+    this.zeroed = false;
     const R = this.regs;
     const E = this.mem;
     const RES = this.reserved;

@@ -26,5 +26,7 @@ export interface Machine {
   checkStop: CheckStop | null;
   /** instructions completed */
   instret: number;
+  /** storage is all zero, never written since it was allocated (an allocator on this machine need not clear partitions) */
+  readonly freshStorage?: boolean;
   run(maxSteps: number): StopReason;
 }

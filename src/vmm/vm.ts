@@ -93,4 +93,8 @@ export class VirtualMachine implements Machine {
   get supervisor(): boolean {
     return (this.flags & FLAGS.S) !== 0;
   }
+
+  get freshStorage(): boolean {
+    return this.partition.fresh;
+  }
 }

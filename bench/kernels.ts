@@ -46,6 +46,13 @@ export function kernels(): Kernel[] {
   const reps = equ(memcpy, 'REPS');
   const nMat = equ(matmul, 'N');
   const nSort = equ(sort, 'N');
+  const stateSrc = src('state.s');
+  const smcSrc = src('smc.s');
+  const coremark = src('coremark.s');
+  const nState = equ(stateSrc, 'N');
+  const stateReps = equ(stateSrc, 'REPS');
+  const nSmc = equ(smcSrc, 'N');
+  const cm = { iter: equ(coremark, 'ITER'), ln: equ(coremark, 'LN'), mn: equ(coremark, 'MN'), sn: equ(coremark, 'SN') };
   return [
     {
       name: 'count',
@@ -109,6 +116,30 @@ export function kernels(): Kernel[] {
         r2(regs, r.value, 'smallest element');
         words(mem, symbol(image, 'data'), r.words, 'sorted data');
       },
+    },
+    {
+      name: 'state',
+      file: 'state.s',
+      source: stateSrc,
+      what: `number recognizer over ${nState.toLocaleString('en-US')} characters, ${stateReps} times`,
+      js: () => js.state(nState, stateReps),
+      verify: (regs) => r2(regs, js.state(nState, stateReps), 'weighted state counts'),
+    },
+    {
+      name: 'coremark',
+      file: 'coremark.s',
+      source: coremark,
+      what: `${cm.iter} iterations of list (${cm.ln} nodes), matrix (${cm.mn}×${cm.mn}), state machine (${cm.sn} chars), CRC`,
+      js: () => js.coremark(cm.iter, cm.ln, cm.mn, cm.sn),
+      verify: (regs) => r2(regs, js.coremark(cm.iter, cm.ln, cm.mn, cm.sn), 'CRC'),
+    },
+    {
+      name: 'smc',
+      file: 'smc.s',
+      source: smcSrc,
+      what: `${nSmc.toLocaleString('en-US')} iterations rewriting an instruction of the loop`,
+      js: () => js.smc(nSmc),
+      verify: (regs) => r2(regs, js.smc(nSmc), 'sum of the rewritten immediates'),
     },
   ];
 }

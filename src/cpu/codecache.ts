@@ -17,14 +17,22 @@
  * A region placed at some address is a Placement; its function (the Region)
  * is shared with every other placement of the same code (translate.ts).
  */
-import { plan, templateFor, type Region, type RegionFn, type Surroundings } from './translate.js';
+import { FIELDS } from '../isa/table.js';
+import { layout, runtimeField, templateFor, type Region, type RegionFn, type Surroundings } from './translate.js';
+
+const OP_SHIFT = FIELDS.op[1];
 
 /** A branch target becomes hot, and is translated, after this many taken branches to it. */
 export const HOT_AT = 16;
 /** ent[] values from here up name a translated entry */
 export const ENTRY = HOT_AT + 1;
-/** A word that translated code has been invalidated for this many times is volatile: never translated again (until reset). */
-export const VOLATILE_AT = 3;
+/**
+ * A word whose translation has been dropped this many times, because the
+ * program rewrote it, is volatile: from then on it is translated with the
+ * rewritten field read at run time, if only that field changed (see
+ * translate.ts), or it is left to the interpreter (until reset).
+ */
+export const VOLATILE_AT = 2;
 /** More live placements than this and the cache starts over (a runaway code generator cannot grow it without end). */
 const MAX_PLACEMENTS = 8192;
 /** bookkeeping pages (for clearing the hot counters on reset), in words */
@@ -42,7 +50,7 @@ export interface Placement {
   readonly hi: number;
   /** per block: the CPU epoch in which its words were last compared with storage */
   readonly V: Int32Array;
-  /** the entry id of each block */
+  /** the entry id of each head */
   readonly ids: Int32Array;
   dead: boolean;
 }
@@ -58,8 +66,9 @@ export class CodeCache implements Surroundings {
   private live = 0;
   /** placements by the bookkeeping page they cover (for invalidation) */
   private readonly owners = new Map<number, Placement[]>();
-  /** invalidating writes per word, for the words that had any */
+  /** invalidating writes per word, for the words that had any, and the bits they changed */
   private readonly rewrites = new Map<number, number>();
+  private readonly changedBits = new Map<number, number>();
   /** bookkeeping pages whose hot counters are not all zero */
   private readonly touched = new Set<number>();
 
@@ -76,8 +85,10 @@ export class CodeCache implements Surroundings {
     this.code = code;
   }
 
-  volatile(p: number): boolean {
-    return (this.rewrites.get(p) ?? 0) >= VOLATILE_AT;
+  rewritten(p: number): number {
+    if ((this.rewrites.get(p) ?? 0) < VOLATILE_AT) return 0;
+    const f = runtimeField(this.E[p]! >>> OP_SHIFT);
+    return f !== 0 && (this.changedBits.get(p)! & ~f) === 0 ? f : -1;
   }
 
   covered(p: number): boolean {
@@ -95,34 +106,34 @@ export class CodeCache implements Surroundings {
    */
   hot(p: number): boolean {
     this.touch(p);
-    const pl = plan(this, p);
-    if (pl === undefined) return false; // ent[p] stays HOT_AT: not tried again until reset
+    const shape = layout(this, p);
+    if (shape === undefined) return false; // ent[p] stays HOT_AT: not tried again until reset
     if (this.live >= MAX_PLACEMENTS) this.flush();
-    const region = templateFor(this.E, pl);
-    const nb = region.starts.length;
+    const region = templateFor(this, shape);
+    const nh = region.heads.length;
     const placed: Placement = {
       region,
       fn: region.fn,
-      p0: pl.p0,
-      lo: pl.p0,
-      hi: pl.p0 + region.span,
-      V: new Int32Array(nb),
-      ids: new Int32Array(nb),
+      p0: shape.p0,
+      lo: shape.p0,
+      hi: shape.p0 + region.span,
+      V: new Int32Array(nh),
+      ids: new Int32Array(nh),
       dead: false,
     };
-    for (let j = 0; j < nb; j++) {
+    for (let j = 0; j < nh; j++) {
       const id = this.freeIds.length ? this.freeIds.pop()! : this.pl.length;
       this.pl[id] = placed;
       this.pk[id] = j;
       placed.ids[j] = id;
-      const s = placed.p0 + region.starts[j]!;
-      // A start another region already enters stays that region's entry.
+      const s = placed.p0 + region.heads[j]!;
+      // A head another region already enters stays that region's entry.
       if (this.ent[s]! < ENTRY) {
         if (this.ent[s] === 0) this.touch(s);
         this.ent[s] = ENTRY + id;
       }
-      this.mark(s, region.lens[j]!);
     }
+    this.mark(placed);
     for (let g = placed.lo >>> PAGE_SHIFT; g <= (placed.hi - 1) >>> PAGE_SHIFT; g++) {
       let o = this.owners.get(g);
       if (!o) this.owners.set(g, (o = []));
@@ -141,10 +152,16 @@ export class CodeCache implements Surroundings {
    */
   written(p: number): void {
     const o = this.owners.get(p >>> PAGE_SHIFT);
+    let was: number | undefined;
     if (o) {
-      for (const pl of [...o]) if (covers(pl, p)) this.kill(pl);
+      for (const pl of [...o]) {
+        if (!covers(pl, p)) continue;
+        was = pl.region.W[p - pl.p0]!; // the word as translated (a field read at run time is 0 there)
+        this.kill(pl);
+      }
     }
     this.rewrites.set(p, (this.rewrites.get(p) ?? 0) + 1);
+    if (was !== undefined) this.changedBits.set(p, (this.changedBits.get(p) ?? 0) | (was ^ this.E[p]!));
   }
 
   /** A block of `pl` found its words changed (storage written while the CPU was not running): drop it. */
@@ -171,8 +188,9 @@ export class CodeCache implements Surroundings {
       for (let p = from; p < to; p++) if (ent[p]! < ENTRY) ent[p] = 0;
     }
     this.touched.clear();
-    for (const pl of this.pl) if (pl && !pl.dead) for (let j = 0; j < pl.ids.length; j++) this.touch(pl.p0 + pl.region.starts[j]!);
+    for (const pl of this.pl) if (pl && !pl.dead) for (let j = 0; j < pl.ids.length; j++) this.touch(pl.p0 + pl.region.heads[j]!);
     this.rewrites.clear();
+    this.changedBits.clear();
   }
 
   /** Every live placement's blocks will compare their words again (the CPU's epoch wrapped). */
@@ -192,7 +210,7 @@ export class CodeCache implements Surroundings {
     const r = pl.region;
     for (let j = 0; j < pl.ids.length; j++) {
       const id = pl.ids[j]!;
-      const s = pl.p0 + r.starts[j]!;
+      const s = pl.p0 + r.heads[j]!;
       if (this.ent[s] === ENTRY + id) this.ent[s] = 0; // hot again from zero
       this.pl[id] = undefined as unknown as Placement;
       this.freeIds.push(id);
@@ -205,10 +223,10 @@ export class CodeCache implements Surroundings {
       pages.push(g);
     }
     // Clear its words, then mark again what the placements still alive there cover.
-    for (let j = 0; j < pl.ids.length; j++) this.unmark(pl.p0 + r.starts[j]!, r.lens[j]!);
+    this.unmark(pl);
     const again = new Set<Placement>();
     for (const g of pages) for (const o of this.owners.get(g) ?? []) again.add(o);
-    for (const o of again) for (let j = 0; j < o.ids.length; j++) this.mark(o.p0 + o.region.starts[j]!, o.region.lens[j]!);
+    for (const o of again) this.mark(o);
   }
 
   /** Drop every translation (the placement limit was reached). */
@@ -216,24 +234,39 @@ export class CodeCache implements Surroundings {
     for (const pl of this.pl) if (pl && !pl.dead) this.kill(pl);
   }
 
-  private mark(p: number, n: number): void {
+  /** Stores into the words of pl (but those it reads at run time) must leave translated code. */
+  private mark(pl: Placement): void {
     const C = this.code;
-    for (let q = p; q < p + n; q++) C[q >>> 5] = C[q >>> 5]! | (1 << q);
+    const m = pl.region.marked;
+    for (let i = 0; i < m.length; i++) {
+      const q = pl.p0 + m[i]!;
+      C[q >>> 5] = C[q >>> 5]! | (1 << q);
+    }
   }
 
-  private unmark(p: number, n: number): void {
+  private unmark(pl: Placement): void {
     const C = this.code;
-    for (let q = p; q < p + n; q++) C[q >>> 5] = C[q >>> 5]! & ~(1 << q);
+    const m = pl.region.marked;
+    for (let i = 0; i < m.length; i++) {
+      const q = pl.p0 + m[i]!;
+      C[q >>> 5] = C[q >>> 5]! & ~(1 << q);
+    }
   }
 }
 
-/** Does a block of pl hold word p? */
+/** Does pl translate word p? */
 function covers(pl: Placement, p: number): boolean {
   if (p < pl.lo || p >= pl.hi) return false;
-  const r = pl.region;
-  for (let j = 0; j < r.starts.length; j++) {
-    const s = pl.p0 + r.starts[j]!;
-    if (p >= s && p < s + r.lens[j]!) return true;
+  const w = pl.region.words;
+  const o = p - pl.p0;
+  let lo = 0;
+  let hi = w.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (w[mid] === o) return true;
+    if (w[mid]! < o) lo = mid + 1;
+    else hi = mid - 1;
   }
   return false;
 }
+

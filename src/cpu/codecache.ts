@@ -203,6 +203,13 @@ export class CodeCache implements Surroundings {
     return this.live;
   }
 
+  /** The live placements, by their heads (physical addresses): for tests and reports. */
+  placements(): { p0: number; heads: number[]; words: number }[] {
+    const seen = new Set<Placement>();
+    for (const pl of this.pl) if (pl && !pl.dead) seen.add(pl);
+    return [...seen].map((pl) => ({ p0: pl.p0, heads: [...pl.region.heads].map((o) => pl.p0 + o), words: pl.region.words.length }));
+  }
+
   private kill(pl: Placement): void {
     pl.dead = true;
     this.live--;

@@ -31,6 +31,51 @@ function r2(regs: Int32Array, expected: number, what: string): void {
   check(regs[2] === (expected | 0), `${what}: r2 = ${regs[2]}, JS computes ${expected | 0}`);
 }
 
+/**
+ * straight: a generated straight-line program of `n` instructions (ALU,
+ * loads and stores over eight registers and a small data area), run once:
+ * no instruction runs twice, so no translation can pay off and the
+ * interpreter must not be slowed by trying. Its JS twin computes the same
+ * registers.
+ */
+export const STRAIGHT_N = 200_000;
+
+function straightOps(n: number): { source: string; expect: () => number } {
+  const lines = ['start:', '        la      r15, data'];
+  const ops: ((i: number) => string)[] = [
+    (i) => `addi r${(i % 8) + 1}, r${((i + 3) % 8) + 1}, ${(i % 97) - 48}`,
+    (i) => `xor r${(i % 8) + 1}, r${((i + 5) % 8) + 1}, r${((i + 1) % 8) + 1}`,
+    (i) => `shli r${(i % 8) + 1}, r${(i % 8) + 1}, ${i % 5}`,
+    (i) => `add r${(i % 8) + 1}, r${((i + 2) % 8) + 1}, r${((i + 7) % 8) + 1}`,
+    (i) => `st r${(i % 8) + 1}, ${i % 16}(r15)`,
+    (i) => `ld r${((i + 4) % 8) + 1}, ${(i + 9) % 16}(r15)`,
+    (i) => `mul r${(i % 8) + 1}, r${((i + 6) % 8) + 1}, r${((i + 3) % 8) + 1}`,
+    (i) => `srai r${(i % 8) + 1}, r${((i + 1) % 8) + 1}, ${i % 7}`,
+  ];
+  for (let i = 0; i < n - 2; i++) lines.push('        ' + ops[i % ops.length]!(i));
+  lines.push('        mov     r2, r1', '        halt', 'data:   .space  16');
+  // The same operations in JS, on the same registers and data.
+  const expect = () => {
+    const r = new Int32Array(16);
+    const d = new Int32Array(16);
+    for (let i = 0; i < n - 2; i++) {
+      const a = (i % 8) + 1;
+      switch (i % 8) {
+        case 0: r[a] = r[((i + 3) % 8) + 1]! + ((i % 97) - 48); break;
+        case 1: r[a] = r[((i + 5) % 8) + 1]! ^ r[((i + 1) % 8) + 1]!; break;
+        case 2: r[a] = r[a]! << i % 5; break;
+        case 3: r[a] = r[((i + 2) % 8) + 1]! + r[((i + 7) % 8) + 1]!; break;
+        case 4: d[i % 16] = r[a]!; break;
+        case 5: r[((i + 4) % 8) + 1] = d[(i + 9) % 16]!; break;
+        case 6: r[a] = Math.imul(r[((i + 6) % 8) + 1]!, r[((i + 3) % 8) + 1]!); break;
+        default: r[a] = r[((i + 1) % 8) + 1]! >> i % 7;
+      }
+    }
+    return r[1]!;
+  };
+  return { source: lines.join('\n') + '\n', expect };
+}
+
 export function kernels(): Kernel[] {
   const src = (f: string) => readProgram(f);
   const count = src('count.s');
@@ -52,6 +97,7 @@ export function kernels(): Kernel[] {
   const nState = equ(stateSrc, 'N');
   const stateReps = equ(stateSrc, 'REPS');
   const nSmc = equ(smcSrc, 'N');
+  const straight = straightOps(STRAIGHT_N);
   const cm = { iter: equ(coremark, 'ITER'), ln: equ(coremark, 'LN'), mn: equ(coremark, 'MN'), sn: equ(coremark, 'SN') };
   return [
     {
@@ -132,6 +178,14 @@ export function kernels(): Kernel[] {
       what: `${cm.iter} iterations of list (${cm.ln} nodes), matrix (${cm.mn}×${cm.mn}), state machine (${cm.sn} chars), CRC`,
       js: () => js.coremark(cm.iter, cm.ln, cm.mn, cm.sn),
       verify: (regs) => r2(regs, js.coremark(cm.iter, cm.ln, cm.mn, cm.sn), 'CRC'),
+    },
+    {
+      name: 'straight',
+      file: 'straight.s (generated)',
+      source: straight.source,
+      what: `${STRAIGHT_N.toLocaleString('en-US')} instructions, none run twice`,
+      js: () => straight.expect(),
+      verify: (regs) => r2(regs, straight.expect(), 'r1 after the straight line'),
     },
     {
       name: 'smc',

@@ -344,68 +344,73 @@ export class Cpu {
           info = w;
           break;
         }
+        // Fields every instruction may use, decoded once: rd (or the first
+        // register compared), rs's value, the sign-extended 16-bit immediate.
+        const d = (w >> A) & 15;
+        const s = R[(w >> B) & 15]!;
+        const imm = (w << IMM_L) >> IMM_R;
         taken: {
           switch (op) {
-            case ADD: R[(w >> A) & 15] = R[(w >> B) & 15]! + R[(w >> C) & 15]!; break;
-            case SUB: R[(w >> A) & 15] = R[(w >> B) & 15]! - R[(w >> C) & 15]!; break;
-            case MUL: R[(w >> A) & 15] = Math.imul(R[(w >> B) & 15]!, R[(w >> C) & 15]!); break;
+            case ADD: R[d] = s + R[(w >> C) & 15]!; break;
+            case SUB: R[d] = s - R[(w >> C) & 15]!; break;
+            case MUL: R[d] = Math.imul(s, R[(w >> C) & 15]!); break;
             case DIV: {
-              const d = R[(w >> C) & 15]!;
-              if (d === 0) { cause = ARITH; info = w; break inner; }
-              R[(w >> A) & 15] = (R[(w >> B) & 15]! / d) | 0; // INT_MIN / −1 wraps to INT_MIN
+              const t = R[(w >> C) & 15]!;
+              if (t === 0) { cause = ARITH; info = w; break inner; }
+              R[d] = (s / t) | 0; // INT_MIN / −1 wraps to INT_MIN
               break;
             }
             case REM: {
-              const d = R[(w >> C) & 15]!;
-              if (d === 0) { cause = ARITH; info = w; break inner; }
-              R[(w >> A) & 15] = R[(w >> B) & 15]! % d | 0; // −0 becomes 0
+              const t = R[(w >> C) & 15]!;
+              if (t === 0) { cause = ARITH; info = w; break inner; }
+              R[d] = s % t | 0; // −0 becomes 0
               break;
             }
-            case AND: R[(w >> A) & 15] = R[(w >> B) & 15]! & R[(w >> C) & 15]!; break;
-            case OR: R[(w >> A) & 15] = R[(w >> B) & 15]! | R[(w >> C) & 15]!; break;
-            case XOR: R[(w >> A) & 15] = R[(w >> B) & 15]! ^ R[(w >> C) & 15]!; break;
-            case SHL: R[(w >> A) & 15] = R[(w >> B) & 15]! << R[(w >> C) & 15]!; break; // JS masks the count to 5 bits
-            case SHR: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> R[(w >> C) & 15]!; break;
-            case SRA: R[(w >> A) & 15] = R[(w >> B) & 15]! >> R[(w >> C) & 15]!; break;
-            case SLT: R[(w >> A) & 15] = R[(w >> B) & 15]! < R[(w >> C) & 15]! ? 1 : 0; break;
-            case SLTU: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> 0 < R[(w >> C) & 15]! >>> 0 ? 1 : 0; break;
+            case AND: R[d] = s & R[(w >> C) & 15]!; break;
+            case OR: R[d] = s | R[(w >> C) & 15]!; break;
+            case XOR: R[d] = s ^ R[(w >> C) & 15]!; break;
+            case SHL: R[d] = s << R[(w >> C) & 15]!; break; // JS masks the count to 5 bits
+            case SHR: R[d] = s >>> R[(w >> C) & 15]!; break;
+            case SRA: R[d] = s >> R[(w >> C) & 15]!; break;
+            case SLT: R[d] = s < R[(w >> C) & 15]! ? 1 : 0; break;
+            case SLTU: R[d] = s >>> 0 < R[(w >> C) & 15]! >>> 0 ? 1 : 0; break;
 
-            case ADDI: R[(w >> A) & 15] = R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R); break;
-            case SLTI: R[(w >> A) & 15] = R[(w >> B) & 15]! < (w << IMM_L) >> IMM_R ? 1 : 0; break;
-            case ANDI: R[(w >> A) & 15] = R[(w >> B) & 15]! & (w & UIMM); break;
-            case ORI: R[(w >> A) & 15] = R[(w >> B) & 15]! | (w & UIMM); break;
-            case XORI: R[(w >> A) & 15] = R[(w >> B) & 15]! ^ (w & UIMM); break;
-            case SHLI: R[(w >> A) & 15] = R[(w >> B) & 15]! << (w & SH5); break;
-            case SHRI: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> (w & SH5); break;
-            case SRAI: R[(w >> A) & 15] = R[(w >> B) & 15]! >> (w & SH5); break;
-            case LUI: R[(w >> A) & 15] = (w & UIMM) << 16; break;
+            case ADDI: R[d] = s + imm; break;
+            case SLTI: R[d] = s < imm ? 1 : 0; break;
+            case ANDI: R[d] = s & (w & UIMM); break;
+            case ORI: R[d] = s | (w & UIMM); break;
+            case XORI: R[d] = s ^ (w & UIMM); break;
+            case SHLI: R[d] = s << (w & SH5); break;
+            case SHRI: R[d] = s >>> (w & SH5); break;
+            case SRAI: R[d] = s >> (w & SH5); break;
+            case LUI: R[d] = (w & UIMM) << 16; break;
 
             case LD: {
-              const a = (R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R)) | 0;
+              const a = (s + imm) | 0;
               if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
-              R[(w >> A) & 15] = E[base + a]!;
+              R[d] = E[base + a]!;
               break;
             }
             case ST: {
-              const a = (R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R)) | 0;
+              const a = (s + imm) | 0;
               if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
               const p = base + a;
-              E[p] = R[(w >> A) & 15]!;
+              E[p] = R[d]!;
               if ((CB[p >>> 5]! & (1 << p)) !== 0) code!.written(p); // into translated code: drop it
               break;
             }
 
             // Branch and jump targets are pc-relative to the next instruction.
-            case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break taken; } break;
-            case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break taken; } break;
-            case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break taken; } break;
-            case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break taken; } break;
-            case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break taken; } break;
-            case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; break taken; } break;
+            case BEQ: if (R[d] === s) { npc = (npc + imm) | 0; break taken; } break;
+            case BNE: if (R[d] !== s) { npc = (npc + imm) | 0; break taken; } break;
+            case BLT: if (R[d]! < s) { npc = (npc + imm) | 0; break taken; } break;
+            case BGE: if (R[d]! >= s) { npc = (npc + imm) | 0; break taken; } break;
+            case BLTU: if (R[d]! >>> 0 < s >>> 0) { npc = (npc + imm) | 0; break taken; } break;
+            case BGEU: if (R[d]! >>> 0 >= s >>> 0) { npc = (npc + imm) | 0; break taken; } break;
             case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; break taken;
-            case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; break taken;
-            case JR: npc = R[(w >> B) & 15]!; break taken;
-            case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; break taken; } // rs read before rd is written
+            case JAL: R[d] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; break taken;
+            case JR: npc = s; break taken;
+            case JALR: R[d] = npc; npc = s; break taken; // rs was read before rd is written
 
             case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
             case NOP: break;

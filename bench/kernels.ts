@@ -76,8 +76,16 @@ function straightOps(n: number): { source: string; expect: () => number } {
   return { source: lines.join('\n') + '\n', expect };
 }
 
-export function kernels(): Kernel[] {
-  const src = (f: string) => readProgram(f);
+/**
+ * The kernels, at their sizes (each .s file's .equ lines), or with some of
+ * those .equ values overridden (e.g. {ITER: 100}, for a thousand VMs at once).
+ */
+export function kernels(sizes: Readonly<Record<string, number>> = {}): Kernel[] {
+  const src = (f: string) => {
+    let text = readProgram(f);
+    for (const [k, v] of Object.entries(sizes)) text = text.replace(new RegExp(`^(\\s*\\.equ\\s+${k}\\s*,\\s*)[^;\\n]+`, 'm'), `$1${v}`);
+    return text;
+  };
   const count = src('count.s');
   const fib = src('fib.s');
   const sieve = src('sieve.s');
@@ -87,6 +95,8 @@ export function kernels(): Kernel[] {
   const nCount = equ(count, 'N');
   const nFib = equ(fib, 'N');
   const limit = equ(sieve, 'LIMIT');
+  const sieveReps = equ(sieve, 'REPS');
+  const matReps = equ(matmul, 'REPS');
   const nCopy = equ(memcpy, 'N');
   const reps = equ(memcpy, 'REPS');
   const nMat = equ(matmul, 'N');
@@ -123,9 +133,9 @@ export function kernels(): Kernel[] {
       name: 'sieve',
       file: 'sieve.s',
       source: sieve,
-      what: `sieve of Eratosthenes below ${limit.toLocaleString('en-US')}`,
-      js: () => js.sieve(limit),
-      verify: (regs) => r2(regs, js.sieve(limit), `primes below ${limit}`),
+      what: `sieve of Eratosthenes below ${limit.toLocaleString('en-US')}, ${sieveReps} times`,
+      js: () => js.sieve(limit, sieveReps),
+      verify: (regs) => r2(regs, js.sieve(limit, sieveReps), `primes below ${limit}`),
     },
     {
       name: 'memcpy',
@@ -144,9 +154,9 @@ export function kernels(): Kernel[] {
       file: 'matmul.s',
       source: matmul,
       what: `${nMat}×${nMat} int32 matrix product`,
-      js: () => js.matmul(nMat),
+      js: () => js.matmul(nMat, matReps),
       verify: (regs, mem, image) => {
-        const r = js.matmul(nMat);
+        const r = js.matmul(nMat, matReps);
         r2(regs, r.value, 'sum of C');
         words(mem, symbol(image, 'mat_c'), r.words, 'C');
       },

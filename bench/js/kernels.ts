@@ -23,15 +23,19 @@ export function fib(n: number): number {
   return n < 2 ? n : (fib(n - 1) + fib(n - 2)) | 0;
 }
 
-/** sieve.s: the number of primes below `limit`, one element per number. */
-export function sieve(limit: number): number {
+/** sieve.s: the number of primes below `limit`, one element per number; `reps` times over one array, cleared first. */
+export function sieve(limit: number, reps: number): number {
   const crossed = new Int32Array(limit);
-  for (let i = 2; i * i < limit; i++) {
-    if (crossed[i] !== 0) continue;
-    for (let j = i * i; j < limit; j += i) crossed[j] = 1;
-  }
   let primes = 0;
-  for (let i = 2; i < limit; i++) if (crossed[i] === 0) primes++;
+  for (let r = 0; r < reps; r++) {
+    crossed.fill(0);
+    for (let i = 2; i * i < limit; i++) {
+      if (crossed[i] !== 0) continue;
+      for (let j = i * i; j < limit; j += i) crossed[j] = 1;
+    }
+    primes = 0;
+    for (let i = 2; i < limit; i++) if (crossed[i] === 0) primes++;
+  }
   return primes;
 }
 
@@ -55,11 +59,17 @@ export function memcpy(n: number, reps: number): Arrays {
   return { value: sum, words: dst };
 }
 
-/** matmul.s: C = A x B, A[i][j] = i - j, B[i][j] = i + 2j, row-major; returns C and the sum of C. */
-export function matmul(n: number): Arrays {
+/** matmul.s: C = A x B, A[i][j] = i - j, B[i][j] = i + 2j, row-major, `reps` times; returns C and the sum of C. */
+export function matmul(n: number, reps: number): Arrays {
   const a = new Int32Array(n * n);
   const b = new Int32Array(n * n);
   const c = new Int32Array(n * n);
+  let sum = 0;
+  for (let r = 0; r < reps; r++) sum = product(n, a, b, c);
+  return { value: sum, words: c };
+}
+
+function product(n: number, a: Int32Array, b: Int32Array, c: Int32Array): number {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       a[i * n + j] = i - j;
@@ -75,7 +85,7 @@ export function matmul(n: number): Arrays {
       sum = (sum + dot) | 0;
     }
   }
-  return { value: sum, words: c };
+  return sum;
 }
 
 /** sort.s: an LCG fills the array, insertion sort ascending (signed); value = the smallest. */

@@ -4,7 +4,7 @@
 ; every new word; one that re-translated the loop on every write would
 ; crawl. Result: r2 = the sum over i = N .. 1 of (i mod 256), mod 2^32.
 
-        .equ    N, 300000
+        .equ    N, 3000000
 
 start:
         li      r1, N           ; i

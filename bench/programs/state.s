@@ -8,7 +8,7 @@
 ; Result: r2 = sum over states s of count[s] * (2s + 1), mod 2^32.
 
         .equ    N, 20000
-        .equ    REPS, 10
+        .equ    REPS, 100
 
 start:
         la      r10, text

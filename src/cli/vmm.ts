@@ -16,7 +16,8 @@ import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common
 import { readInput, UsageError, writeOutput, type Io } from './io.js';
 
 export const DEFAULT_QUANTUM = 100_000;
-const DEFAULT_VM_WORDS = 65536;
+/** guest storage per VM when --mem is not given */
+export const DEFAULT_VM_WORDS = 65536;
 
 const USAGE = [
   'usage: trapeze vmm FILE.s|FILE.img ... [options]',

@@ -114,9 +114,30 @@ const cls = (privileged: boolean, sens: 'control' | 'location' | 'mode' | ''): D
   mode: sens === 'mode',
 });
 
-/** The extra instructions the variants add to pg32. */
-export const EXTENSIONS = ['jrstu', 'gpsw', 'sflags', 'getr'] as const;
+/** The extra instructions the variants add to pg32 (what the `EXTRAS` intercept covers). */
+export const EXTRAS = ['jrstu', 'gpsw', 'sflags', 'getr'] as const;
+/**
+ * Every composable extension: the four extras, and `vt`, the guest mode of
+ * ISA.md "Extension vt" (it adds `vmrun`).
+ */
+export const EXTENSIONS = [...EXTRAS, 'vt'] as const;
 export type Extension = (typeof EXTENSIONS)[number];
+
+/**
+ * The `vt` intercepts (control block word 8), by bit. An instruction names
+ * the intercept that covers it in its table entry (`intercept`); the two
+ * trap intercepts cover causes, not instructions.
+ */
+export const INTERCEPTS = {
+  IO: 1 << 0,
+  HALT: 1 << 1,
+  TIMER: 1 << 2,
+  PSW: 1 << 3,
+  SVC: 1 << 4,
+  TRAPS: 1 << 5,
+  EXTRAS: 1 << 6,
+} as const;
+export type InterceptName = keyof typeof INTERCEPTS;
 
 export interface InstructionSpec {
   readonly mnemonic: string;
@@ -126,6 +147,8 @@ export interface InstructionSpec {
   readonly declared: DeclaredClass;
   /** the extension that adds it; undefined for base pg32 */
   readonly extension?: Extension;
+  /** under `vt`, the intercept bit that makes it exit instead of executing in guest mode */
+  readonly intercept?: InterceptName;
   /** one line, in the manual's words */
   readonly description: string;
 }
@@ -138,7 +161,8 @@ const I = <M extends string>(
   description: string,
   declared: DeclaredClass = INNOCUOUS,
   extension?: Extension,
-): InstructionSpec & { readonly mnemonic: M } => ({ mnemonic, opcode, format, group, declared, description, extension });
+  intercept?: InterceptName,
+): InstructionSpec & { readonly mnemonic: M } => ({ mnemonic, opcode, format, group, declared, description, extension, intercept });
 
 export const INSTRUCTIONS = [
   I('add', 0x01, 'RRR', 'register ALU', 'rd ← rs + rt (wrapping)'),
@@ -183,17 +207,18 @@ export const INSTRUCTIONS = [
   I('svc', 0x38, 'N', 'other', 'SVC trap with info n (traps by design; not sensitive)'),
   I('nop', 0x39, 'NONE', 'other', 'nothing'),
 
-  I('lpsw', 0x40, 'S', 'privileged', 'PSW ← the four words at virtual rs..rs+3', cls(true, 'control')),
-  I('spsw', 0x41, 'S', 'privileged', 'the four words at virtual rs..rs+3 ← PSW, with pc = next', cls(true, 'location')),
-  I('stimer', 0x42, 'S', 'privileged', 'TIMER ← rs; clears a pending timer interrupt', cls(true, 'control')),
-  I('in', 0x43, 'IN', 'privileged', 'rd ← read device port', cls(true, 'control')),
-  I('out', 0x44, 'OUT', 'privileged', 'write rs to device port', cls(true, 'control')),
-  I('halt', 0x45, 'NONE', 'privileged', 'stop the machine normally', cls(true, 'control')),
+  I('lpsw', 0x40, 'S', 'privileged', 'PSW ← the four words at virtual rs..rs+3', cls(true, 'control'), undefined, 'PSW'),
+  I('spsw', 0x41, 'S', 'privileged', 'the four words at virtual rs..rs+3 ← PSW, with pc = next', cls(true, 'location'), undefined, 'PSW'),
+  I('stimer', 0x42, 'S', 'privileged', 'TIMER ← rs; clears a pending timer interrupt', cls(true, 'control'), undefined, 'TIMER'),
+  I('in', 0x43, 'IN', 'privileged', 'rd ← read device port', cls(true, 'control'), undefined, 'IO'),
+  I('out', 0x44, 'OUT', 'privileged', 'write rs to device port', cls(true, 'control'), undefined, 'IO'),
+  I('halt', 0x45, 'NONE', 'privileged', 'stop the machine normally', cls(true, 'control'), undefined, 'HALT'),
+  I('vmrun', 0x46, 'S', 'privileged', 'run the guest of the control block at virtual rs..rs+31 in guest mode until an exit', { privileged: true, control: true, location: true, mode: false }, 'vt'),
 
-  I('jrstu', 0x50, 'S', 'variant', 'pc ← rs; in supervisor mode also enter user mode (PDP-10 JRST 1)', cls(false, 'control'), 'jrstu'),
-  I('gpsw', 0x51, 'D', 'variant', 'rd ← flags (x86 SMSW / PUSHF)', cls(false, 'mode'), 'gpsw'),
-  I('sflags', 0x52, 'S', 'variant', 'IE ← bit 1 of rs in supervisor mode; nothing in user mode (x86 POPF)', cls(false, 'control'), 'sflags'),
-  I('getr', 0x53, 'D', 'variant', 'rd ← base (x86 SGDT)', cls(false, 'location'), 'getr'),
+  I('jrstu', 0x50, 'S', 'variant', 'pc ← rs; in supervisor mode also enter user mode (PDP-10 JRST 1)', cls(false, 'control'), 'jrstu', 'EXTRAS'),
+  I('gpsw', 0x51, 'D', 'variant', 'rd ← flags (x86 SMSW / PUSHF)', cls(false, 'mode'), 'gpsw', 'EXTRAS'),
+  I('sflags', 0x52, 'S', 'variant', 'IE ← bit 1 of rs in supervisor mode; nothing in user mode (x86 POPF)', cls(false, 'control'), 'sflags', 'EXTRAS'),
+  I('getr', 0x53, 'D', 'variant', 'rd ← base (x86 SGDT)', cls(false, 'location'), 'getr', 'EXTRAS'),
 ] as const satisfies readonly InstructionSpec[];
 
 export type Mnemonic = (typeof INSTRUCTIONS)[number]['mnemonic'];
@@ -203,6 +228,7 @@ export const VARIANTS: Readonly<Record<string, readonly Extension[]>> = {
   pg32: [],
   'pg32-pdp10': ['jrstu'],
   'pg32-x86': ['gpsw', 'sflags', 'getr'],
+  'pg32-x86-vt': ['gpsw', 'sflags', 'getr', 'vt'],
 };
 
 /** What ISA.md says each named variant's Popek–Goldberg outcome is; the checker is tested against it. */
@@ -210,6 +236,7 @@ export const EXPECTED_OUTCOMES: Readonly<Record<string, { t1: boolean; t2: boole
   pg32: { t1: true, t2: true, t3: true },
   'pg32-pdp10': { t1: false, t2: false, t3: true },
   'pg32-x86': { t1: false, t2: false, t3: false },
+  'pg32-x86-vt': { t1: false, t2: false, t3: false },
 };
 
 /** Trap causes (E[4] after the trap sequence). */
@@ -251,3 +278,43 @@ export const MIN_MEM_WORDS = 16;
 /** Register aliases. */
 export const REGISTER_ALIASES: Readonly<Record<string, number>> = { lr: 14, sp: 15 };
 export const REGISTER_COUNT = 16;
+
+/**
+ * The `vt` control block (ISA.md "Extension vt"): 32 words at the virtual
+ * address `vmrun` names. Offsets of each word.
+ */
+export const VMCB = {
+  /** 0..3: guest PSW (flags, pc, base, bound) */
+  PSW: 0,
+  TIMER: 4,
+  /** guest timer interrupt pending (0 or 1) */
+  PENDING: 5,
+  /** physical address of guest-physical word 0 */
+  PART_BASE: 6,
+  /** partition size in words */
+  PART_SIZE: 7,
+  INTERCEPTS: 8,
+  EXIT_CODE: 9,
+  EXIT_INFO: 10,
+  /** a trap cause (1–6) to deliver before the guest's first instruction; 0 = none; cleared by vmrun */
+  INJECT: 11,
+  INJECT_INFO: 12,
+  /** 16..31: guest r0..r15 */
+  REGS: 16,
+  /** the whole block */
+  SIZE: 32,
+} as const;
+
+/** Exit codes (control block word 9). 1–6 are the trap causes of an intercepted guest trap. */
+export const EXITS = {
+  INSTR: 16,
+  NPF: 17,
+  HTIMER: 18,
+  VMRUN: 19,
+  CHECKSTOP: 20,
+  BADVMCB: 21,
+} as const;
+export type ExitName = keyof typeof EXITS;
+
+/** A partition smaller than this cannot hold the guest's low storage (BADVMCB). */
+export const MIN_PARTITION = 16;

@@ -16,8 +16,9 @@
  *   completes in both and the results differ.
  */
 import { causeName, CAUSES, type Isa, type Spec } from '../isa/table.js';
-import { controlAfterTick, controlDiff, Prober, type Outcome, type State } from './probe.js';
+import { controlAfterTick, controlDiff, INCOMPLETE, Prober, type Outcome, type State } from './probe.js';
 import { MAX_SHIFT, shifted, statesFor, withMode, withTimer } from './states.js';
+import { admissions, hardwareAssist, type Admission, type AssistVerdict } from './assist.js';
 
 export type Property =
   | 'privileged'
@@ -58,6 +59,8 @@ export interface Classification {
 export interface ClassifyOptions {
   /** states per instruction (default 600) */
   readonly states?: number;
+  /** states per instruction for the hardware-assist verdict, each tried in both modes (default DEFAULT_ASSIST_STATES) */
+  readonly assistStates?: number;
   readonly seed?: number;
 }
 
@@ -86,14 +89,14 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
   let privilegedExample: Witness | undefined;
   let counterexample: Witness | undefined;
 
-  for (const st of statesFor(spec, count, seed)) {
+  for (const st of statesFor(spec, count, seed, prober.isa.instructions)) {
     const sS = withMode(st, true);
     const sU = withMode(st, false);
     const oS = prober.run(sS);
     const oU = prober.run(sU);
 
     // privileged: traps in user mode and not in supervisor mode, for every M pair that does not memory-trap
-    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY) {
+    if (oS.trap !== CAUSES.MEMORY && oU.trap !== CAUSES.MEMORY && oS.trap !== INCOMPLETE && oU.trap !== INCOMPLETE) {
       modePairs++;
       const ok = oU.trap !== 0 && oS.trap === 0;
       const w: Witness = {
@@ -188,6 +191,10 @@ export interface Report {
   readonly isa: string;
   readonly instructions: Classification[];
   readonly theorems: { readonly '1': TheoremVerdict; readonly '2': TheoremVerdict; readonly '3': TheoremVerdict };
+  /** the ISA with guest mode (`vt`): every instruction identical to the bare machine or an exit (assist.ts) */
+  readonly hardwareAssist: AssistVerdict;
+  /** which monitors the verdicts admit, and why */
+  readonly monitors: readonly Admission[];
   /** declared classes in isa/ that the derived ones contradict */
   readonly disagreements: Disagreement[];
 }
@@ -205,7 +212,9 @@ export interface Disagreement {
 export function classifyIsa(isa: Isa, opts: ClassifyOptions = {}): Report {
   const prober = new Prober(isa);
   const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts));
-  return { isa: isa.name, instructions, theorems: theorems(instructions), disagreements: disagreements(instructions) };
+  const t = theorems(instructions);
+  const hw = hardwareAssist(isa, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.assistStates !== undefined ? { states: opts.assistStates } : {}) });
+  return { isa: isa.name, instructions, theorems: t, hardwareAssist: hw, monitors: admissions(t, hw), disagreements: disagreements(instructions) };
 }
 
 export function theorems(cs: readonly Classification[]): Report['theorems'] {

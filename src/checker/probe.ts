@@ -55,6 +55,12 @@ export interface Control {
   readonly output: string;
 }
 
+/** Guest steps a probed `vmrun` may take before the probe gives up on it. */
+const GUEST_STEPS = 4096;
+const GUEST_CHUNK = 256;
+/** Outcome.trap of a `vmrun` whose guest had not exited after GUEST_STEPS: no conclusion is drawn from it. */
+export const INCOMPLETE = -1;
+
 /** A CPU per ISA, reused for every probe. */
 export class Prober {
   private readonly cpu: Cpu;
@@ -62,6 +68,7 @@ export class Prober {
     // Interpreted only: every probe runs one instruction in fresh storage.
     this.cpu = new Cpu({ isa, memWords: PROBE_MEM, translate: false });
     this.cpu.trapHook = true;
+    this.cpu.exitHook = true; // a probed vmrun ends at its guest's exit
   }
 
   run(st: State): Outcome {
@@ -78,9 +85,14 @@ export class Prober {
     cpu.pending = st.pending;
     cpu.halted = false;
     cpu.checkStop = null;
-    const reason = cpu.step();
+    cpu.guest = null;
+    let reason = cpu.step();
+    // `vmrun` is one instruction however long its guest runs: follow the
+    // guest to its exit (random guest code exits or check-stops quickly).
+    for (let k = 0; cpu.guest !== null && reason === 'budget' && k < GUEST_STEPS; k += GUEST_CHUNK) reason = cpu.run(GUEST_CHUNK);
+    if (reason === 'exit') reason = 'budget'; // vmrun completed
     return {
-      trap: reason === 'trap' ? cpu.trapCause : 0,
+      trap: cpu.guest !== null ? INCOMPLETE : reason === 'trap' ? cpu.trapCause : 0,
       regs: cpu.regs.slice(),
       pc: cpu.pc,
       mem: cpu.mem.slice(),

@@ -6,6 +6,7 @@ import { disassembleWord } from '../asm/disassemble.js';
 import { causeName, FORMATS, getField, type Spec } from '../isa/table.js';
 import type { Classification, Disagreement, Report, Witness } from './classify.js';
 import { controlDiff, type Outcome, type State } from './probe.js';
+import { formatAssist } from './assist.js';
 
 /** Registers the instruction names in its operands. */
 function operandRegisters(spec: Spec, word: number): number[] {
@@ -72,6 +73,7 @@ export function formatText(report: Report, opts: { witnesses?: boolean } = {}): 
   for (const [n, t] of Object.entries(report.theorems)) {
     out.push(`Theorem ${n} (${t.statement}): ${t.holds ? 'HOLDS' : 'FAILS'}${t.violators.length ? ` — violated by ${t.violators.join(', ')}` : ''}`);
   }
+  out.push(...formatAssist(report.hardwareAssist, report.monitors));
   const sensitive = report.instructions.filter((c) => !c.innocuous);
   out.push('');
   out.push(opts.witnesses ? 'Witnesses:' : 'Witnesses for the sensitive instructions (--witnesses shows all):');
@@ -139,6 +141,20 @@ export function formatJson(report: Report): string {
           witnesses: c.witnesses.map((w) => witnessJson(c.spec, w)),
         })),
         theorems: Object.fromEntries(Object.entries(report.theorems).map(([k, t]) => [k, { holds: t.holds, violators: t.violators, statement: t.statement }])),
+        hardwareAssist: {
+          isa: report.hardwareAssist.isa,
+          holds: report.hardwareAssist.holds,
+          statement: report.hardwareAssist.statement,
+          violators: report.hardwareAssist.violators,
+          instructions: report.hardwareAssist.instructions.map((i) => ({
+            mnemonic: i.mnemonic,
+            tried: i.tried,
+            identical: i.identical,
+            exits: i.exits,
+            ...(i.witness ? { witness: { claim: i.witness.claim, state: { mode: i.witness.state.s ? 'supervisor' : 'user', pc: i.witness.state.pc, base: i.witness.state.base, bound: i.witness.state.bound, instruction: disassembleWord(wordOf(i.witness.state), i.witness.state.pc) } } } : {}),
+          })),
+        },
+        monitors: report.monitors,
         disagreements: report.disagreements.map((d) => ({ mnemonic: d.mnemonic, property: d.property, declared: d.declared, derived: d.derived })),
       },
       null,
@@ -162,6 +178,12 @@ export function formatMarkdown(report: Report): string {
   out.push('| theorem | statement | verdict | violators |');
   out.push('|---|---|---|---|');
   for (const [n, t] of Object.entries(report.theorems)) out.push(`| ${n} | ${t.statement} | ${t.holds ? 'holds' : 'fails'} | ${t.violators.join(', ') || '—'} |`);
+  const hw = report.hardwareAssist;
+  out.push(`| hw | ${hw.statement} (on \`${hw.isa}\`) | ${hw.holds ? 'holds' : 'fails'} | ${hw.violators.join(', ') || '—'} |`);
+  out.push('');
+  out.push('| monitor | runs these guests unmodified | why |');
+  out.push('|---|---|---|');
+  for (const a of report.monitors) out.push(`| ${a.monitor} | ${a.admits ? 'yes' : 'no'} | ${a.why} |`);
   out.push('');
   out.push('## Witnesses');
   for (const c of report.instructions.filter((x) => !x.innocuous)) {

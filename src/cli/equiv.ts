@@ -6,7 +6,7 @@ import { checkEquivalence, type EquivResult } from '../vmm/equiv.js';
 import { intFlag, parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
-import { checkStackSize, DEFAULT_QUANTUM, monitorFlag } from './vmm.js';
+import { checkStackSize, DEFAULT_QUANTUM, exitCounts, exitNames, monitorFlag } from './vmm.js';
 import { imageEnd } from '../image.js';
 
 const DEFAULT_WORDS = 65536;
@@ -19,7 +19,7 @@ const USAGE = [
   'registers and PSW, final storage, stop reason and guest instruction count. If they differ, a',
   'lockstep replay names the first instruction after which they do.',
   '',
-  '  --monitor M        trap-emulate (default) or hybrid',
+  '  --monitor M        trap-emulate (default), hybrid or hw',
   '  --depth N          monitors stacked (default 1)',
   '  --vms K            run K copies at once, each compared with the bare run (default 1)',
   `  --quantum Q        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
@@ -64,7 +64,7 @@ export function equivCommand(args: string[], io: Io): number {
     const seg = image.segments.find((s) => s.origin + s.words.length > opts.memWords)!;
     throw new UsageError(`trapeze equiv: ${p.positional[0]}: image segment at ${seg.origin} (${seg.words.length} words) does not fit in ${opts.memWords} words of storage (try a larger --mem)`, 1);
   }
-  checkStackSize('equiv', options.vms, options.depth, opts.memWords);
+  checkStackSize('equiv', options.vms, options.depth, opts.memWords, options.monitor);
   const result = checkEquivalence(image, options);
   io.out(format === 'json' ? json(result) : text(result, p.positional[0]!));
   return result.equivalent ? 0 : 1;
@@ -76,7 +76,16 @@ function json(r: EquivResult): string {
     JSON.stringify(
       {
         ...rest,
-        stats: stats.map((s) => ({ direct: s.direct, emulated: Object.fromEntries(s.emulated), interpreted: s.interpreted, traps: [...s.traps], reflected: [...s.reflected] })),
+        stats: stats.map((s) => ({
+          direct: s.direct,
+          emulated: Object.fromEntries(s.emulated),
+          interpreted: s.interpreted,
+          traps: [...s.traps],
+          reflected: [...s.reflected],
+          entries: s.entries,
+          exits: exitCounts(s.exits),
+          guestMode: s.guestMode,
+        })),
       },
       null,
       2,
@@ -91,6 +100,7 @@ function text(r: EquivResult, file: string): string {
   out.push(`  bare:    ${r.bare.reason}, ${r.bare.instructions} instructions, output ${r.bare.output.length} chars, storage ${r.bare.storageHash}`);
   r.vms.forEach((v, i) => out.push(`  ${r.vms.length > 1 ? `vm${i + 1}:`.padEnd(8) : 'virtual:'} ${v.reason}, ${v.instructions} instructions, output ${v.output.length} chars, storage ${v.storageHash}`));
   out.push(`  monitor: ${s.direct} direct, ${s.emulations} emulated, ${s.interpreted} interpreted, ${[...s.reflected].reduce((a, b) => a + b, 0)} reflected`);
+  if (s.entries) out.push(`  hw: ${s.entries} VM entries; exits: ${exitNames(s.exits)}`);
   if (!r.equivalent) {
     out.push('  differences:');
     for (const d of r.differences.slice(0, 20)) out.push(`    ${d}`);

@@ -6,7 +6,7 @@ import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
 import { traceStep } from '../cpu/trace.js';
 import { describeAddress, type Image } from '../image.js';
-import { causeName } from '../isa/table.js';
+import { causeName, VMCB } from '../isa/table.js';
 import { parseArgs, stringFlag } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
 import { readInput, UsageError, type Io } from './io.js';
@@ -63,9 +63,10 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       reason = t.reason;
       steps++;
     } else {
-      const before = cpu.instret + cpu.trapCount;
+      // Steps are instructions and trap deliveries (a guest's too, under vmrun).
+      const before = cpu.instret + cpu.delivered;
       reason = cpu.run(Math.min(CHUNK, opts.maxSteps - steps));
-      steps += cpu.instret + cpu.trapCount - before;
+      steps += cpu.instret + cpu.delivered - before;
     }
     const out = console.drain();
     if (out.length) io.out(out);
@@ -84,8 +85,16 @@ export function finish(command: string, io: Io, cpu: Cpu, reason: StopReason, im
     io.err(`trapeze ${command}: check-stop: ${causeName(c.cause)} trap at pc ${hex(c.pc)}${at(image, cpu, c.pc)}, info ${hex(c.info)}: ${c.why}\n`);
     return EXIT.CHECKSTOP;
   }
-  io.err(`trapeze ${command}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps) at pc ${hex(cpu.pc)}${at(image, cpu, cpu.pc)}\n`);
+  io.err(`trapeze ${command}: stopped at the step limit (${maxSteps} steps; raise it with --max-steps) at ${where(image, cpu)}\n`);
   return EXIT.STEP_LIMIT;
+}
+
+/** Where the machine is: the pc, or in guest mode (vmrun) the guest's pc, located in the partition. */
+function where(image: Image, cpu: Cpu): string {
+  const g = cpu.guest?.cpu;
+  if (!g) return `pc ${hex(cpu.pc)}${at(image, cpu, cpu.pc)}`;
+  const d = describeAddress(image, (cpu.mem[cpu.guest!.cb + VMCB.PART_BASE]! >>> 0) + g.base + g.pc);
+  return `guest pc ${hex(g.pc)}${d ? ` (${d})` : ''}, in guest mode`;
 }
 
 function at(image: Image, cpu: Cpu, pc: number): string {

@@ -5,11 +5,11 @@
 import { basename } from 'node:path';
 import { TextDecoder } from 'node:util';
 import { Console } from '../cpu/devices.js';
-import { causeName } from '../isa/table.js';
+import { causeName, EXITS } from '../isa/table.js';
 import { Allocator } from '../vmm/allocator.js';
 import { roundRobin } from '../vmm/scheduler.js';
 import { buildStack, loadGuest } from '../vmm/stack.js';
-import { MONITORS, type MonitorKind } from '../vmm/vmm.js';
+import { MONITORS, overhead, type MonitorKind } from '../vmm/monitor.js';
 import type { VirtualMachine } from '../vmm/vm.js';
 import { intFlag, parseArgs, stringFlag, type Parsed } from './args.js';
 import { loadFile, MACHINE_FLAGS, MACHINE_USAGE, machineOptions } from './common.js';
@@ -27,7 +27,8 @@ const USAGE = [
   'prefixed with its name. A VM that check-stops or reaches its step limit is stopped alone.',
   '',
   '  --monitor M        trap-emulate (default): both virtual modes run directly, privileged',
-  '                     instructions trap and are emulated; hybrid: virtual supervisor mode is interpreted',
+  '                     instructions trap and are emulated; hybrid: virtual supervisor mode is interpreted;',
+  '                     hw: every VM runs in the vt guest mode (hardware assist), exits are handled',
   `  --quantum N        guest steps per time slice (default ${DEFAULT_QUANTUM})`,
   '  --depth N          monitors stacked on each other (default 1: a VMM on the real machine)',
   ...MACHINE_USAGE.map((l) => l.replace(/\(default \d+\)/, (m) => (l.includes('--mem') ? `(per VM, default ${DEFAULT_VM_WORDS})` : m))),
@@ -41,14 +42,14 @@ const USAGE = [
 
 export function monitorFlag(command: string, p: Parsed): MonitorKind {
   const m = stringFlag(p, 'monitor') ?? 'trap-emulate';
-  if (!(MONITORS as readonly string[]).includes(m)) throw new UsageError(`trapeze ${command}: --monitor must be ${MONITORS.join(' or ')}, not '${m}'`);
+  if (!(MONITORS as readonly string[]).includes(m)) throw new UsageError(`trapeze ${command}: --monitor must be one of ${MONITORS.join(', ')}, not '${m}'`);
   return m as MonitorKind;
 }
 
 /** The real machine a stack of `depth` monitors with `count` guests of `words` needs must fit the CPU's largest storage (2^30 words). */
-export function checkStackSize(command: string, count: number, depth: number, words: number): void {
-  let need = Allocator.needed(count, words);
-  for (let d = 1; d < depth; d++) need = Allocator.needed(1, need);
+export function checkStackSize(command: string, count: number, depth: number, words: number, monitor: MonitorKind = 'trap-emulate'): void {
+  let need = Allocator.needed(count, words, overhead(monitor));
+  for (let d = 1; d < depth; d++) need = Allocator.needed(1, need, overhead(monitor));
   if (need > 2 ** 30) throw new UsageError(`trapeze ${command}: ${count} VM${count === 1 ? '' : 's'} of ${words} words at depth ${depth} need ${need} words of real storage, more than the machine's largest (${2 ** 30}); use a smaller --mem`);
 }
 
@@ -86,7 +87,7 @@ export function vmmCommand(args: string[], io: Io): number {
   const images = p.positional.map((f) => loadFile('vmm', io, f, opts.isa));
   const vmNames = names(p.positional);
 
-  checkStackSize('vmm', images.length, depth, opts.memWords);
+  checkStackSize('vmm', images.length, depth, opts.memWords, monitor);
   const stack = buildStack({ isa: opts.isa, monitor, depth, count: images.length, guestWords: opts.memWords, timing: p.flags.has('stats') });
   stack.guests.forEach((vm, i) => {
     try {
@@ -143,6 +144,21 @@ export function vmmCommand(args: string[], io: Io): number {
   return status;
 }
 
+/** Exit counts by name: { INSTR: 12, SVC: 3, HTIMER: 40 } (1–6 are intercepted trap causes). */
+export function exitCounts(exits: Float64Array): Record<string, number> {
+  const names = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
+  const out: Record<string, number> = {};
+  exits.forEach((n, code) => {
+    if (n) out[code <= 6 ? causeName(code) : names.get(code) ?? `exit ${code}`] = n;
+  });
+  return out;
+}
+
+/** `INSTR 12, SVC 3, HTIMER 40` */
+export function exitNames(exits: Float64Array): string {
+  return Object.entries(exitCounts(exits)).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+}
+
 export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<VirtualMachine, string>, depth: number, seconds: number, levelVms: VirtualMachine[][]): string {
   const out: string[] = [];
   const causes = (t: Float64Array) =>
@@ -155,8 +171,12 @@ export function formatStats(guests: readonly VirtualMachine[], nameOf: Map<Virtu
     const total = vm.instret || 1;
     out.push(`${nameOf.get(vm) ?? vm.name}: ${vm.instret} instructions: ${s.direct} direct (${((100 * s.direct) / total).toFixed(2)}%), ${s.emulations} emulated, ${s.interpreted} interpreted`);
     if (s.emulations) out.push(`  emulated: ${[...s.emulated].map(([m, n]) => `${m} ${n}`).join(', ')}`);
-    out.push(`  traps into the monitor: ${causes(s.traps)}`);
-    out.push(`  reflected to the guest: ${causes(s.reflected)}`);
+    if (s.entries) out.push(`  VM entries (vmrun): ${s.entries}; exits: ${exitNames(s.exits)}`);
+    if (s.guestMode) out.push(`  its own guest ran ${s.guestMode} instructions in guest mode (vmrun, emulated by the monitor)`);
+    if (!s.entries) {
+      out.push(`  traps into the monitor: ${causes(s.traps)}`);
+      out.push(`  reflected to the guest: ${causes(s.reflected)}`);
+    }
     out.push(`  time in the monitor: ${s.monitorMs.toFixed(1)} ms`);
   }
   // The levels below the guests' monitor: each is one VM that the next monitor runs on.

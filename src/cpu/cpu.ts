@@ -19,6 +19,7 @@
 import {
   CAUSES,
   DEFAULT_MEM_WORDS,
+  EXITS,
   FIELDS,
   FLAGS,
   FLAGS_MASK,
@@ -27,6 +28,7 @@ import {
   OPCODE,
   PG32,
   REGISTER_COUNT,
+  INTERCEPTS,
   reservedMask,
   type Isa,
 } from '../isa/table.js';
@@ -34,6 +36,8 @@ import { Console, type Devices } from './devices.js';
 import { firstBadAddress, hookTrap, loadPsw, resetAndLoad, resetState, storePsw, trapSequence } from './psw.js';
 import { CODE_HIT, WARM_BUDGET, WARM_CALLS } from './translate.js';
 import { CodeCache, ENTRY, EPOCH_WRAP, HOT_AT } from './codecache.js';
+import { enterGuest, runGuest, type GuestMode } from './guest.js';
+import { loadPsw as reloadPsw } from './psw.js';
 import type { Image } from '../image.js';
 
 /** Why run() returned. The caller (CLI, VMM, checker, benchmark) decides what happens next. */
@@ -45,7 +49,13 @@ export type StopReason =
   /** the step budget given to run() is used up */
   | 'budget'
   /** trapHook is set and a trap occurred: nothing was delivered; see trapCause/trapInfo/trapPc */
-  | 'trap';
+  | 'trap'
+  /**
+   * guest mode (`vt`) ended with an exit. A guest processor returns it to its
+   * host at every exit (see exitCode/exitInfo); the host returns it only when
+   * exitHook is set (a monitor written in TypeScript drives guest mode).
+   */
+  | 'exit';
 
 export interface CheckStop {
   readonly cause: number;
@@ -61,7 +71,7 @@ export interface CpuOptions {
   /** storage to use instead of allocating it (e.g. a VM's partition, for the hybrid monitor's interpreter) */
   mem?: Int32Array;
   devices?: Devices;
-  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted */
+  /** translate hot basic blocks to JavaScript (default true); off, every instruction is interpreted (in guest mode too: the guest processor follows its host) */
   translate?: boolean;
 }
 
@@ -74,7 +84,7 @@ const {
   ld: LD, st: ST, beq: BEQ, bne: BNE, blt: BLT, bge: BGE, bltu: BLTU, bgeu: BGEU,
   jmp: JMP, jal: JAL, jr: JR, jalr: JALR, svc: SVC, nop: NOP,
   lpsw: LPSW, spsw: SPSW, stimer: STIMER, in: IN, out: OUT, halt: HALT,
-  jrstu: JRSTU, gpsw: GPSW, sflags: SFLAGS, getr: GETR,
+  jrstu: JRSTU, gpsw: GPSW, sflags: SFLAGS, getr: GETR, vmrun: VMRUN,
 } = OPCODE;
 
 // Field positions, read from isa/.
@@ -103,6 +113,10 @@ const DONE = 0;
 const DONE_NO_TICK = -1;
 /** control() result: halt completed */
 const DONE_HALT = -2;
+/** control() result: a guest processor exits (exitCode, exitInfo set; pc at the instruction) */
+const DONE_EXIT = -3;
+/** control() result: vmrun entered guest mode (a step; it completes at the exit) */
+const DONE_GUEST = -4;
 
 export class Cpu {
   readonly regs = new Int32Array(REGISTER_COUNT);
@@ -134,15 +148,34 @@ export class Cpu {
   halted = false;
   checkStop: CheckStop | null = null;
 
-  /** instructions completed */
+  /** instructions completed (in guest mode too: a guest instruction completes on this processor) */
   instret = 0;
   /** trap deliveries (or hook stops), by cause */
   readonly traps = new Float64Array(8);
+  /** traps delivered through low storage: with instret, the steps taken */
+  delivered = 0;
+
+  // --- the vt extension (ISA.md "Extension vt"; guest.ts) ---
+  /** the guest this processor runs while in guest mode; its own registers and PSW are the hidden host save area */
+  guest: GuestMode | null = null;
+  /** when set, an exit stops run() with 'exit' instead of resuming host code after vmrun */
+  exitHook = false;
+  /** this processor IS a guest: its traps may exit, and accesses past its storage are NPF exits */
+  guestMode = false;
+  /** a guest processor's intercepts (control block word 8) */
+  intercepts = 0;
+  /** a guest processor's last exit: code and info (control block words 9–10) */
+  exitCode = 0;
+  exitInfo = 0;
 
   /** reserved-bit mask per opcode; −1 for opcodes this ISA does not define */
   private readonly reserved = new Int32Array(256).fill(-1);
-  /** the pc of the last trap delivered: a fault fetching there is a check-stop */
-  private afterTrap = false;
+  /** the intercept bit that covers each opcode in guest mode (0: none), from the table */
+  private readonly interceptOf = new Int32Array(256);
+  /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
+  afterTrap = false;
+  /** a guest processor's last exit was its handler's first fetch failing (a TypeScript monitor tells that NPF from others) */
+  exitAfterTrap = false;
 
   /** hot code is translated (translate.ts); its bookkeeping, or null when off */
   readonly translating: boolean;
@@ -172,7 +205,10 @@ export class Cpu {
     this.bound = memWords;
     this.isa = opts.isa ?? PG32;
     this.devices = opts.devices ?? new Console();
-    for (const spec of this.isa.instructions) this.reserved[spec.opcode] = reservedMask(spec);
+    for (const spec of this.isa.instructions) {
+      this.reserved[spec.opcode] = reservedMask(spec);
+      if (spec.intercept) this.interceptOf[spec.opcode] = INTERCEPTS[spec.intercept];
+    }
     this.translating = opts.translate ?? true;
     // Both are as large as storage, but zero until translation touches them: the OS maps only those pages.
     this.codeBits = new Int32Array((memWords >>> 5) + 1);
@@ -206,6 +242,7 @@ export class Cpu {
     this.zeroed = false;
     this.afterTrap = false;
     this.traps.fill(0);
+    this.guest = null; // reset leaves guest mode: the reset state is the host's
     this.code?.reset();
   }
 
@@ -253,11 +290,30 @@ export class Cpu {
     let left = maxSteps;
 
     while (left > 0) {
+      // In guest mode the guest runs; the host's own interrupt waits for the exit.
+      if (this.guest !== null) {
+        const g = this.guest;
+        const r = runGuest(this, left);
+        left -= g.steps;
+        this.delivered += g.delivered;
+        // The guest and the exit wrote this processor's storage: translated blocks check their words again.
+        this.epoch++;
+        if (r === 'exit') {
+          if (this.exitHook) return 'exit';
+          continue;
+        }
+        if (r === 'halt') {
+          this.halted = true;
+          return 'halt';
+        }
+        return 'budget';
+      }
       // A pending timer interrupt is taken before the next instruction once IE = 1.
       if (this.pending && (this.flags & IE) !== 0) {
         this.pending = false;
         const r = this.deliver(TIMER, 0, this.pc);
         if (r !== null) return r;
+        this.delivered++;
         left--;
         continue;
       }
@@ -276,7 +332,16 @@ export class Cpu {
       if (this.afterTrap) {
         // The handler's first instruction is unreachable: never loop on it.
         this.afterTrap = false;
-        if (pc >>> 0 >= limit) return this.stop(MEMORY, pc, pc, 'the trap handler\'s first instruction is outside its relocation bounds');
+        if (pc >>> 0 >= limit) {
+          // In guest mode: past the partition it is an NPF exit, else a CHECKSTOP exit.
+          if (this.guestMode) {
+            const npf = pc >>> 0 < this.bound;
+            this.exit(npf ? EXITS.NPF : EXITS.CHECKSTOP, npf ? this.base + (pc >>> 0) : MEMORY);
+            this.exitAfterTrap = true;
+            return 'exit';
+          }
+          return this.stop(MEMORY, pc, pc, 'the trap handler\'s first instruction is outside its relocation bounds');
+        }
       }
 
       // Run a burst: up to the budget, and no further than the timer's expiry,
@@ -415,7 +480,7 @@ export class Cpu {
             case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
             case NOP: break;
 
-            case LPSW: case SPSW: case STIMER: case IN: case OUT: case HALT:
+            case LPSW: case SPSW: case STIMER: case IN: case OUT: case HALT: case VMRUN:
             case JRSTU: case GPSW: case SFLAGS: case GETR:
               slow = w;
               break inner;
@@ -459,12 +524,18 @@ export class Cpu {
       if (cause !== 0) {
         const r = this.deliver(cause, info, pc);
         if (r !== null) return r;
+        this.delivered++;
         left--;
       } else if (slow !== 0) {
         const c = this.control(slow);
         if (c > 0) {
           const r = this.deliver(c, this.trapInfo, this.pc);
           if (r !== null) return r;
+          this.delivered++;
+        } else if (c === DONE_EXIT) {
+          return 'exit';
+        } else if (c === DONE_GUEST) {
+          // vmrun entered guest mode: a step now; it completes at the exit
         } else {
           this.instret++;
           if (c !== DONE_NO_TICK && this.timer > 0 && --this.timer === 0) this.pending = true;
@@ -490,12 +561,16 @@ export class Cpu {
     const op = w >>> OP;
     const a = (w >> A) & 15;
     const b = (w >> B) & 15;
+    // In guest mode an intercepted instruction that would complete exits
+    // instead; the privilege check and lpsw/spsw's address checks come first.
+    const intercepted = (this.intercepts & this.interceptOf[op]!) !== 0;
     switch (op) {
       case LPSW: {
         if (!this.supervisor) return this.priv(w);
         const at = R[b]! >>> 0;
         const bad = firstBadAddress(this, at, 4);
         if (bad >= 0) return this.memoryTrap(bad);
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         loadPsw(this, this.base + at);
         return DONE;
       }
@@ -504,48 +579,70 @@ export class Cpu {
         const at = R[b]! >>> 0;
         const bad = firstBadAddress(this, at, 4);
         if (bad >= 0) return this.memoryTrap(bad);
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         storePsw(this, this.base + at, this.pc + 1);
         this.code?.wrote(this.base + at, 4);
         this.pc = this.pc + 1;
         return DONE;
       }
+      case VMRUN: {
+        if (!this.supervisor) return this.priv(w);
+        // Nesting is the monitor's to emulate: a guest's vmrun exits.
+        if (this.guestMode) return this.exit(EXITS.VMRUN, w);
+        const at = R[b]! >>> 0;
+        const bad = firstBadAddress(this, at, 32);
+        if (bad >= 0) return this.memoryTrap(bad);
+        this.pc = this.pc + 1;
+        // BADVMCB exits at once: the instruction completes without entering guest mode.
+        const entered = enterGuest(this, this.isa, this.devices, this.base + at, true) === 0;
+        this.code?.wrote(this.base + at, 32); // the control block's inject and exit words
+        return entered ? DONE_GUEST : DONE;
+      }
       case STIMER:
         if (!this.supervisor) return this.priv(w);
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         this.timer = R[b]! >>> 0;
         this.pending = false;
         this.pc = this.pc + 1;
         return DONE_NO_TICK;
       case IN:
         if (!this.supervisor) return this.priv(w);
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         R[a] = this.devices.read(w & UIMM);
         R[0] = 0;
         this.pc = this.pc + 1;
         return DONE;
       case OUT:
         if (!this.supervisor) return this.priv(w);
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         this.devices.write(w & UIMM, R[b]!);
         this.pc = this.pc + 1;
         return DONE;
       case HALT:
         if (!this.supervisor) return this.priv(w);
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         this.pc = this.pc + 1;
         return DONE_HALT;
       case JRSTU:
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         // Unprivileged: in supervisor mode it also drops to user mode.
         this.pc = R[b]! >>> 0;
         this.flags &= ~S;
         return DONE;
       case GPSW:
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         R[a] = this.flags & FLAGS_MASK;
         R[0] = 0;
         this.pc = this.pc + 1;
         return DONE;
       case SFLAGS:
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         // x86 POPF: silently does nothing to IE in user mode.
         if (this.supervisor) this.flags = (this.flags & ~IE) | (R[b]! & IE);
         this.pc = this.pc + 1;
         return DONE;
       case GETR:
+        if (intercepted) return this.exit(EXITS.INSTR, w);
         R[a] = this.base;
         R[0] = 0;
         this.pc = this.pc + 1;
@@ -571,6 +668,7 @@ export class Cpu {
    * execution goes on, or the stop reason.
    */
   private deliver(cause: number, info: number, oldPc: number): StopReason | null {
+    if (this.guestMode) return this.guestTrap(cause, info, oldPc, false);
     this.traps[cause]!++;
     if (this.trapHook) return hookTrap(this, cause, info, oldPc);
     const ok = trapSequence(this, cause, info, oldPc);
@@ -578,6 +676,75 @@ export class Cpu {
     if (!ok) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     this.afterTrap = true;
     return null;
+  }
+
+  /**
+   * A trap in guest mode (ISA.md "Extension vt"): an access below the guest's
+   * bound that failed only because the partition ends there is an NPF exit;
+   * an intercepted trap exits with its cause; any other is delivered inside
+   * the guest, through its own low storage — and with no handler there, the
+   * guest exits with CHECKSTOP (its save area written, C gets the PSW at the
+   * trap). An injected trap (`injected`) is always delivered.
+   */
+  private guestTrap(cause: number, info: number, oldPc: number, injected: boolean): StopReason | null {
+    if (!injected) {
+      if (cause === MEMORY && info >>> 0 < this.bound) {
+        this.pc = oldPc >>> 0;
+        this.exit(EXITS.NPF, this.base + (info >>> 0));
+        return 'exit';
+      }
+      const bit = cause === CAUSE_SVC ? INTERCEPTS.SVC : INTERCEPTS.TRAPS;
+      if ((this.intercepts & bit) !== 0) {
+        this.pc = oldPc >>> 0;
+        this.exit(cause, info);
+        return 'exit';
+      }
+    }
+    this.traps[cause]!++;
+    const delivered = trapSequence(this, cause, info, oldPc);
+    this.code?.wrote(LOW.OLD_PSW, LOW.INFO + 1);
+    if (!delivered) {
+      reloadPsw(this, 0); // the PSW at the trap, from the save area just written
+      this.pc = oldPc >>> 0;
+      this.exit(EXITS.CHECKSTOP, cause);
+      return 'exit';
+    }
+    this.afterTrap = true;
+    return null;
+  }
+
+  /** Record a guest processor's exit (the run loop then returns 'exit'). */
+  exit(code: number, info: number): number {
+    this.exitAfterTrap = false;
+    this.exitCode = code;
+    this.exitInfo = info | 0;
+    return DONE_EXIT;
+  }
+
+  /** Deliver an injected trap into this guest processor (before its first instruction): null, or 'exit' if it found no handler. */
+  inject(cause: number, info: number): StopReason | null {
+    const r = this.guestTrap(cause, info, this.pc, true);
+    if (r === null) this.delivered++;
+    return r;
+  }
+
+  /** Ready to run again from a freshly loaded state: not halted, no check-stop, no trap just delivered. */
+  resume(): void {
+    this.halted = false;
+    this.checkStop = null;
+    this.afterTrap = false;
+    this.exitCode = 0;
+    this.exitInfo = 0;
+  }
+
+  /**
+   * A monitor written in TypeScript runs a guest: what `vmrun` does after its
+   * checks, for the control block at physical `cb`, without a host
+   * instruction around it. Returns 0 (now in guest mode: run() it; with
+   * exitHook set it returns 'exit' at the exit) or BADVMCB.
+   */
+  enterGuest(cb: number, isa: Isa = this.isa): number {
+    return enterGuest(this, isa, this.devices, cb, false);
   }
 
   private stop(cause: number, info: number, pc: number, why: string): StopReason {

@@ -46,9 +46,9 @@ export class Allocator {
     return p;
   }
 
-  /** Words a machine needs to hold `count` partitions of `size` words. */
-  static needed(count: number, size: number): number {
-    return LOW.LOAD_ORIGIN + count * size;
+  /** Words a machine needs to hold `count` partitions of `size` words, each with `extra` words of the monitor's (a control block). */
+  static needed(count: number, size: number, extra = 0): number {
+    return LOW.LOAD_ORIGIN + count * (size + extra);
   }
 
   /**

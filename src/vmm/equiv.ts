@@ -12,7 +12,7 @@ import type { Image } from '../image.js';
 import { causeName, type Isa } from '../isa/table.js';
 import { roundRobin } from './scheduler.js';
 import { buildStack, loadGuest } from './stack.js';
-import type { MonitorKind } from './vmm.js';
+import type { MonitorKind } from './monitor.js';
 import type { Machine } from './machine.js';
 import type { VirtualMachine, VmStats } from './vm.js';
 
@@ -97,9 +97,10 @@ export function runBare(image: Image, opts: Pick<EquivOptions, 'isa' | 'memWords
   let reason: StopReason = 'budget';
   let left = opts.maxSteps;
   while (left > 0) {
-    const before = cpu.instret + cpu.trapCount;
+    // Steps are instructions and trap deliveries (a guest's too, under vmrun).
+    const before = cpu.instret + cpu.delivered;
     reason = cpu.run(left);
-    left -= cpu.instret + cpu.trapCount - before;
+    left -= cpu.instret + cpu.delivered - before;
     if (reason !== 'budget') break;
   }
   return { cpu, reason, console };

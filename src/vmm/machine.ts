@@ -4,6 +4,8 @@
  * virtual machine, so monitors stack (Popek & Goldberg's Theorem 2).
  */
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
+import type { GuestMode } from '../cpu/guest.js';
+import type { Isa } from '../isa/table.js';
 
 export interface Machine {
   readonly regs: Int32Array;
@@ -29,4 +31,11 @@ export interface Machine {
   /** storage is all zero, never written since it was allocated (an allocator on this machine need not clear partitions) */
   readonly freshStorage?: boolean;
   run(maxSteps: number): StopReason;
+  // --- vt: guest mode (ISA.md "Extension vt"), what the `hw` monitor drives ---
+  /** the guest running while in guest mode */
+  guest: GuestMode | null;
+  /** when set, a guest's exit stops run() with 'exit' */
+  exitHook: boolean;
+  /** run the guest of the control block at physical `cb` (vmrun without its host instruction): 0, or BADVMCB */
+  enterGuest(cb: number, isa?: Isa): number;
 }

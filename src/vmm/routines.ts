@@ -11,10 +11,14 @@
  */
 import { CAUSES, FIELDS, type Mnemonic } from '../isa/table.js';
 import { firstBadAddress, loadPsw, storePsw } from '../cpu/psw.js';
+import { enterGuest } from '../cpu/guest.js';
+import { VMCB } from '../isa/table.js';
 import type { VirtualMachine } from './vm.js';
 
 export const DONE = 0;
 export const DONE_NO_TICK = -1;
+/** vmrun entered (emulated) guest mode: a step now; the instruction completes at the guest's exit */
+export const ENTERED_GUEST = -2;
 
 /**
  * A routine gets the VM, the trapped instruction word, and the guest's
@@ -33,7 +37,7 @@ function memoryFault(vm: VirtualMachine, addr: number): number {
   return CAUSES.MEMORY;
 }
 
-export type PrivilegedMnemonic = Extract<Mnemonic, 'lpsw' | 'spsw' | 'stimer' | 'in' | 'out' | 'halt'>;
+export type PrivilegedMnemonic = Extract<Mnemonic, 'lpsw' | 'spsw' | 'stimer' | 'in' | 'out' | 'halt' | 'vmrun'>;
 
 export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
   /** PSW ← the four words at virtual rs..rs+3 (all four checked first) */
@@ -84,5 +88,20 @@ export const ROUTINES: Record<PrivilegedMnemonic, Routine> = {
     vm.halted = true;
     vm.pc = vm.pc + 1;
     return DONE;
+  },
+
+  /**
+   * The guest's kernel is itself a hypervisor (ISA.md "Extension vt"): it
+   * runs a guest of its own. The VM has no hardware guest mode to lend it,
+   * so the monitor provides one in software — the same guest-mode code the
+   * CPU uses, over the VM's storage (src/cpu/guest.ts). The dispatcher then
+   * runs that guest until its exit, which completes this vmrun.
+   */
+  vmrun(vm, w, R) {
+    const at = R[(w >> B) & 15]! >>> 0;
+    const bad = firstBadAddress(vm, at, VMCB.SIZE);
+    if (bad >= 0) return memoryFault(vm, bad);
+    vm.pc = vm.pc + 1;
+    return enterGuest(vm, vm.isa, vm.console, vm.base + at, true) === 0 ? ENTERED_GUEST : DONE;
   },
 };

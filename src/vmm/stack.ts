@@ -11,7 +11,7 @@ import type { Isa } from '../isa/table.js';
 import { resetAndLoad } from '../cpu/psw.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
-import { Vmm, type MonitorKind } from './vmm.js';
+import { createMonitor, hostIsa, overhead, type Monitor, type MonitorKind } from './monitor.js';
 import type { VirtualMachine } from './vm.js';
 
 export interface StackOptions {
@@ -29,28 +29,38 @@ export interface StackOptions {
 export interface Stack {
   readonly cpu: Cpu;
   /** monitors, outermost first */
-  readonly levels: readonly Vmm[];
-  readonly innermost: Vmm;
+  readonly levels: readonly Monitor[];
+  readonly innermost: Monitor;
   readonly guests: readonly VirtualMachine[];
 }
 
 export function buildStack(opts: StackOptions): Stack {
   if (opts.depth < 1) throw new RangeError('depth must be at least 1');
   // Storage each level needs, innermost first: the guests, then one VM per level holding the next.
-  const sizes: number[] = [Allocator.needed(opts.count, opts.guestWords)];
-  for (let d = 1; d < opts.depth; d++) sizes.push(Allocator.needed(1, sizes[d - 1]!));
-  const cpu = new Cpu({ isa: opts.isa, memWords: sizes[opts.depth - 1]! });
-  const levels: Vmm[] = [];
+  const sizes = stackSizes(opts.monitor, opts.count, opts.guestWords, opts.depth);
+  // Every level below the guests' monitor is a machine a monitor runs on:
+  // for hw that is a machine with guest mode, so its ISA gains `vt`.
+  const isa = hostIsa(opts.monitor, opts.isa);
+  const cpu = new Cpu({ isa, memWords: sizes[opts.depth - 1]! });
+  const levels: Monitor[] = [];
   let host: Machine = cpu;
+  const options = { isa, ...(opts.timing ? { timing: true } : {}) };
   for (let d = opts.depth - 1; d >= 1; d--) {
-    const vmm = new Vmm(host, { isa: opts.isa, monitor: opts.monitor, ...(opts.timing ? { timing: true } : {}) });
+    const vmm = createMonitor(opts.monitor, host, options);
     levels.push(vmm);
     host = vmm.createVm(`level${opts.depth - d}`, sizes[d - 1]!);
   }
-  const innermost = new Vmm(host, { isa: opts.isa, monitor: opts.monitor, ...(opts.timing ? { timing: true } : {}) });
+  const innermost = createMonitor(opts.monitor, host, { ...options, isa: opts.isa });
   levels.push(innermost);
   const guests = Array.from({ length: opts.count }, (_, i) => innermost.createVm(`vm${i + 1}`, opts.guestWords));
   return { cpu, levels, innermost, guests };
+}
+
+/** Storage of each level of a stack, innermost first: the guests, then one VM per level holding the next. */
+export function stackSizes(monitor: MonitorKind, count: number, guestWords: number, depth: number): number[] {
+  const sizes: number[] = [Allocator.needed(count, guestWords, overhead(monitor))];
+  for (let d = 1; d < depth; d++) sizes.push(Allocator.needed(1, sizes[d - 1]!, overhead(monitor)));
+  return sizes;
 }
 
 /** Load an image into a VM as the bare machine's reset and load would. */

@@ -9,7 +9,8 @@
  */
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
 import { Console } from '../cpu/devices.js';
-import { BY_OPCODE, FLAGS } from '../isa/table.js';
+import { enterGuest, newExitCounts, type GuestMode } from '../cpu/guest.js';
+import { BY_OPCODE, FLAGS, PG32, type Isa } from '../isa/table.js';
 import type { Machine } from './machine.js';
 import type { Partition } from './allocator.js';
 
@@ -27,6 +28,11 @@ export class VmStats {
   readonly reflected = new Float64Array(8);
   /** time spent in the monitor's dispatcher, ms (only when timing is on) */
   monitorMs = 0;
+  /** `hw`: VM entries (vmrun) and exits by exit code (1–6: intercepted trap causes; 16–21: ISA.md's exit codes) */
+  entries = 0;
+  readonly exits = newExitCounts();
+  /** instructions the VM's own guest ran while the VM was in (emulated) guest mode: its `vmrun`, done in software */
+  guestMode = 0;
 
   /** emulations by mnemonic, for reports */
   get emulated(): Map<string, number> {
@@ -72,6 +78,13 @@ export class VirtualMachine implements Machine {
   steps = 0;
   /** set by a reflected trap: if the handler's first fetch faults, the VM check-stops */
   afterTrap = false;
+  /** the VM's own guest, while the VM is in guest mode (it executed `vmrun`; the monitor emulates it) */
+  guest: GuestMode | null = null;
+  /** when set, an exit of the VM's guest stops run() with 'exit' (a monitor written in TypeScript runs on this VM) */
+  exitHook = false;
+  /** `hw`: a trap the monitor delivers into the VM before its next instruction (0: none) */
+  injectCause = 0;
+  injectInfo = 0;
 
   readonly stats = new VmStats();
 
@@ -80,6 +93,8 @@ export class VirtualMachine implements Machine {
     readonly partition: Partition,
     private readonly runner: Runner,
     public console: Console = new Console(),
+    /** the instruction set the VM offers its guest */
+    readonly isa: Isa = PG32,
   ) {
     this.mem = partition.mem;
     this.memWords = partition.size;
@@ -96,5 +111,10 @@ export class VirtualMachine implements Machine {
 
   get freshStorage(): boolean {
     return this.partition.fresh;
+  }
+
+  /** A monitor on this VM runs a guest of its own (what `vmrun` does after its checks); its monitor below emulates guest mode. */
+  enterGuest(cb: number, isa: Isa = this.isa): number {
+    return enterGuest(this, isa, this.console, cb, false);
   }
 }

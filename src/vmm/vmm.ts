@@ -27,17 +27,17 @@ import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { causeName, CAUSES, FIELDS, FLAGS, OPCODE, type Isa } from '../isa/table.js';
 import { Allocator } from './allocator.js';
 import type { Machine } from './machine.js';
-import { DONE_NO_TICK, ROUTINES, type PrivilegedMnemonic } from './routines.js';
+import { DONE_NO_TICK, ENTERED_GUEST, ROUTINES, type PrivilegedMnemonic } from './routines.js';
+import { runGuest } from '../cpu/guest.js';
 import { VirtualMachine, type Runner } from './vm.js';
 import { Console } from '../cpu/devices.js';
 import { copyProcessorState, hookTrap, relocationLimit, trapSequence } from '../cpu/psw.js';
 
-export type MonitorKind = 'trap-emulate' | 'hybrid';
-export const MONITORS: readonly MonitorKind[] = ['trap-emulate', 'hybrid'];
+export type { MonitorKind } from './monitor.js';
 
 export interface VmmOptions {
   readonly isa: Isa;
-  readonly monitor?: MonitorKind;
+  readonly monitor?: 'trap-emulate' | 'hybrid';
   /** measure time spent in the dispatcher (costs two clock reads per trap) */
   readonly timing?: boolean;
 }
@@ -52,7 +52,7 @@ const ROUTINE_BY_OPCODE = routineTable();
 
 export class Vmm implements Runner {
   readonly allocator: Allocator;
-  readonly monitor: MonitorKind;
+  readonly monitor: 'trap-emulate' | 'hybrid';
   readonly vms: VirtualMachine[] = [];
   /** the hybrid monitor's software CPU, one per VM (lazily made) */
   private readonly interpreters = new Map<VirtualMachine, Cpu>();
@@ -69,7 +69,7 @@ export class Vmm implements Runner {
 
   /** A new VM with a partition of `size` words, in the reset state (supervisor, base 0, bound = size). */
   createVm(name: string, size: number, console = new Console()): VirtualMachine {
-    const vm = new VirtualMachine(name, this.allocator.allocate(size), this, console);
+    const vm = new VirtualMachine(name, this.allocator.allocate(size), this, console, this.options.isa);
     this.vms.push(vm);
     return vm;
   }
@@ -97,6 +97,19 @@ export class Vmm implements Runner {
     while (left > 0) {
       if (vm.halted) return 'halt';
       if (vm.checkStop) return 'checkstop';
+
+      // The VM is in guest mode (its kernel executed vmrun): run its guest,
+      // in software, until the guest exits and the vmrun completes.
+      if (vm.guest !== null) {
+        const g = vm.guest;
+        const i0 = vm.instret;
+        const r = runGuest(vm, left);
+        left -= g.steps;
+        vm.steps += g.steps;
+        stats.guestMode += vm.instret - i0 - (r === 'exit' && g.byInstruction ? 1 : 0);
+        if (r === 'exit' && !vm.exitHook) continue;
+        return r;
+      }
 
       // The guest's own timer interrupt, before its next instruction.
       if (vm.pending && (vm.flags & FLAGS.IE) !== 0) {
@@ -196,6 +209,10 @@ export class Vmm implements Runner {
     const r = routine.run(vm, word, this.host.regs);
     if (r > 0) return this.reflect(vm, r, vm.trapInfo, vm.pc); // the instruction itself faulted (lpsw/spsw MEMORY)
     vm.stats.emulatedByOpcode[word >>> FIELDS.op[1]]!++;
+    if (r === ENTERED_GUEST) {
+      vm.steps++; // vmrun: a step now; it completes (and counts) at its guest's exit
+      return 'budget';
+    }
     vm.instret++;
     vm.steps++;
     if (r !== DONE_NO_TICK && vm.timer > 0 && --vm.timer === 0) vm.pending = true;
@@ -225,6 +242,13 @@ export class Vmm implements Runner {
     const done = cpu.instret - before;
     R.set(cpu.regs);
     copyProcessorState(vm, cpu);
+    if (cpu.guest !== null) {
+      // It executed vmrun: the VM is now in guest mode, which the dispatcher runs.
+      vm.guest = cpu.guest;
+      cpu.guest = null;
+      vm.steps++;
+      return 'budget';
+    }
     vm.instret += done;
     vm.steps += done;
     vm.stats.interpreted += done;

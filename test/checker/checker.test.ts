@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { classifyIsa, type Report } from '../../src/checker/classify.js';
 import { Prober } from '../../src/checker/probe.js';
-import { EXPECTED_OUTCOMES, EXTENSIONS, isaOrThrow, withDeclared, type Extension } from '../../src/isa/table.js';
+import { difference, hardwareAssist } from '../../src/checker/assist.js';
+import { formatJson, formatText } from '../../src/checker/report.js';
+import { Cpu } from '../../src/cpu/cpu.js';
+import { EXPECTED_OUTCOMES, EXTRAS, isaOrThrow, withDeclared, type Extension } from '../../src/isa/table.js';
 
 const reports = new Map<string, Report>();
 function report(name: string): Report {
@@ -47,9 +50,9 @@ describe('the shipped variants come out as ISA.md says', () => {
 
 describe('every composition of the extras gets the verdict its definition implies', () => {
   const subsets: Extension[][] = [];
-  for (let m = 0; m < 1 << EXTENSIONS.length; m++) subsets.push(EXTENSIONS.filter((_, i) => m & (1 << i)));
+  for (let m = 0; m < 1 << EXTRAS.length; m++) subsets.push(EXTRAS.filter((_, i) => m & (1 << i)));
   it.each(subsets.map((s) => [['pg32', ...s].join('+'), s] as const))('%s', (name, exts) => {
-    const r = classifyIsa(isaOrThrow(name), { states: 300 });
+    const r = classifyIsa(isaOrThrow(name), { states: 300, assistStates: 10 });
     // every extra is sensitive and unprivileged; only getr is user-sensitive; none reveals time
     expect(r.theorems['1'].violators.sort()).toEqual([...exts].sort());
     expect(r.theorems['2'].violators.sort()).toEqual([...exts].sort());
@@ -97,7 +100,7 @@ describe('witnesses', () => {
 describe('declared classes are checked against derived ones', () => {
   it('a planted wrong declaration (add declared privileged) is caught, with a witness', () => {
     const isa = withDeclared(isaOrThrow('pg32'), 'add', { privileged: true, control: false, location: false, mode: false });
-    const r = classifyIsa(isa, { states: 200 });
+    const r = classifyIsa(isa, { states: 200, assistStates: 10 });
     expect(r.disagreements).toHaveLength(1);
     const d = r.disagreements[0]!;
     expect(d).toMatchObject({ mnemonic: 'add', property: 'privileged', declared: true, derived: false });
@@ -106,20 +109,65 @@ describe('declared classes are checked against derived ones', () => {
 
   it('a sensitive instruction declared innocuous (getr) is caught', () => {
     const isa = withDeclared(isaOrThrow('pg32+getr'), 'getr', { privileged: false, control: false, location: false, mode: false });
-    const r = classifyIsa(isa, { states: 200 });
+    const r = classifyIsa(isa, { states: 200, assistStates: 10 });
     expect(r.disagreements.map((d) => [d.mnemonic, d.property])).toEqual([['getr', 'location']]);
     expect(r.disagreements[0]!.witness?.property).toBe('locationSensitive');
   });
 
   it('a privileged instruction declared unprivileged (stimer) is caught', () => {
     const isa = withDeclared(isaOrThrow('pg32'), 'stimer', { privileged: false, control: true, location: false, mode: false });
-    const r = classifyIsa(isa, { states: 200 });
+    const r = classifyIsa(isa, { states: 200, assistStates: 10 });
     expect(r.disagreements.map((d) => [d.mnemonic, d.property, d.derived])).toEqual([['stimer', 'privileged', true]]);
   });
 });
 
 it('the same seed gives the same report', () => {
-  const a = classifyIsa(isaOrThrow('pg32+sflags'), { states: 100, seed: 7 });
-  const b = classifyIsa(isaOrThrow('pg32+sflags'), { states: 100, seed: 7 });
+  const a = classifyIsa(isaOrThrow('pg32+sflags'), { states: 100, assistStates: 10, seed: 7 });
+  const b = classifyIsa(isaOrThrow('pg32+sflags'), { states: 100, assistStates: 10, seed: 7 });
   expect(a.instructions.map((c) => c.witnesses.map((w) => w.claim))).toEqual(b.instructions.map((c) => c.witnesses.map((w) => w.claim)));
+});
+
+describe('hardware assist, decided by execution in guest mode', () => {
+  it.each(['pg32', 'pg32-pdp10', 'pg32-x86', 'pg32-x86-vt'])('%s: every instruction behaves as bare or exits', (name) => {
+    const v = hardwareAssist(isaOrThrow(name), { states: 60 });
+    expect(v.violators).toEqual([]);
+    expect(v.holds).toBe(true);
+    const by = new Map(v.instructions.map((i) => [i.mnemonic, i]));
+    // what the hw monitor intercepts exits; vmrun in a guest exits (nesting is the monitor's)
+    for (const m of ['in', 'out', 'halt']) expect(by.get(m)!.exits['INSTR']).toBeGreaterThan(0);
+    expect(by.get('vmrun')!.exits['VMRUN']).toBeGreaterThan(0);
+    // and the rest really ran in guest mode, identically
+    expect(by.get('add')!.identical).toBe(by.get('add')!.tried);
+    if (name.includes('x86')) expect(by.get('getr')!.identical).toBe(by.get('getr')!.tried);
+  });
+
+  it('a planted guest-mode bug is caught with a witness: a guest trap delivered with the wrong old pc', () => {
+    const proto = Cpu.prototype as unknown as { guestTrap: (c: number, i: number, pc: number, inj: boolean) => unknown };
+    const real = proto.guestTrap;
+    proto.guestTrap = function (this: unknown, cause, info, pc, injected) {
+      return real.call(this, cause, info, pc + 1, injected);
+    };
+    try {
+      const v = hardwareAssist(isaOrThrow('pg32'), { states: 60 });
+      expect(v.holds).toBe(false);
+      const w = v.instructions.find((i) => i.witness)!.witness!;
+      expect(w.claim).toMatch(/guest mode/);
+      expect(difference(w.bare, w.guest)).not.toBeNull();
+    } finally {
+      proto.guestTrap = real;
+    }
+  });
+
+  it('the report says which monitors run each variant and why', () => {
+    const x86 = report('pg32-x86');
+    expect(x86.monitors.map((m) => [m.monitor, m.admits])).toEqual([
+      ['trap-emulate', false],
+      ['hybrid', false],
+      ['hw', true],
+    ]);
+    expect(formatText(x86)).toMatch(/hw +yes — on pg32-x86\+vt/);
+    expect(JSON.parse(formatJson(x86)).hardwareAssist.holds).toBe(true);
+    const pdp10 = report('pg32-pdp10');
+    expect(pdp10.monitors.map((m) => m.admits)).toEqual([false, true, true]);
+  });
 });

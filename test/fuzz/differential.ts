@@ -16,7 +16,7 @@ import type { MonitorKind } from '../../src/vmm/vmm.js';
 import { build, MAX_STEPS, MEM, program, source, type Program } from './generator.js';
 
 export interface Config {
-  readonly isa: 'pg32' | 'pg32-pdp10';
+  readonly isa: 'pg32' | 'pg32-pdp10' | 'pg32-x86';
   readonly monitor: MonitorKind;
   readonly vms: 1 | 4;
   readonly quantum: 1 | 7 | 100;
@@ -24,18 +24,21 @@ export interface Config {
 }
 
 /**
- * Where the monitors apply: pg32 under both (Theorem 1 holds, so Theorem 3
- * too); pg32-pdp10 (jrstu) only under the hybrid monitor (Theorem 3).
+ * Where the monitors apply: pg32 under every one (Theorem 1 holds, so
+ * Theorem 3 too); pg32-pdp10 (jrstu) under the hybrid monitor (Theorem 3)
+ * and hardware assist; pg32-x86 only under hardware assist.
  */
 export const config: fc.Arbitrary<Config> = fc
   .record({
-    isa: fc.constantFrom('pg32' as const, 'pg32' as const, 'pg32' as const, 'pg32-pdp10' as const),
-    monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid'),
+    isa: fc.constantFrom('pg32' as const, 'pg32' as const, 'pg32' as const, 'pg32-pdp10' as const, 'pg32-x86' as const),
+    monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'hw'),
     vms: fc.constantFrom(1 as const, 4 as const),
     quantum: fc.constantFrom(1 as const, 7 as const, 100 as const),
     depth: fc.constantFrom(1 as const, 2 as const),
   })
-  .map((c) => (c.isa === 'pg32-pdp10' ? { ...c, monitor: 'hybrid' as const } : c));
+  .map((c) =>
+    c.isa === 'pg32-x86' ? { ...c, monitor: 'hw' as const } : c.isa === 'pg32-pdp10' && c.monitor === 'trap-emulate' ? { ...c, monitor: 'hybrid' as const } : c,
+  );
 
 /** What the suites and the runner count. */
 export const tally = { programs: 0, bareSteps: 0, halts: 0, budgets: 0, checkstops: 0, emulated: 0, interpreted: 0, reflected: [0, 0, 0, 0, 0, 0, 0] };

@@ -23,7 +23,7 @@ import { CAUSES, FLAGS, INSTRUCTIONS, LOW, PG32, opcodeWord, setField } from '..
 import { checkEquivalence } from '../../src/vmm/equiv.js';
 import { roundRobin } from '../../src/vmm/scheduler.js';
 import { buildStack, loadGuest } from '../../src/vmm/stack.js';
-import type { MonitorKind } from '../../src/vmm/vmm.js';
+import { overhead, type MonitorKind } from '../../src/vmm/monitor.js';
 import type { VirtualMachine } from '../../src/vmm/vm.js';
 import { Mismatch } from './differential.js';
 import { build, canary, MEM, program, source } from './generator.js';
@@ -71,7 +71,7 @@ export const spatialCase: fc.Arbitrary<SpatialCase> = fc.record({
   base: fc.constantFrom(0, 1, 3, 16),
   bound: fc.oneof(fc.constantFrom('tight' as const, 'room' as const, 'room+1' as const, 'room-1' as const, MEM, 0xffffffff), fc.integer({ min: 200, max: MEM + 64 })),
   accesses: fc.array(access, { minLength: 1, maxLength: 24 }),
-  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid'),
+  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'hw'),
   depth: fc.constantFrom(1 as const, 2 as const),
   slot: fc.constantFrom(0 as const, 1 as const, 2 as const),
 });
@@ -199,7 +199,14 @@ export function spatial(c: SpatialCase): string[] {
   roundRobin(others, { quantum: 7, maxSteps: 5000 });
   const real = stack.cpu.mem;
   const at = guest.mem.byteOffset / 4;
-  const outside = () => [hash(real.subarray(0, at)), hash(real.subarray(at + MEM))].join(':');
+  // What the monitors keep in storage is theirs to change: under hw, each
+  // VM's control blocks, just below its partition, at every level.
+  const owned = stack.levels.flatMap((l) => l.vms).map((vm) => vm.mem.byteOffset / 4 - overhead(c.monitor));
+  const outside = () => {
+    const copy = real.slice();
+    for (const o of owned) copy.fill(0, o, o + overhead(c.monitor));
+    return [hash(copy.subarray(0, at)), hash(copy.subarray(at + MEM))].join(':');
+  };
   const before = outside();
   const [out] = roundRobin([guest], { quantum: 7, maxSteps: 20_000 });
   if (out!.reason !== 'halt') problems.push(`the guest stopped by ${out!.reason}${guest.checkStop ? ' ' + JSON.stringify(guest.checkStop) : ''}`);
@@ -275,7 +282,7 @@ export const temporalCase: fc.Arbitrary<TemporalCase> = fc.record({
   spinner: fc.constantFrom(...Object.keys(SPINNERS)),
   workers: fc.integer({ min: 1, max: 3 }),
   quantum: fc.constantFrom(1 as const, 7 as const, 100 as const),
-  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid'),
+  monitor: fc.constantFrom<MonitorKind>('trap-emulate', 'hybrid', 'hw'),
   depth: fc.constantFrom(1 as const, 2 as const),
   seeds: fc.array(fc.integer(), { minLength: 3, maxLength: 3 }),
   slot: fc.nat(3),

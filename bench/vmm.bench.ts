@@ -26,7 +26,7 @@ import type { Image } from '../src/image.js';
 import { PG32 } from '../src/isa/table.js';
 import { buildStack, loadGuest } from '../src/vmm/stack.js';
 import type { MonitorKind } from '../src/vmm/vmm.js';
-import { BUDGET, bare, type BareRun } from './interp.bench.js';
+import { BUDGET, FRESH_SIZES, bare, type BareRun } from './interp.bench.js';
 import { assembleKernel, kernels, memFor, userModeSource, type Kernel } from './kernels.js';
 import {
   type BenchOptions,
@@ -242,7 +242,7 @@ export async function run(opts: BenchOptions): Promise<SuiteReport> {
   const freshRoundsN = opts.quick ? 1 : 5;
   heading(`trapeze vmm's defaults vs trapeze run, fresh processes: ${freshRoundsN} round${freshRoundsN > 1 ? 's' : ''}, medians of CPU time`);
   const names = all.map((a) => a.k.name).filter((n) => n !== 'straight');
-  const fr = freshRounds(names.flatMap((n) => [['run', n], ['vmm', n]]), freshRoundsN, 'fresh processes');
+  const fr = freshRounds(names.flatMap((n) => [['run', n, ...(FRESH_SIZES[n] ?? [])], ['vmm', n, ...(FRESH_SIZES[n] ?? [])]]), freshRoundsN, 'fresh processes');
   const freshLogs: number[] = [];
   const freshRows = names.map((n, i) => {
     const bare = median(fr[2 * i]!.map((x) => x.cpuMs));

@@ -106,9 +106,9 @@ export const WARM_CALLS = 4;
 export const WARM_BUDGET = 4096;
 
 /** The most words one region covers. */
-export const MAX_REGION = Number(process.env.MAX_REGION ?? 512);
+export const MAX_REGION = 512;
 /** The most instructions one tree generates (paths share a prefix, joins are repeated: this bounds the repetition). */
-export const MAX_TREE = Number(process.env.MAX_TREE ?? 192);
+export const MAX_TREE = 192;
 
 const O = OPCODE;
 const OP = FIELDS.op[1];

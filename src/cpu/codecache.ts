@@ -34,7 +34,7 @@ export const ENTRY = HOT_AT + 1;
  */
 export const VOLATILE_AT = 2;
 /** More live placements than this and the cache starts over (a runaway code generator cannot grow it without end). */
-const MAX_PLACEMENTS = 8192;
+const MAX_PLACEMENTS = 1 << 16;
 /** bookkeeping pages (for clearing the hot counters on reset), in words */
 const PAGE_SHIFT = 10;
 /** the epoch stays a small integer: at this value every block is checked again and it starts over */

@@ -538,6 +538,9 @@ function generate(env: Surroundings, L: Layout): Region {
           uimm = `(w & ${UIMM})`;
           sh = `(w & ${SH5})`;
         }
+        // Fewer JS operations where an operand is constant (r0, a zero offset): V8 runs a new region in its
+        // bytecode interpreter first, where every operation counts.
+        const plus = (x: string, y: string) => (x === '0' ? (y === '0' ? '0' : `${y} | 0`) : y === '0' ? x : `(${x} + ${y}) | 0`);
         let code: string;
         switch (op) {
           case O.add: code = set(dd, `(${s} + ${t}) | 0`); break;
@@ -553,22 +556,22 @@ function generate(env: Surroundings, L: Layout): Region {
           case O.sra: code = set(dd, `${s} >> ${t}`); break;
           case O.slt: code = set(dd, `${s} < ${t} ? 1 : 0`); break;
           case O.sltu: code = set(dd, `(${s} >>> 0) < (${t} >>> 0) ? 1 : 0`); break;
-          case O.addi: code = set(dd, `(${s} + ${imm}) | 0`); break;
+          case O.addi: code = set(dd, field ? `(${s} + ${imm}) | 0` : plus(s, imm)); break;
           case O.slti: code = set(dd, `${s} < ${imm} ? 1 : 0`); break;
           case O.andi: code = set(dd, `${s} & ${uimm}`); break;
-          case O.ori: code = set(dd, `${s} | ${uimm}`); break;
+          case O.ori: code = set(dd, s === '0' ? uimm : `${s} | ${uimm}`); break;
           case O.xori: code = set(dd, `${s} ^ ${uimm}`); break;
           case O.shli: code = set(dd, `${s} << ${sh}`); break;
           case O.shri: code = set(dd, `(${s} >>> ${sh}) | 0`); break;
           case O.srai: code = set(dd, `${s} >> ${sh}`); break;
           case O.lui: code = set(dd, field ? `${uimm} << 16` : String(((w & UIMM) << 16) | 0)); break;
           case O.ld:
-            code = `{ const a = (${s} + ${imm}) | 0; if ((a >>> 0) >= limit) ${trap(CAUSES.MEMORY, 'a')} ${set(dd, 'E[base + a]')} }`;
+            code = `{ const a = ${field ? `(${s} + ${imm}) | 0` : plus(s, imm)}; if ((a >>> 0) >= limit) ${trap(CAUSES.MEMORY, 'a')} ${set(dd, 'E[base + a]')} }`;
             break;
           case O.st:
             // A store into translated code (this region's or another's) leaves right after it: the CPU drops what it hit.
             code =
-              `{ const a = (${s} + ${imm}) | 0; if ((a >>> 0) >= limit) ${trap(CAUSES.MEMORY, 'a')} ` +
+              `{ const a = ${field ? `(${s} + ${imm}) | 0` : plus(s, imm)}; if ((a >>> 0) >= limit) ${trap(CAUSES.MEMORY, 'a')} ` +
               `const p = base + a; E[p] = ${reg(dd)}; if ((C[p >>> 5] & (1 << p)) !== 0) ${exit(o + 1, d + 1, CODE_HIT, 'p')} }`;
             break;
           case O.nop:

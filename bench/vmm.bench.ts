@@ -239,7 +239,7 @@ export async function run(opts: BenchOptions): Promise<SuiteReport> {
   const pairedMd = table(['kernel', 'T&E depth 1', 'T&E depth 2', 'T&E depth 3', 'hybrid (user mode)', `T&E, quantum ${fmtInt(DEFAULT_QUANTUM)}`], pairedRows);
 
   // trapeze vmm with its defaults against trapeze run, each in fresh processes, interleaved.
-  const freshRoundsN = opts.quick ? 1 : 5;
+  const freshRoundsN = opts.quick ? 1 : 3;
   heading(`trapeze vmm's defaults vs trapeze run, fresh processes: ${freshRoundsN} round${freshRoundsN > 1 ? 's' : ''}, medians of CPU time`);
   const names = all.map((a) => a.k.name).filter((n) => n !== 'straight');
   const fr = freshRounds(names.flatMap((n) => [['run', n, ...(FRESH_SIZES[n] ?? [])], ['vmm', n, ...(FRESH_SIZES[n] ?? [])]]), freshRoundsN, 'fresh processes');

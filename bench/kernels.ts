@@ -31,8 +31,61 @@ function r2(regs: Int32Array, expected: number, what: string): void {
   check(regs[2] === (expected | 0), `${what}: r2 = ${regs[2]}, JS computes ${expected | 0}`);
 }
 
-export function kernels(): Kernel[] {
-  const src = (f: string) => readProgram(f);
+/**
+ * straight: a generated straight-line program of `n` instructions (ALU,
+ * loads and stores over eight registers and a small data area), run once:
+ * no instruction runs twice, so no translation can pay off and the
+ * interpreter must not be slowed by trying. Its JS twin computes the same
+ * registers.
+ */
+export const STRAIGHT_N = 200_000;
+
+function straightOps(n: number): { source: string; expect: () => number } {
+  const lines = ['start:', '        la      r15, data'];
+  const ops: ((i: number) => string)[] = [
+    (i) => `addi r${(i % 8) + 1}, r${((i + 3) % 8) + 1}, ${(i % 97) - 48}`,
+    (i) => `xor r${(i % 8) + 1}, r${((i + 5) % 8) + 1}, r${((i + 1) % 8) + 1}`,
+    (i) => `shli r${(i % 8) + 1}, r${(i % 8) + 1}, ${i % 5}`,
+    (i) => `add r${(i % 8) + 1}, r${((i + 2) % 8) + 1}, r${((i + 7) % 8) + 1}`,
+    (i) => `st r${(i % 8) + 1}, ${i % 16}(r15)`,
+    (i) => `ld r${((i + 4) % 8) + 1}, ${(i + 9) % 16}(r15)`,
+    (i) => `mul r${(i % 8) + 1}, r${((i + 6) % 8) + 1}, r${((i + 3) % 8) + 1}`,
+    (i) => `srai r${(i % 8) + 1}, r${((i + 1) % 8) + 1}, ${i % 7}`,
+  ];
+  for (let i = 0; i < n - 2; i++) lines.push('        ' + ops[i % ops.length]!(i));
+  lines.push('        mov     r2, r1', '        halt', 'data:   .space  16');
+  // The same operations in JS, on the same registers and data.
+  const expect = () => {
+    const r = new Int32Array(16);
+    const d = new Int32Array(16);
+    for (let i = 0; i < n - 2; i++) {
+      const a = (i % 8) + 1;
+      switch (i % 8) {
+        case 0: r[a] = r[((i + 3) % 8) + 1]! + ((i % 97) - 48); break;
+        case 1: r[a] = r[((i + 5) % 8) + 1]! ^ r[((i + 1) % 8) + 1]!; break;
+        case 2: r[a] = r[a]! << i % 5; break;
+        case 3: r[a] = r[((i + 2) % 8) + 1]! + r[((i + 7) % 8) + 1]!; break;
+        case 4: d[i % 16] = r[a]!; break;
+        case 5: r[((i + 4) % 8) + 1] = d[(i + 9) % 16]!; break;
+        case 6: r[a] = Math.imul(r[((i + 6) % 8) + 1]!, r[((i + 3) % 8) + 1]!); break;
+        default: r[a] = r[((i + 1) % 8) + 1]! >> i % 7;
+      }
+    }
+    return r[1]!;
+  };
+  return { source: lines.join('\n') + '\n', expect };
+}
+
+/**
+ * The kernels, at their sizes (each .s file's .equ lines), or with some of
+ * those .equ values overridden (e.g. {ITER: 100}, for a thousand VMs at once).
+ */
+export function kernels(sizes: Readonly<Record<string, number>> = {}): Kernel[] {
+  const src = (f: string) => {
+    let text = readProgram(f);
+    for (const [k, v] of Object.entries(sizes)) text = text.replace(new RegExp(`^(\\s*\\.equ\\s+${k}\\s*,\\s*)[^;\\n]+`, 'm'), `$1${v}`);
+    return text;
+  };
   const count = src('count.s');
   const fib = src('fib.s');
   const sieve = src('sieve.s');
@@ -42,10 +95,20 @@ export function kernels(): Kernel[] {
   const nCount = equ(count, 'N');
   const nFib = equ(fib, 'N');
   const limit = equ(sieve, 'LIMIT');
+  const sieveReps = equ(sieve, 'REPS');
+  const matReps = equ(matmul, 'REPS');
   const nCopy = equ(memcpy, 'N');
   const reps = equ(memcpy, 'REPS');
   const nMat = equ(matmul, 'N');
   const nSort = equ(sort, 'N');
+  const stateSrc = src('state.s');
+  const smcSrc = src('smc.s');
+  const coremark = src('coremark.s');
+  const nState = equ(stateSrc, 'N');
+  const stateReps = equ(stateSrc, 'REPS');
+  const nSmc = equ(smcSrc, 'N');
+  const straight = straightOps(STRAIGHT_N);
+  const cm = { iter: equ(coremark, 'ITER'), ln: equ(coremark, 'LN'), mn: equ(coremark, 'MN'), sn: equ(coremark, 'SN') };
   return [
     {
       name: 'count',
@@ -70,9 +133,9 @@ export function kernels(): Kernel[] {
       name: 'sieve',
       file: 'sieve.s',
       source: sieve,
-      what: `sieve of Eratosthenes below ${limit.toLocaleString('en-US')}`,
-      js: () => js.sieve(limit),
-      verify: (regs) => r2(regs, js.sieve(limit), `primes below ${limit}`),
+      what: `sieve of Eratosthenes below ${limit.toLocaleString('en-US')}, ${sieveReps} times`,
+      js: () => js.sieve(limit, sieveReps),
+      verify: (regs) => r2(regs, js.sieve(limit, sieveReps), `primes below ${limit}`),
     },
     {
       name: 'memcpy',
@@ -91,9 +154,9 @@ export function kernels(): Kernel[] {
       file: 'matmul.s',
       source: matmul,
       what: `${nMat}×${nMat} int32 matrix product`,
-      js: () => js.matmul(nMat),
+      js: () => js.matmul(nMat, matReps),
       verify: (regs, mem, image) => {
-        const r = js.matmul(nMat);
+        const r = js.matmul(nMat, matReps);
         r2(regs, r.value, 'sum of C');
         words(mem, symbol(image, 'mat_c'), r.words, 'C');
       },
@@ -109,6 +172,38 @@ export function kernels(): Kernel[] {
         r2(regs, r.value, 'smallest element');
         words(mem, symbol(image, 'data'), r.words, 'sorted data');
       },
+    },
+    {
+      name: 'state',
+      file: 'state.s',
+      source: stateSrc,
+      what: `number recognizer over ${nState.toLocaleString('en-US')} characters, ${stateReps} times`,
+      js: () => js.state(nState, stateReps),
+      verify: (regs) => r2(regs, js.state(nState, stateReps), 'weighted state counts'),
+    },
+    {
+      name: 'coremark',
+      file: 'coremark.s',
+      source: coremark,
+      what: `${cm.iter} iterations of list (${cm.ln} nodes), matrix (${cm.mn}×${cm.mn}), state machine (${cm.sn} chars), CRC`,
+      js: () => js.coremark(cm.iter, cm.ln, cm.mn, cm.sn),
+      verify: (regs) => r2(regs, js.coremark(cm.iter, cm.ln, cm.mn, cm.sn), 'CRC'),
+    },
+    {
+      name: 'straight',
+      file: 'straight.s (generated)',
+      source: straight.source,
+      what: `${STRAIGHT_N.toLocaleString('en-US')} instructions, none run twice`,
+      js: () => straight.expect(),
+      verify: (regs) => r2(regs, straight.expect(), 'r1 after the straight line'),
+    },
+    {
+      name: 'smc',
+      file: 'smc.s',
+      source: smcSrc,
+      what: `${nSmc.toLocaleString('en-US')} iterations rewriting an instruction of the loop`,
+      js: () => js.smc(nSmc),
+      verify: (regs) => r2(regs, js.smc(nSmc), 'sum of the rewritten immediates'),
     },
   ];
 }

@@ -14,6 +14,7 @@
  *  - margins (benchmark.js's relative margin of error at 95 %) are reported,
  *    and propagated into ratios and differences.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +127,48 @@ export function ratio(a: Timing, b: Timing): { value: number; rme: number } {
 /** (a − b) / n seconds, with the absolute margins combined in quadrature */
 export function difference(a: Timing, b: Timing, n: number): { value: number; moe: number } {
   return { value: (a.mean - b.mean) / n, moe: Math.hypot(a.moe, b.moe) / n };
+}
+
+// ---------------------------------------------------------------- fresh processes
+
+/** One run of bench/fresh.ts: wall and CPU time (ms), guest instructions, and what the mode adds. */
+export interface Fresh {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly instret: number;
+  readonly rssMiB: number;
+  readonly [extra: string]: number;
+}
+
+/** Run bench/fresh.ts with `args` in a new Node process (with this process's loader flags) and read its report. */
+export function fresh(args: readonly string[]): Fresh {
+  const r = spawnSync(process.execPath, [...process.execArgv, join(BENCH_DIR, 'fresh.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`fresh.ts ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as Fresh;
+}
+
+/**
+ * Each job `rounds` times in fresh processes, interleaved (every round runs
+ * every job once, in a rotated order), so that all jobs see the same
+ * conditions on a shared machine. Results per job, in job order.
+ */
+export function freshRounds(jobs: readonly (readonly string[])[], rounds: number, label = ''): Fresh[][] {
+  const out: Fresh[][] = jobs.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < jobs.length; i++) {
+      const j = (i + r) % jobs.length;
+      out[j]!.push(fresh(jobs[j]!));
+    }
+    if (label) process.stdout.write(`  ${label}: round ${r + 1}/${rounds} done\n`);
+  }
+  return out;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 // ---------------------------------------------------------------- programs

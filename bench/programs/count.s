@@ -1,7 +1,7 @@
 ; count.s — the counting loop: N iterations of addi + bne.
 ; Instructions: 2 (li) + 2N (loop) + 1 (halt). Result: r1 = 0, r2 = N.
 
-        .equ    N, 10000000
+        .equ    N, 25000000
 
 start:
         li      r1, N

@@ -1,7 +1,7 @@
 ; fib.s — recursive Fibonacci: fib(N), every call a real call with a stack
 ; frame (push/pop of lr and the argument). Result: r2 = fib(N) mod 2^32.
 
-        .equ    N, 27
+        .equ    N, 30
 
 start:
         la      sp, stack_top

@@ -1,9 +1,11 @@
 ; matmul.s — C = A x B for N x N matrices of 32-bit integers (row-major),
 ; A[i][j] = i - j and B[i][j] = i + 2j, filled by the program. The inner
 ; loop is a dot product: two loads, mul, add, two pointer bumps, a branch.
-; Result: r2 = the sum of C mod 2^32; C is checked too.
+; The whole program runs REPS times (a count kept in storage: every
+; register is in use). Result: r2 = the sum of C mod 2^32; C is checked too.
 
         .equ    N, 96
+        .equ    REPS, 5
 
 start:
         la      r10, mat_a
@@ -57,7 +59,14 @@ dot:
         blt     r3, r13, mul_j
         mov     r1, r15         ; next row of A
         bne     r1, r4, mul_i
+        la      r1, reps
+        ld      r3, 0(r1)
+        addi    r3, r3, -1
+        st      r3, 0(r1)
+        bnez    r3, start
         halt
+
+reps:   .word   REPS
 
 mat_a:  .space  N * N
 mat_b:  .space  N * N

@@ -3,7 +3,7 @@
 ; sum dst. Result: r2 = the sum of dst mod 2^32; dst is checked too.
 
         .equ    N, 65536
-        .equ    REPS, 16
+        .equ    REPS, 64
 
 start:
         la      r10, src

@@ -1,11 +1,21 @@
 ; sieve.s — the sieve of Eratosthenes below LIMIT, one word per number,
-; then a count of the primes. Result: r2 = the number of primes below LIMIT.
+; then a count of the primes; REPS times, clearing the array first.
+; Result: r2 = the number of primes below LIMIT.
 
         .equ    LIMIT, 300000
+        .equ    REPS, 8
 
 start:
         la      r10, crossed    ; r10 = &crossed[0]
         li      r11, LIMIT
+        li      r14, REPS
+again:
+        mov     r1, r10
+        add     r3, r10, r11
+clear:
+        st      r0, 0(r1)
+        addi    r1, r1, 1
+        bne     r1, r3, clear
         li      r4, 1
         li      r1, 2           ; i = 2
 outer:
@@ -34,6 +44,8 @@ scan:
 skip:
         addi    r1, r1, 1
         blt     r1, r11, scan
+        addi    r14, r14, -1
+        bnez    r14, again
         halt
 
 crossed: .space LIMIT

@@ -2,7 +2,7 @@
 ; array), ascending. Result: the array is checked against the JS sort;
 ; r2 = the smallest element.
 
-        .equ    N, 2000
+        .equ    N, 5000
 
 start:
         la      r10, data

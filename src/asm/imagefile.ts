@@ -21,6 +21,7 @@
  *   str = u32 byte length + UTF-8 bytes
  */
 import type { Image, Segment, SourceLine } from '../image.js';
+import { CompactSourceMap, LazySourceLines } from './sourcemap.js';
 
 export const IMAGE_MAGIC = new Uint8Array([0x54, 0x52, 0x41, 0x50, 0x45, 0x5a, 0x45, 0x1a]); // "TRAPEZE\x1a"
 export const IMAGE_VERSION = 2;
@@ -30,20 +31,29 @@ const READS = [1, 2];
 const SECTION = { ISA: 1 } as const;
 const HEADER = 24;
 
+/** CRC-32 tables for slicing by four: T[k][b] is the CRC of byte b followed by k zero bytes. */
 const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
+  const t = new Int32Array(4 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
+    t[n] = c;
   }
+  for (let n = 0; n < 256; n++) for (let k = 1; k < 4; k++) t[k * 256 + n] = t[t[(k - 1) * 256 + n]! & 0xff]! ^ (t[(k - 1) * 256 + n]! >>> 8);
   return t;
 })();
 
+/** CRC-32 (IEEE) of bytes [from, to), four bytes a step (a large image is tens of megabytes). */
 export function crc32(bytes: Uint8Array, from = 0, to = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  const T = CRC_TABLE;
+  let c = -1;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    c = T[768 + (c & 0xff)]! ^ T[512 + ((c >>> 8) & 0xff)]! ^ T[256 + ((c >>> 16) & 0xff)]! ^ T[c >>> 24]!;
+  }
+  for (; i < to; i++) c = T[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
 }
 
 /** True if `bytes` starts with the image magic number. */
@@ -53,11 +63,20 @@ export function isImageFile(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** A growing little-endian byte buffer (also used by src/snapshot/format.ts). */
+/** Appends little-endian fields to a growing buffer. */
 export class Writer {
-  buf = new Uint8Array(1024);
-  view = new DataView(this.buf.buffer);
+  buf: Uint8Array;
+  view: DataView;
   pos = 0;
+  /** `capacity`: the bytes expected (a good guess saves copying a large image as the buffer grows) */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+  /** make room for n more bytes (then write through `view` from `pos`) */
+  reserve(n: number): void {
+    this.room(n);
+  }
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -92,9 +111,32 @@ export class Writer {
     this.pos += b.length;
   }
   str(s: string): void {
-    const b = enc.encode(s);
-    this.u32(b.length);
-    this.bytes(b);
+    this.strRange(s, 0, s.length);
+  }
+  /** s[from, to) as a str: UTF-8 straight into the buffer (ASCII byte by byte), its length before it */
+  strRange(s: string, from: number, to: number): void {
+    this.room(4 + 3 * (to - from)); // at most 3 bytes per UTF-16 unit
+    const b = this.buf;
+    const start = this.pos + 4;
+    let p = start;
+    for (let i = from; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        p = start + enc.encodeInto(s.slice(from, to), b.subarray(start)).written;
+        break;
+      }
+      b[p++] = c;
+    }
+    this.view.setUint32(this.pos, p - start, true);
+    this.pos = p;
+  }
+  /** n little-endian words at once */
+  words(w: ArrayLike<number>): void {
+    this.room(4 * w.length);
+    const v = this.view;
+    let p = this.pos;
+    for (let i = 0; i < w.length; i++, p += 4) v.setInt32(p, w[i]! | 0, true);
+    this.pos = p;
   }
 }
 
@@ -102,7 +144,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeImage(image: Image): Uint8Array {
-  const w = new Writer();
+  const w = new Writer(sizeGuess(image));
   w.bytes(IMAGE_MAGIC);
   w.u32(IMAGE_VERSION);
   w.u32(0); // length, patched
@@ -112,7 +154,7 @@ export function encodeImage(image: Image): Uint8Array {
   for (const s of image.segments) {
     w.u32(s.origin);
     w.u32(s.words.length);
-    for (const x of s.words) w.i32(x);
+    w.words(s.words);
   }
   w.u32(image.symbols.size);
   for (const [name, value] of image.symbols) {
@@ -130,23 +172,47 @@ export function encodeImage(image: Image): Uint8Array {
     }
   };
   for (const f of image.sources?.keys() ?? []) addFile(f);
+  // The assembler's own maps (one file, lines per word in typed arrays) are written without an object per entry.
+  const compact = image.sourceMap instanceof CompactSourceMap ? image.sourceMap : undefined;
   const entries: [number, SourceLine][] = [];
-  for (const e of image.sourceMap) {
-    addFile(e[1].file);
-    entries.push(e);
+  if (compact) addFile(compact.file);
+  else {
+    for (const e of image.sourceMap) {
+      addFile(e[1].file);
+      entries.push(e);
+    }
   }
   w.u32(files.length);
   for (const f of files) {
     w.str(f);
+    if (image.sources instanceof LazySourceLines && image.sources.file === f) {
+      image.sources.writeLines(w);
+      continue;
+    }
     const text = image.sources?.get(f);
     w.u32(text?.length ?? 0);
     for (const line of text ?? []) w.str(line);
   }
-  w.u32(entries.length);
-  for (const [addr, loc] of entries) {
-    w.u32(addr);
-    w.u32(fileIdx.get(loc.file)!);
-    w.u32(loc.line);
+  if (compact) {
+    w.u32(compact.size);
+    const file = fileIdx.get(compact.file)!;
+    w.reserve(12 * compact.size);
+    const v = w.view;
+    let p = w.pos;
+    compact.forEachLine((addr, line) => {
+      v.setUint32(p, addr, true);
+      v.setUint32(p + 4, file, true);
+      v.setUint32(p + 8, line, true);
+      p += 12;
+    });
+    w.pos = p;
+  } else {
+    w.u32(entries.length);
+    for (const [addr, loc] of entries) {
+      w.u32(addr);
+      w.u32(fileIdx.get(loc.file)!);
+      w.u32(loc.line);
+    }
   }
   const sections: [number, Uint8Array][] = [];
   if (image.isa !== undefined) sections.push([SECTION.ISA, enc.encode(image.isa)]);
@@ -156,11 +222,21 @@ export function encodeImage(image: Image): Uint8Array {
     w.u32(body.length);
     w.bytes(body);
   }
-  const out = w.buf.slice(0, w.pos);
+  const out = w.buf.subarray(0, w.pos);
   const v = new DataView(out.buffer);
   v.setUint32(12, out.length, true);
   v.setUint32(16, crc32(out, 20), true);
   return out;
+}
+
+/** The image's size in bytes, about: its words, symbols, source map and (ASCII) source text. */
+function sizeGuess(image: Image): number {
+  let n = 1024;
+  for (const s of image.segments) n += 8 + 4 * s.words.length;
+  for (const name of image.symbols.keys()) n += 13 + name.length;
+  n += 12 * image.sourceMap.size;
+  if (image.sources instanceof LazySourceLines) n += image.sources.textLength + (image.sources.textLength >> 2);
+  return n;
 }
 
 /** A structural problem in a file being decoded: becomes the one-line refusal. */

@@ -73,6 +73,22 @@ export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
   forEach(fn: (value: SourceLine, key: number, map: ReadonlyMap<number, SourceLine>) => void, thisArg?: unknown): void {
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
+
+  /** Every (address, line) in address order, without an object per entry (the image writer's path). */
+  forEachLine(fn: (addr: number, line: number) => void): void {
+    for (const r of this.runs)
+      for (let i = 0; i < r.lines.length; i++) {
+        const line = r.lines[i]!;
+        if (line > 0) fn(r.origin + i, line);
+      }
+  }
+}
+
+/** Where LazySourceLines writes its lines (the image writer). */
+export interface LineSink {
+  u32(v: number): void;
+  str(s: string): void;
+  strRange(s: string, from: number, to: number): void;
 }
 
 /**
@@ -91,6 +107,39 @@ export class LazySourceLines implements ReadonlyMap<string, readonly string[]> {
 
   private all(): readonly string[] {
     return (this.lines ??= this.source.split(/\r\n|\r|\n/));
+  }
+
+  /** UTF-16 units of the whole text */
+  get textLength(): number {
+    return this.source.length;
+  }
+
+  /** The line count, then each line, as the image file stores them: without an array of a million strings if nobody split them yet. */
+  writeLines(w: LineSink): void {
+    if (this.lines) {
+      w.u32(this.lines.length);
+      for (const l of this.lines) w.str(l);
+      return;
+    }
+    const src = this.source;
+    let count = 1;
+    for (let i = 0; i < src.length; i++) {
+      const c = src.charCodeAt(i);
+      if (c === 10) count++;
+      else if (c === 13) {
+        count++;
+        if (src.charCodeAt(i + 1) === 10) i++;
+      }
+    }
+    w.u32(count);
+    let start = 0;
+    for (let i = 0; i <= src.length; i++) {
+      const c = i < src.length ? src.charCodeAt(i) : 10;
+      if (c !== 10 && c !== 13) continue;
+      w.strRange(src, start, i);
+      if (c === 13 && src.charCodeAt(i + 1) === 10) i++;
+      start = i + 1;
+    }
   }
 
   get(file: string): readonly string[] | undefined {

@@ -163,6 +163,7 @@ function guestAt(image: Image, cpu: Cpu): string | undefined {
 export function stats(cpu: Cpu, seconds: number): string {
   const lines = [`instructions  ${cpu.instret}`];
   for (let c = 1; c < cpu.traps.length; c++) if (cpu.traps[c]) lines.push(`traps ${causeName(c).padEnd(8)}${cpu.traps[c]}`);
+  if (cpu.code) lines.push(`translated    ${cpu.code.translations} region${cpu.code.translations === 1 ? '' : 's'} of hot code${cpu.code.invalidations ? `, ${cpu.code.invalidations} dropped when the program rewrote them` : ''}`);
   lines.push(`time          ${(seconds * 1000).toFixed(1)} ms`);
   lines.push(`speed         ${seconds > 0 ? (cpu.instret / seconds / 1e6).toFixed(1) : '-'} MIPS`);
   return lines.join('\n') + '\n';

@@ -26,8 +26,9 @@ import type { Stack } from '../vmm/stack.js';
 import { resumeVmm, snapshotVmm, type VmmRun } from '../snapshot/machine.js';
 import { saveSnapshot, SNAPSHOT_FLAGS, SNAPSHOT_USAGE, snapshotPlan } from './snapshots.js';
 
-export const DEFAULT_QUANTUM = 1000;
-const DEFAULT_VM_WORDS = 65536;
+export const DEFAULT_QUANTUM = 100_000;
+/** guest storage per VM when --mem is not given */
+export const DEFAULT_VM_WORDS = 65536;
 
 /** --monitor, as both vmm and equiv describe it */
 export const MONITOR_USAGE = [
@@ -181,6 +182,7 @@ export async function vmmCommand(args: string[], io: Io): Promise<number> {
     // with --format json the output goes into the result; with --separate into files at the end
     if (json || separate !== undefined) return;
     const bytes = vm.console.drain();
+    if (bytes.length === 0 && !final) return; // most slices print nothing
     let text = (partial.get(vm) ?? '') + decoder.get(vm)!.decode(bytes, { stream: !final });
     const lines = text.split('\n');
     text = lines.pop()!;

@@ -7,9 +7,10 @@
  * run(n) is the only way instructions execute. It is built for speed: the
  * hot state lives in locals, innocuous instructions are executed inline by a
  * small-integer switch, and nothing is allocated or thrown per instruction.
- * Code that becomes hot (the target of 8 taken branches) is translated to
- * JavaScript by translate.ts and run as a block, with exactly the same
- * effect, step for step, as interpreting it.
+ * Code that becomes hot (the target of HOT_AT taken branches) is translated
+ * to JavaScript as a region by translate.ts (bookkeeping: codecache.ts) and
+ * run there, with exactly the same effect, step for step, as interpreting it;
+ * control passes between regions and the interpreter at branch targets.
  * Control instructions (the privileged ones and the variants' extras) leave
  * the inner loop and run in `control()`, where the timer and mode bookkeeping
  * is done once, plainly. Every trap is raised by returning its cause, and
@@ -22,6 +23,7 @@ import {
   FIELDS,
   FLAGS,
   FLAGS_MASK,
+  LOW,
   MIN_MEM_WORDS,
   OPCODE,
   PG32,
@@ -32,7 +34,8 @@ import {
 } from '../isa/table.js';
 import { Console, type Devices } from './devices.js';
 import { firstBadAddress, hookTrap, loadPsw, resetAndLoad, resetState, storePsw, trapSequence } from './psw.js';
-import { translate, type Block } from './translate.js';
+import { CODE_HIT, WARM_BUDGET, WARM_CALLS } from './translate.js';
+import { CodeCache, ENTRY, EPOCH_WRAP, HOT_AT } from './codecache.js';
 import { enterGuest, runGuest, type GuestMode } from './guest.js';
 import { loadPsw as reloadPsw } from './psw.js';
 import type { Image } from '../image.js';
@@ -118,15 +121,6 @@ const IE = FLAGS.IE;
 const { PRIV, ILLEGAL, MEMORY, TIMER, ARITH } = CAUSES;
 const CAUSE_SVC = CAUSES.SVC;
 
-/** a block start becomes hot, and is translated, after this many taken branches to it */
-const HOT_AT = 8;
-/**
- * Taken-branch counters are hashed by physical address into a small table:
- * a collision only makes a translation come early, and translated blocks
- * check their own words on entry, so it is always safe.
- */
-const HOT_MASK = 0xffff;
-
 /** instructions per burst at most, so the burst counter stays a small integer */
 const MAX_BURST = (1 << 30) - 1; // the largest small integer (Smi) V8 keeps unboxed
 
@@ -200,14 +194,22 @@ export class Cpu {
   /** a guest processor's last exit was its handler's first fetch failing (a TypeScript monitor tells that NPF from others) */
   exitAfterTrap = false;
 
-  /** translated blocks by physical address (made on first use) and taken-branch counts */
+  /** hot code is translated (translate.ts); its bookkeeping, or null when off */
   readonly translating: boolean;
-  private blocks: (Block | undefined)[] | null = null;
-  private hot: Uint16Array | null = null;
+  readonly code: CodeCache | null;
+  /** bit per word: part of translated code (all zero when translation is off); every store checks it */
+  private readonly codeBits: Int32Array;
+  /**
+   * Counts run() calls. Storage may change between them (a monitor, a loader,
+   * a test writes it): a translated block compares its words with storage on
+   * its first entry in each epoch. Within one, only this CPU writes storage,
+   * and every such store checks codeBits.
+   */
+  private epoch = 0;
   /** storage is known to be all zero (freshly allocated, never loaded or run): reset need not clear it */
   private zeroed: boolean;
-  /** a block's out-parameters: next pc, trap cause, trap info */
-  private readonly blockOut = new Int32Array(3);
+  /** a region's out-parameters: next pc, trap cause (or CODE_HIT / CODE_CHANGED), trap info */
+  private readonly regionOut = new Int32Array(3);
 
   constructor(opts: CpuOptions = {}) {
     const memWords = opts.mem?.length ?? opts.memWords ?? DEFAULT_MEM_WORDS;
@@ -225,26 +227,18 @@ export class Cpu {
       if (spec.intercept) this.interceptOf[spec.opcode] = INTERCEPTS[spec.intercept];
     }
     this.translating = opts.translate ?? true;
-    if (this.translating) this.hot = new Uint16Array(HOT_MASK + 1);
+    // Both are as large as storage, but zero until translation touches them: the OS maps only those pages.
+    this.codeBits = new Int32Array((memWords >>> 5) + 1);
+    this.code = this.translating ? new CodeCache(this.mem, this.reserved, this.codeBits) : null;
   }
 
-  /** Translate the block at physical `p` (called when it becomes hot); returns the block table. */
-  private translateAt(p: number): (Block | undefined)[] | null {
-    const b = translate(this.isa, this.mem, p, this.reserved);
-    if (b) {
-      // The table grows to the highest address translated (a power of two), not to all of storage:
-      // a table for a megaword store up front costs 8 MB and, at start-up, more than a short program runs for.
-      let t = this.blocks;
-      if (t === null || p >= t.length) {
-        let size = t === null ? 1024 : t.length * 2;
-        while (size <= p) size *= 2;
-        const grown = new Array<Block | undefined>(Math.min(size, this.memWords));
-        if (t !== null) for (let i = 0; i < t.length; i++) if (t[i] !== undefined) grown[i] = t[i];
-        this.blocks = t = grown;
-      }
-      t[p] = b;
-    }
-    return this.blocks;
+  /**
+   * Storage may have been changed by someone else while this CPU is inside
+   * run() (a child machine sharing it): translated blocks compare their words
+   * again before running. Writes between run() calls need no call.
+   */
+  storageChanged(): void {
+    this.epoch++;
   }
 
   /** Reset state, then copy the image into storage and set pc to its entry. */
@@ -267,10 +261,16 @@ export class Cpu {
     this.traps.fill(0);
     this.delivered = 0;
     this.guest = null; // reset leaves guest mode: the reset state is the host's
+    this.code?.reset();
   }
 
   get supervisor(): boolean {
     return (this.flags & S) !== 0;
+  }
+
+  /** storage is all zero: allocated here and never loaded, reset or run since */
+  get freshStorage(): boolean {
+    return this.zeroed;
   }
 
   /** total trap deliveries */
@@ -292,12 +292,19 @@ export class Cpu {
   run(maxSteps: number): StopReason {
     if (this.halted) return 'halt';
     if (this.checkStop) return 'checkstop';
+    this.zeroed = false;
     const R = this.regs;
     const E = this.mem;
     const RES = this.reserved;
-    const HOT = this.hot;
-    const X = this.blockOut;
+    const X = this.regionOut;
+    const CB = this.codeBits;
+    const code = this.code;
+    const ENT = code !== null ? code.ent : CB;
     const memWords = this.memWords;
+    if (++this.epoch === EPOCH_WRAP) {
+      this.epoch = 1;
+      code?.recheck();
+    }
     let left = maxSteps;
 
     while (left > 0) {
@@ -307,6 +314,8 @@ export class Cpu {
         const r = runGuest(this, left);
         left -= g.steps;
         this.delivered += g.delivered;
+        // The guest and the exit wrote this processor's storage: translated blocks check their words again.
+        this.epoch++;
         if (r === 'exit') {
           if (this.exitHook) return 'exit';
           continue;
@@ -362,26 +371,47 @@ export class Cpu {
       let cause = 0;
       let info = 0;
       let slow = 0;
+      const ep = this.epoch;
+      // Translated code is entered at branch targets: here, after a taken branch that is an entry, and after a region.
+      let look = code !== null;
 
-      let BLOCKS = this.blocks;
       inner: while (n > 0) {
-        if (BLOCKS !== null) {
-          // A translated block here, if the burst covers it and it lies inside the bound.
-          const blk = BLOCKS[base + pc];
-          if (blk !== undefined && blk.len <= n && pc >= 0 && pc + blk.len <= limit) {
-            const done = blk.run(R, E, base, limit, pc, n, X);
-            if (done >= 0) {
+        if (look) {
+          look = false;
+          const e = pc >>> 0 < limit ? ENT[base + pc]! : 0;
+          if (e >= ENTRY) {
+            const id = e - ENTRY;
+            const pl = code!.pl[id]!;
+            // The whole region must lie inside the relocation bounds (else the interpreter goes on, and faults where it must).
+            if (pl.lo >= base && pl.hi <= base + limit) {
+              const region = pl.region;
+              let budget = n;
+              if (region.calls < WARM_CALLS) {
+                region.calls++;
+                if (budget > WARM_BUDGET) budget = WARM_BUDGET;
+              }
+              const done = pl.fn(R, E, CB, base, limit, pl.p0, code!.pk[id]!, budget, X, pl.V, ep);
               n -= done;
               pc = X[0]!;
-              if (X[1] !== 0) {
-                cause = X[1]!;
-                info = X[2]!;
+              const x = X[1]!;
+              if (x !== 0) {
                 X[1] = 0;
-                break;
+                if (x > 0) {
+                  cause = x;
+                  info = X[2]!;
+                  break;
+                }
+                if (x === CODE_HIT) code!.written(X[2]!);
+                else code!.changed(pl);
+                look = true;
+                continue;
               }
-              continue;
+              if (done > 0) {
+                look = true;
+                continue;
+              }
+              // Nothing ran (the budget does not cover the block): interpret.
             }
-            BLOCKS[base + pc] = undefined; // its code changed: translate again when hot
           }
         }
         if (pc >>> 0 >= limit) {
@@ -397,82 +427,106 @@ export class Cpu {
           info = w;
           break;
         }
-        switch (op) {
-          case ADD: R[(w >> A) & 15] = R[(w >> B) & 15]! + R[(w >> C) & 15]!; break;
-          case SUB: R[(w >> A) & 15] = R[(w >> B) & 15]! - R[(w >> C) & 15]!; break;
-          case MUL: R[(w >> A) & 15] = Math.imul(R[(w >> B) & 15]!, R[(w >> C) & 15]!); break;
-          case DIV: {
-            const d = R[(w >> C) & 15]!;
-            if (d === 0) { cause = ARITH; info = w; break inner; }
-            R[(w >> A) & 15] = (R[(w >> B) & 15]! / d) | 0; // INT_MIN / −1 wraps to INT_MIN
-            break;
+        // Fields every instruction may use, decoded once: rd (or the first
+        // register compared), rs's value, the sign-extended 16-bit immediate.
+        const d = (w >> A) & 15;
+        const s = R[(w >> B) & 15]!;
+        const imm = (w << IMM_L) >> IMM_R;
+        taken: {
+          switch (op) {
+            case ADD: R[d] = s + R[(w >> C) & 15]!; break;
+            case SUB: R[d] = s - R[(w >> C) & 15]!; break;
+            case MUL: R[d] = Math.imul(s, R[(w >> C) & 15]!); break;
+            case DIV: {
+              const t = R[(w >> C) & 15]!;
+              if (t === 0) { cause = ARITH; info = w; break inner; }
+              R[d] = (s / t) | 0; // INT_MIN / −1 wraps to INT_MIN
+              break;
+            }
+            case REM: {
+              const t = R[(w >> C) & 15]!;
+              if (t === 0) { cause = ARITH; info = w; break inner; }
+              R[d] = s % t | 0; // −0 becomes 0
+              break;
+            }
+            case AND: R[d] = s & R[(w >> C) & 15]!; break;
+            case OR: R[d] = s | R[(w >> C) & 15]!; break;
+            case XOR: R[d] = s ^ R[(w >> C) & 15]!; break;
+            case SHL: R[d] = s << R[(w >> C) & 15]!; break; // JS masks the count to 5 bits
+            case SHR: R[d] = s >>> R[(w >> C) & 15]!; break;
+            case SRA: R[d] = s >> R[(w >> C) & 15]!; break;
+            case SLT: R[d] = s < R[(w >> C) & 15]! ? 1 : 0; break;
+            case SLTU: R[d] = s >>> 0 < R[(w >> C) & 15]! >>> 0 ? 1 : 0; break;
+
+            case ADDI: R[d] = s + imm; break;
+            case SLTI: R[d] = s < imm ? 1 : 0; break;
+            case ANDI: R[d] = s & (w & UIMM); break;
+            case ORI: R[d] = s | (w & UIMM); break;
+            case XORI: R[d] = s ^ (w & UIMM); break;
+            case SHLI: R[d] = s << (w & SH5); break;
+            case SHRI: R[d] = s >>> (w & SH5); break;
+            case SRAI: R[d] = s >> (w & SH5); break;
+            case LUI: R[d] = (w & UIMM) << 16; break;
+
+            case LD: {
+              const a = (s + imm) | 0;
+              if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
+              R[d] = E[base + a]!;
+              break;
+            }
+            case ST: {
+              const a = (s + imm) | 0;
+              if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
+              const p = base + a;
+              E[p] = R[d]!;
+              if ((CB[p >>> 5]! & (1 << p)) !== 0) code!.written(p); // into translated code: drop it
+              break;
+            }
+
+            // Branch and jump targets are pc-relative to the next instruction.
+            case BEQ: if (R[d] === s) { npc = (npc + imm) | 0; break taken; } break;
+            case BNE: if (R[d] !== s) { npc = (npc + imm) | 0; break taken; } break;
+            case BLT: if (R[d]! < s) { npc = (npc + imm) | 0; break taken; } break;
+            case BGE: if (R[d]! >= s) { npc = (npc + imm) | 0; break taken; } break;
+            case BLTU: if (R[d]! >>> 0 < s >>> 0) { npc = (npc + imm) | 0; break taken; } break;
+            case BGEU: if (R[d]! >>> 0 >= s >>> 0) { npc = (npc + imm) | 0; break taken; } break;
+            case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; break taken;
+            case JAL: R[d] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; break taken;
+            case JR: npc = s; break taken;
+            case JALR: R[d] = npc; npc = s; break taken; // rs was read before rd is written
+
+            case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
+            case NOP: break;
+
+            case LPSW: case SPSW: case STIMER: case IN: case OUT: case HALT: case VMRUN:
+            case JRSTU: case GPSW: case SFLAGS: case GETR:
+              slow = w;
+              break inner;
+
+            default:
+              cause = ILLEGAL;
+              info = w;
+              break inner;
           }
-          case REM: {
-            const d = R[(w >> C) & 15]!;
-            if (d === 0) { cause = ARITH; info = w; break inner; }
-            R[(w >> A) & 15] = R[(w >> B) & 15]! % d | 0; // −0 becomes 0
-            break;
-          }
-          case AND: R[(w >> A) & 15] = R[(w >> B) & 15]! & R[(w >> C) & 15]!; break;
-          case OR: R[(w >> A) & 15] = R[(w >> B) & 15]! | R[(w >> C) & 15]!; break;
-          case XOR: R[(w >> A) & 15] = R[(w >> B) & 15]! ^ R[(w >> C) & 15]!; break;
-          case SHL: R[(w >> A) & 15] = R[(w >> B) & 15]! << R[(w >> C) & 15]!; break; // JS masks the count to 5 bits
-          case SHR: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> R[(w >> C) & 15]!; break;
-          case SRA: R[(w >> A) & 15] = R[(w >> B) & 15]! >> R[(w >> C) & 15]!; break;
-          case SLT: R[(w >> A) & 15] = R[(w >> B) & 15]! < R[(w >> C) & 15]! ? 1 : 0; break;
-          case SLTU: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> 0 < R[(w >> C) & 15]! >>> 0 ? 1 : 0; break;
-
-          case ADDI: R[(w >> A) & 15] = R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R); break;
-          case SLTI: R[(w >> A) & 15] = R[(w >> B) & 15]! < (w << IMM_L) >> IMM_R ? 1 : 0; break;
-          case ANDI: R[(w >> A) & 15] = R[(w >> B) & 15]! & (w & UIMM); break;
-          case ORI: R[(w >> A) & 15] = R[(w >> B) & 15]! | (w & UIMM); break;
-          case XORI: R[(w >> A) & 15] = R[(w >> B) & 15]! ^ (w & UIMM); break;
-          case SHLI: R[(w >> A) & 15] = R[(w >> B) & 15]! << (w & SH5); break;
-          case SHRI: R[(w >> A) & 15] = R[(w >> B) & 15]! >>> (w & SH5); break;
-          case SRAI: R[(w >> A) & 15] = R[(w >> B) & 15]! >> (w & SH5); break;
-          case LUI: R[(w >> A) & 15] = (w & UIMM) << 16; break;
-
-          case LD: {
-            const a = (R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R)) | 0;
-            if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
-            R[(w >> A) & 15] = E[base + a]!;
-            break;
-          }
-          case ST: {
-            const a = (R[(w >> B) & 15]! + ((w << IMM_L) >> IMM_R)) | 0;
-            if (a >>> 0 >= limit) { cause = MEMORY; info = a; break inner; }
-            E[base + a] = R[(w >> A) & 15]!;
-            break;
-          }
-
-          // Branch and jump targets are pc-relative to the next instruction.
-          case BEQ: if (R[(w >> A) & 15] === R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BNE: if (R[(w >> A) & 15] !== R[(w >> B) & 15]) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BLT: if (R[(w >> A) & 15]! < R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BGE: if (R[(w >> A) & 15]! >= R[(w >> B) & 15]!) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BLTU: if (R[(w >> A) & 15]! >>> 0 < R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case BGEU: if (R[(w >> A) & 15]! >>> 0 >= R[(w >> B) & 15]! >>> 0) { npc = (npc + ((w << IMM_L) >> IMM_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); } break;
-          case JMP: npc = (npc + ((w << O24_L) >> O24_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
-          case JAL: R[(w >> A) & 15] = npc; npc = (npc + ((w << O20_L) >> O20_R)) | 0; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
-          case JR: npc = R[(w >> B) & 15]!; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break;
-          case JALR: { const target = R[(w >> B) & 15]!; R[(w >> A) & 15] = npc; npc = target; if (HOT !== null && npc >>> 0 < limit && ++HOT[(base + npc) & HOT_MASK]! === HOT_AT) BLOCKS = this.translateAt(base + npc); break; } // rs read before rd is written
-
-          case SVC: cause = CAUSE_SVC; info = w & UIMM; pc = npc; break inner; // old pc: the next instruction
-          case NOP: break;
-
-          case LPSW: case SPSW: case STIMER: case IN: case OUT: case HALT: case VMRUN:
-          case JRSTU: case GPSW: case SFLAGS: case GETR:
-            slow = w;
-            break inner;
-
-          default:
-            cause = ILLEGAL;
-            info = w;
-            break inner;
+          R[0] = 0;
+          pc = npc;
+          n--;
+          continue;
         }
+        // A taken branch or jump: its target counts toward becoming hot, and an entry there is run next.
         R[0] = 0;
         pc = npc;
         n--;
+        if (code !== null && pc >>> 0 < limit) {
+          const p = base + pc;
+          const e = ENT[p]!;
+          if (e >= ENTRY) look = true;
+          else if (e < HOT_AT) {
+            ENT[p] = e + 1;
+            if (e === 0) code.touch(p);
+            else if (e + 1 === HOT_AT) look = code.hot(p);
+          }
+        }
       }
 
       // Settle the burst: instructions completed, the timer, the budget.
@@ -545,6 +599,7 @@ export class Cpu {
         if (bad >= 0) return this.memoryTrap(bad);
         if (intercepted) return this.exit(EXITS.INSTR, w);
         storePsw(this, this.base + at, this.pc + 1);
+        this.code?.wrote(this.base + at, 4);
         this.pc = this.pc + 1;
         return DONE;
       }
@@ -557,7 +612,9 @@ export class Cpu {
         if (bad >= 0) return this.memoryTrap(bad);
         this.pc = this.pc + 1;
         // BADVMCB exits at once: the instruction completes without entering guest mode.
-        return enterGuest(this, this.isa, this.devices, this.base + at, true) === 0 ? DONE_GUEST : DONE;
+        const entered = enterGuest(this, this.isa, this.devices, this.base + at, true) === 0;
+        this.code?.wrote(this.base + at, 32); // the control block's inject and exit words
+        return entered ? DONE_GUEST : DONE;
       }
       case STIMER:
         if (!this.supervisor) return this.priv(w);
@@ -632,7 +689,9 @@ export class Cpu {
     if (this.guestMode) return this.guestTrap(cause, info, oldPc, false);
     this.traps[cause]!++;
     if (this.trapHook) return hookTrap(this, cause, info, oldPc);
-    if (!trapSequence(this, cause, info, oldPc)) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
+    const ok = trapSequence(this, cause, info, oldPc);
+    this.code?.wrote(LOW.OLD_PSW, LOW.INFO + 1); // the save area, if code lies there
+    if (!ok) return this.stop(cause, info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     this.afterTrap = true;
     return null;
   }
@@ -660,7 +719,9 @@ export class Cpu {
       }
     }
     this.traps[cause]!++;
-    if (!trapSequence(this, cause, info, oldPc)) {
+    const delivered = trapSequence(this, cause, info, oldPc);
+    this.code?.wrote(LOW.OLD_PSW, LOW.INFO + 1);
+    if (!delivered) {
       reloadPsw(this, 0); // the PSW at the trap, from the save area just written
       this.pc = oldPc >>> 0;
       this.exit(EXITS.CHECKSTOP, cause);

@@ -42,6 +42,8 @@ function sourceOf(input: ConsoleInput): InputSource & { known(): Uint8Array | un
  * −1 at end), port 2 writes a signed decimal. Output is kept as bytes, so
  * UTF-8 written a byte at a time comes out whole.
  */
+const NOTHING = new Uint8Array(0);
+
 export class Console implements Devices {
   private out = new Uint8Array(256);
   private outLen = 0;
@@ -95,8 +97,9 @@ export class Console implements Devices {
     return this.out.subarray(0, this.outLen);
   }
 
-  /** output produced since the last drain (for streaming to stdout between run bursts) */
+  /** output produced since the last drain (for streaming to stdout between run bursts); the same empty array when there is none */
   drain(): Uint8Array {
+    if (this.drained === this.outLen) return NOTHING;
     const chunk = this.out.slice(this.drained, this.outLen);
     this.drained = this.outLen;
     return chunk;

@@ -13,20 +13,34 @@ export interface Partition {
   readonly size: number;
   /** the partition itself: a view of the machine's storage */
   readonly mem: Int32Array;
+  /**
+   * Never written since the machine's storage was allocated: all zero, and
+   * (for a large partition) not even mapped by the operating system yet.
+   * Loading a guest need not clear it; a partition costs nothing until used.
+   */
+  fresh: boolean;
 }
 
 export class Allocator {
   /** the machine's own low storage is never given away */
   private next: number = LOW.LOAD_ORIGIN;
   readonly partitions: Partition[] = [];
+  /**
+   * The machine's storage was all zero when this allocator took it over. Only
+   * guests write it from then on, each inside its own partition, so what is
+   * not given away yet stays zero.
+   */
+  private readonly fresh: boolean;
 
-  constructor(private readonly host: Machine) {}
+  constructor(private readonly host: Machine) {
+    this.fresh = host.freshStorage === true;
+  }
 
   allocate(size: number): Partition {
     if (this.next + size > this.host.memWords) {
       throw new RangeError(`cannot allocate ${size} words: only ${this.host.memWords - this.next} of ${this.host.memWords} are free`);
     }
-    const p = { offset: this.next, size, mem: this.host.mem.subarray(this.next, this.next + size) };
+    const p = { offset: this.next, size, mem: this.host.mem.subarray(this.next, this.next + size), fresh: this.fresh };
     this.next += size;
     this.partitions.push(p);
     return p;

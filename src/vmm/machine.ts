@@ -28,6 +28,8 @@ export interface Machine {
   checkStop: CheckStop | null;
   /** instructions completed */
   instret: number;
+  /** storage is all zero, never written since it was allocated (an allocator on this machine need not clear partitions) */
+  readonly freshStorage?: boolean;
   run(maxSteps: number): StopReason;
   // --- vt: guest mode (ISA.md "Extension vt"), what the `hw` monitor drives ---
   /** the guest running while in guest mode */

@@ -65,7 +65,9 @@ export function stackSizes(monitor: MonitorKind, count: number, guestWords: numb
 
 /** Load an image into a VM as the bare machine's reset and load would. */
 export function loadGuest(vm: VirtualMachine, image: Image, console: Console): void {
-  vm.mem.fill(0);
+  // A partition nobody has written is zero already: clearing it would map every page of it.
+  if (!vm.partition.fresh) vm.mem.fill(0);
+  vm.partition.fresh = false;
   resetAndLoad(vm, image);
   vm.steps = 0;
   vm.console = console;

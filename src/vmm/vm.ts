@@ -139,6 +139,10 @@ export class VirtualMachine implements Machine {
     return (this.flags & FLAGS.S) !== 0;
   }
 
+  get freshStorage(): boolean {
+    return this.partition.fresh;
+  }
+
   /** A monitor on this VM runs a guest of its own (what `vmrun` does after its checks); its monitor below emulates guest mode. */
   enterGuest(cb: number, isa: Isa = this.isa): number {
     return enterGuest(this, isa, this.console, cb, false);

@@ -24,12 +24,16 @@
  * With an oracle (by default, when the CPU is probed: the reference
  * interpreter), every state is also run on the oracle, and the first state
  * in which the two machines disagree is reported for each instruction.
+ * When the CPU is probed, half of those states also run through the CPU's
+ * translated code (translated.ts: the instruction made a region of its own)
+ * and are compared with the oracle too (with no oracle: with the interpreter).
  */
 import { causeName, CAUSES, type Isa, type Spec } from '../isa/table.js';
 import { constantsIn } from './constants.js';
 import { newCoverage, recordState, type Coverage } from './coverage.js';
 import { admissions, hardwareAssist, type Admission, type AssistVerdict } from './assist.js';
 import { translationAdmission } from './translation.js';
+import { translated } from './translated.js';
 import { controlChanges, controlDiff, CPU, INCOMPLETE, instructionOf, Prober, reference, type Outcome, type State, type Target, type WindowChange } from './probe.js';
 import { cloneState, otherTimer, outsideChanged, rng, Scratch, shifted, shiftFor, statesFor, withMode, withTimer } from './states.js';
 
@@ -50,6 +54,10 @@ export interface Witness {
 export interface Discrepancy {
   readonly mnemonic: string;
   readonly spec: Spec;
+  /** the machine that disagrees with the oracle: the probed one, or the CPU's translated code */
+  readonly machine: string;
+  /** what it is compared with: the oracle (or, with none, the interpreter) */
+  readonly against: string;
   readonly state: State;
   /** what differs, e.g. "IE: 0 vs 1" */
   readonly differences: readonly string[];
@@ -89,6 +97,8 @@ export interface ClassifyOptions {
   readonly target?: Target;
   /** a second machine every state also runs on, compared outcome for outcome (default: the reference interpreter when the CPU is probed; false: none) */
   readonly oracle?: Target | false;
+  /** also run every state through the CPU's translated code (default: when the CPU is probed) */
+  readonly translated?: boolean;
 }
 
 export const DEFAULT_STATES = 160;
@@ -143,7 +153,7 @@ function outcomeDiff(a: Outcome, b: Outcome): string[] {
   return d;
 }
 
-export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOptions = {}, constants: readonly number[] = [], oracle?: Prober): Classification {
+export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOptions = {}, constants: readonly number[] = [], oracle?: Prober, regions?: Prober): Classification {
   const count = opts.states ?? DEFAULT_STATES;
   const seed = opts.seed ?? DEFAULT_SEED;
   const r = rng(seed ^ 0x5eed ^ spec.opcode);
@@ -167,6 +177,7 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
   let discrepancy: Discrepancy | undefined;
 
   const compareWithOracle = oracle !== undefined && oracle.target.models(spec.mnemonic);
+  const compareTranslated = regions !== undefined && regions.target.models(spec.mnemonic);
   for (const st of statesFor(spec, count, seed, { constants, code: prober.isa.instructions })) {
     recordState(cov, spec, st, instructionOf(st));
     const sS = withMode(st, true);
@@ -174,15 +185,25 @@ export function classifyInstruction(spec: Spec, prober: Prober, opts: ClassifyOp
     const oS = probe(sS);
     const oU = probe(sU);
 
-    // The oracle runs every state, in one mode (the two in turn).
-    if (compareWithOracle && !discrepancy) {
+    // The oracle runs every state, in one mode (the two in turn); the CPU's translated code runs every other
+    // two of them (each state is a new translation to compile: all of them would cost a third more time).
+    if ((compareWithOracle || compareTranslated) && !discrepancy) {
       const inS = cov.states % 2 === 0;
       const s = inS ? sS : sU;
-      const o = inS ? oS : oU;
-      cov.oracle++;
-      const o2 = oracle!.run(s);
-      const d = outcomeDiff(o, o2);
-      if (d.length) discrepancy = { mnemonic: spec.mnemonic, spec, state: cloneState(s), differences: d, outcomes: [o, o2] };
+      let expected = inS ? oS : oU;
+      if (compareWithOracle) {
+        cov.oracle++;
+        const o2 = oracle!.run(s);
+        const d = outcomeDiff(expected, o2);
+        if (d.length) discrepancy = { mnemonic: spec.mnemonic, spec, machine: prober.target.name, against: oracle!.target.name, state: cloneState(s), differences: d, outcomes: [expected, o2] };
+        expected = o2;
+      }
+      if (compareTranslated && !discrepancy && (cov.states & 2) === 0) {
+        cov.translated++;
+        const o3 = regions!.run(s);
+        const d = outcomeDiff(o3, expected);
+        if (d.length) discrepancy = { mnemonic: spec.mnemonic, spec, machine: regions!.target.name, against: compareWithOracle ? oracle!.target.name : prober.target.name, state: cloneState(s), differences: d, outcomes: [o3, expected] };
+      }
     }
 
     // privileged: traps in user mode and not in supervisor mode, for every M pair that does not memory-trap
@@ -299,6 +320,8 @@ export interface Report {
   /** the machine probed, and the oracle (if any) */
   readonly target: string;
   readonly oracle?: string;
+  /** the CPU's translated code, when every state also ran through it */
+  readonly translated?: string;
   readonly instructions: Classification[];
   readonly theorems: { readonly '1': TheoremVerdict; readonly '2': TheoremVerdict; readonly '3': TheoremVerdict };
   /** the ISA with guest mode (`vt`): every instruction identical to the bare machine or an exit (assist.ts) */
@@ -330,14 +353,17 @@ export function classifyIsa(isa: Isa, opts: ClassifyOptions = {}): Report {
   const oracleTarget = opts.oracle === undefined ? (target === CPU ? reference() : undefined) : opts.oracle || undefined;
   const prober = new Prober(isa, target);
   const oracle = oracleTarget ? new Prober(isa, oracleTarget) : undefined;
-  const constants = constantsIn([...target.code, ...(oracleTarget?.code ?? [])]);
-  const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts, constants, oracle));
+  const regionsTarget = (opts.translated ?? target === CPU) ? translated(isa) : undefined;
+  const regions = regionsTarget ? new Prober(isa, regionsTarget) : undefined;
+  const constants = constantsIn([...target.code, ...(oracleTarget?.code ?? []), ...(regionsTarget?.code ?? [])]);
+  const instructions = isa.instructions.map((spec) => classifyInstruction(spec, prober, opts, constants, oracle, regions));
   const t = theorems(instructions);
   const hw = hardwareAssist(isa, { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.assistStates !== undefined ? { states: opts.assistStates } : {}) });
   return {
     isa: isa.name,
     target: target.name,
     ...(oracleTarget ? { oracle: oracleTarget.name } : {}),
+    ...(regionsTarget ? { translated: regionsTarget.name } : {}),
     instructions,
     theorems: t,
     hardwareAssist: hw,

@@ -15,6 +15,16 @@
 /** Integer literals in source text: decimal, 0x, 0b, 0o, with or without _ separators; not parts of names or decimals. */
 const LITERAL = /(?<![\w$.])(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)(?![\w$.])/g;
 
+/** The 32-bit values the integer literals in a text name, as written (no neighbours). */
+export function literalsIn(text: string): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(LITERAL)) {
+    const v = Number(m[1]!.replace(/_/g, ''));
+    if (Number.isSafeInteger(v) && v <= 0xffffffff) out.push(v);
+  }
+  return out;
+}
+
 /** Every distinct 32-bit value a literal in `code` names, with its neighbours and its negation, as int32. */
 export function constantsIn(code: readonly (string | ((...args: never[]) => unknown) | object)[]): number[] {
   const found = new Set<number>();

@@ -18,6 +18,8 @@ export interface Coverage {
   probes: number;
   /** steps the oracle ran (the reference interpreter, on the same states) */
   oracle: number;
+  /** steps run through the CPU's translated code (translated.ts, on the same states) */
+  translated: number;
   /** pairs compared, by kind */
   readonly pairs: { mode: number; location: number; outside: number; time: number };
   /** distinct values each field took (registers: the ones the instruction names) */
@@ -26,7 +28,7 @@ export interface Coverage {
 
 export function newCoverage(): Coverage {
   const fields = Object.fromEntries(FIELD_NAMES.map((f) => [f, new Set<number>()])) as Record<FieldName, Set<number>>;
-  return { states: 0, probes: 0, oracle: 0, pairs: { mode: 0, location: 0, outside: 0, time: 0 }, fields };
+  return { states: 0, probes: 0, oracle: 0, translated: 0, pairs: { mode: 0, location: 0, outside: 0, time: 0 }, fields };
 }
 
 /** The registers an instruction word names in its operands (r0 included). */

@@ -48,8 +48,8 @@ export interface Target {
   readonly name: string;
   /** a machine on the given storage */
   create(isa: Isa, mem: Int32Array): ProbeMachine;
-  /** the code that executes instructions (classes, functions, tables of functions): its literals are among the values tried */
-  readonly code: readonly object[];
+  /** the code that executes instructions (classes, functions, tables of functions, generated source text): its literals are among the values tried */
+  readonly code: readonly (object | string)[];
   /** does it give this instruction a meaning? (an oracle is not asked about one it does not) */
   models(mnemonic: string): boolean;
 }

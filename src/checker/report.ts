@@ -57,7 +57,7 @@ export function scopeLine(report: Report): string {
 /** What was tried: one line per field, over all instructions. */
 export function coverageLines(report: Report): string[] {
   const all = mergeCoverage(report.instructions.map((c) => c.coverage));
-  const out = [`States tried: ${all.states} (${all.probes} steps run, and ${all.oracle} on the oracle; pairs compared: ${all.pairs.mode} mode, ${all.pairs.location} location (base shifted), ${all.pairs.outside} location (storage outside the window changed), ${all.pairs.time} timer). Values each field took:`];
+  const out = [`States tried: ${all.states} (${all.probes} steps run, ${all.oracle} on the oracle${all.translated ? `, ${all.translated} through the CPU's translated code` : ''}; pairs compared: ${all.pairs.mode} mode, ${all.pairs.location} location (base shifted), ${all.pairs.outside} location (storage outside the window changed), ${all.pairs.time} timer). Values each field took:`];
   for (const f of FIELD_NAMES) {
     const v = all.fields[f];
     out.push(`  ${f.padEnd(10)} ${f === 'storage' ? [...v].sort((a, b) => a - b).map((x) => `${words(x)} words`).join(', ') : f === 'input' ? [...v].sort().map((x) => `${x} bytes`).join(', ') : describeValues(v)}`);
@@ -94,7 +94,7 @@ export function formatText(report: Report, opts: { witnesses?: boolean } = {}): 
   }
   out.push('');
   out.push(formatDisagreements(report.disagreements));
-  if (report.oracle) out.push(formatDiscrepancies(report));
+  if (report.oracle || report.translated) out.push(formatDiscrepancies(report));
   return out.join('\n') + '\n';
 }
 
@@ -118,8 +118,12 @@ export function formatDisagreements(ds: readonly Disagreement[]): string {
 export function formatDiscrepancies(report: Report): string {
   const ds = report.discrepancies;
   const not = report.uncompared.length ? ` (${report.uncompared.join(', ')}: not compared, the oracle does not model ${report.uncompared.length === 1 ? 'it' : 'them'} yet)` : '';
-  if (ds.length === 0) return `${cap(report.target)} and ${report.oracle} agree in every state tried${not}.`;
-  const out = [`${cap(report.target)} and ${report.oracle} disagree on ${ds.length} instruction${ds.length === 1 ? '' : 's'}${not}:`];
+  // interpreted and translated, against the oracle; with no oracle, translated against interpreted
+  const who = report.oracle
+    ? `${cap(report.target)}${report.translated ? ` (interpreted, and ${report.translated})` : ''} and ${report.oracle}`
+    : `${cap(report.translated!)} and ${report.target} (interpreted)`;
+  if (ds.length === 0) return `${who} agree in every state tried${not}.`;
+  const out = [`${who} disagree on ${ds.length} instruction${ds.length === 1 ? '' : 's'}${not}:`];
   for (const d of ds) out.push(...describeDiscrepancy(d).map((l) => '  ' + l));
   return out.join('\n');
 }
@@ -130,8 +134,8 @@ export function describeDiscrepancy(d: Discrepancy): string[] {
   return [
     `error: ${d.mnemonic}: ${d.differences.join('; ')}`,
     `    state: ${describeState(d.spec, d.state)}`,
-    `      probed → ${describeOutcome(d.state, d.outcomes[0])}`,
-    `      oracle → ${describeOutcome(d.state, d.outcomes[1])}`,
+    `      ${d.machine} → ${describeOutcome(d.state, d.outcomes[0])}`,
+    `      ${d.against} → ${describeOutcome(d.state, d.outcomes[1])}`,
   ];
 }
 
@@ -165,6 +169,7 @@ export function formatJson(report: Report): string {
         isa: report.isa,
         target: report.target,
         oracle: report.oracle ?? null,
+        translated: report.translated ?? null,
         scope: scopeLine(report),
         instructions: report.instructions.map((c) => ({
           mnemonic: c.mnemonic,
@@ -199,7 +204,7 @@ export function formatJson(report: Report): string {
         constants: report.constants,
         disagreements: report.disagreements.map((d) => ({ mnemonic: d.mnemonic, property: d.property, declared: d.declared, derived: d.derived })),
         uncompared: report.uncompared,
-        discrepancies: report.discrepancies.map((d) => ({ mnemonic: d.mnemonic, differences: d.differences, state: stateJson(d.spec, d.state, d.outcomes[0]), oracle: describeOutcome(d.state, d.outcomes[1]) })),
+        discrepancies: report.discrepancies.map((d) => ({ mnemonic: d.mnemonic, machine: d.machine, differences: d.differences, state: stateJson(d.spec, d.state, d.outcomes[0]), oracle: describeOutcome(d.state, d.outcomes[1]) })),
       },
       null,
       2,
@@ -245,7 +250,7 @@ export function formatMarkdown(report: Report): string {
   }
   out.push('');
   out.push(formatDisagreements(report.disagreements));
-  if (report.oracle) {
+  if (report.oracle || report.translated) {
     out.push('');
     out.push(formatDiscrepancies(report));
   }

@@ -102,14 +102,16 @@ export class CodeCache implements Surroundings {
 
   /**
    * p has become hot (ent[p] reached HOT_AT): translate the region entered
-   * there. Returns true if p is now an entry.
+   * there. Returns true if p is now an entry. `env` shapes the region
+   * instead of this cache: the checker (src/checker/translated.ts) passes
+   * one that admits the word at p alone, to run one instruction translated.
    */
-  hot(p: number): boolean {
+  hot(p: number, env: Surroundings = this): boolean {
     this.touch(p);
-    const shape = layout(this, p);
+    const shape = layout(env, p);
     if (shape === undefined) return false; // ent[p] stays HOT_AT: not tried again until reset
     if (this.live >= MAX_PLACEMENTS) this.flush();
-    const region = templateFor(this, shape);
+    const region = templateFor(env, shape);
     const nh = region.heads.length;
     const placed: Placement = {
       region,
@@ -236,8 +238,8 @@ export class CodeCache implements Surroundings {
     for (const o of again) this.mark(o);
   }
 
-  /** Drop every translation (the placement limit was reached). */
-  private flush(): void {
+  /** Drop every translation (the placement limit was reached, or the checker starts its next probe). */
+  flush(): void {
     for (const pl of this.pl) if (pl && !pl.dead) this.kill(pl);
   }
 

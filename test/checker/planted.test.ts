@@ -1,10 +1,13 @@
 // As the hidden checks do: plant a semantic mutation into a copy of the code (src/cpu/cpu.ts, the machine every
-// tool runs), then classify and check equivalence with that copy's own modules. Both must notice.
+// tool runs, or src/cpu/translate.ts, its region translator), then classify and check equivalence with that
+// copy's own modules, or run that copy's own `trapeze classify` command. They must notice.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as cleanClassify from '../../src/checker/classify.js';
+import type * as cleanMain from '../../src/cli/main.js';
+import { memoryIo } from '../../src/cli/io.js';
 import * as cleanEquiv from '../../src/vmm/equiv.js';
 import { isaOrThrow } from '../../src/isa/table.js';
 import { asm } from '../harness.js';
@@ -13,19 +16,35 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COPY = join(ROOT, 'tmp', `planted-${process.pid}`);
 afterAll(() => rmSync(COPY, { recursive: true, force: true }));
 
-/** A copy of src/ and isa/ with one edit to src/cpu/cpu.ts; the copy's checker and equivalence checker. */
-async function plantedCopy(find: RegExp, replace: string) {
-  rmSync(COPY, { recursive: true, force: true });
-  mkdirSync(COPY, { recursive: true });
-  for (const d of ['src', 'isa']) cpSync(join(ROOT, d), join(COPY, d), { recursive: true });
-  const file = join(COPY, 'src/cpu/cpu.ts');
-  const text = readFileSync(file, 'utf8');
-  if (!find.test(text)) throw new Error(`the mutation site ${find} is not in src/cpu/cpu.ts any more: update this test`);
-  writeFileSync(file, text.replace(find, replace));
+/** A mutation: in `file` (under src/), `find` becomes `replace`. */
+interface Plant {
+  readonly file: string;
+  readonly find: string | RegExp;
+  readonly replace: string;
+}
+
+/**
+ * A copy of src/ and isa/ with the edits planted (each site must be there, once); the copy's checker,
+ * equivalence checker and command line. Each copy gets a directory of its own: modules are cached by path.
+ */
+let copies = 0;
+async function plantedCopy(plants: readonly Plant[]) {
+  const dir = join(COPY, String(++copies));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const d of ['src', 'isa']) cpSync(join(ROOT, d), join(dir, d), { recursive: true });
+  for (const { file, find, replace } of plants) {
+    const path = join(dir, 'src', file);
+    const text = readFileSync(path, 'utf8');
+    const sites = typeof find === 'string' ? text.split(find).length - 1 : (text.match(new RegExp(find, 'g')) ?? []).length;
+    if (sites !== 1) throw new Error(`the mutation site ${find} is in src/${file} ${sites} times, not once: update this test`);
+    writeFileSync(path, text.replace(find, replace));
+  }
   return {
-    classify: (await import(join(COPY, 'src/checker/classify.ts'))) as typeof cleanClassify,
-    equiv: (await import(join(COPY, 'src/vmm/equiv.ts'))) as typeof cleanEquiv,
-    isa: ((await import(join(COPY, 'src/isa/table.ts'))) as { isaOrThrow: typeof isaOrThrow }).isaOrThrow('pg32'),
+    classify: (await import(join(dir, 'src/checker/classify.ts'))) as typeof cleanClassify,
+    equiv: (await import(join(dir, 'src/vmm/equiv.ts'))) as typeof cleanEquiv,
+    main: (await import(join(dir, 'src/cli/main.ts'))) as typeof cleanMain,
+    isa: ((await import(join(dir, 'src/isa/table.ts'))) as { isaOrThrow: typeof isaOrThrow }).isaOrThrow('pg32'),
   };
 }
 
@@ -40,7 +59,7 @@ describe('a semantic mutation planted into a copy of cpu.ts: add sets IE when rs
   });
 
   it('the planted copy: add is control-sensitive, Theorem 1 fails, the CPU disagrees with the reference; equiv finds the PSW differs at the add', async () => {
-    const copy = await plantedCopy(/case ADD:/, 'case ADD: if (R[(w >> B) & 15] === 0x1234) this.flags |= IE;');
+    const copy = await plantedCopy([{ file: 'cpu/cpu.ts', find: /case ADD:/, replace: 'case ADD: if (R[(w >> B) & 15] === 0x1234) this.flags |= IE;' }]);
     const r = copy.classify.classifyIsa(copy.isa, QUICK);
     expect(r.instructions.find((c) => c.mnemonic === 'add')).toMatchObject({ controlSensitive: true, privileged: false, userSensitive: true });
     expect(r.theorems['1']).toMatchObject({ holds: false, violators: ['add'] });
@@ -49,5 +68,57 @@ describe('a semantic mutation planted into a copy of cpu.ts: add sets IE when rs
     expect(e.equivalent).toBe(false);
     expect(e.differences).toContain('PSW flags: bare 3, virtual 1');
     expect(e.divergence?.instruction).toMatch(/^add r2, r1, r1/);
+  });
+});
+
+/**
+ * Mutations of the region translator (src/cpu/translate.ts): each changes what the generated JavaScript does for
+ * one instruction, so it is wrong only in hot code; the interpreter (and every one-instruction probe it runs) is
+ * untouched. `trapeze classify` runs each state through the translator too (src/checker/translated.ts) and must
+ * report each instruction as a disagreement with the reference interpreter, and exit 1.
+ */
+const TRANSLATOR: readonly (Plant & { readonly name: string; readonly hits: readonly string[] })[] = [
+  { name: 'add ors instead of adding', file: 'cpu/translate.ts', find: 'case O.add: code = set(dd, `(${s} + ${t}) | 0`)', replace: 'case O.add: code = set(dd, `${s} | ${t}`)', hits: ['add'] },
+  {
+    name: "ld's bound check lets the word just past the window through",
+    file: 'cpu/translate.ts',
+    find: "if ((a >>> 0) >= limit) ${trap(CAUSES.MEMORY, 'a')} ${set(dd",
+    replace: "if ((a >>> 0) > limit) ${trap(CAUSES.MEMORY, 'a')} ${set(dd",
+    hits: ['ld'],
+  },
+  {
+    name: 'st stores without its bound check',
+    file: 'cpu/translate.ts',
+    find: "if ((a >>> 0) >= limit) ${trap(CAUSES.MEMORY, 'a')} ` +",
+    replace: '` +',
+    hits: ['st'],
+  },
+  { name: 'bltu compares signed', file: 'cpu/translate.ts', find: 'case O.bltu: return `(${x} >>> 0) < (${y} >>> 0)`', replace: 'case O.bltu: return `${x} < ${y}`', hits: ['bltu'] },
+  {
+    name: 'a shift amount read at run time loses its top bit',
+    file: 'cpu/translate.ts',
+    find: 'sh = `(w & ${SH5})`',
+    replace: 'sh = `(w & 15)`',
+    hits: ['shli', 'shri', 'srai'],
+  },
+];
+
+describe('semantic mutations planted into a copy of translate.ts: trapeze classify notices each', () => {
+  it(TRANSLATOR.map((m) => m.name).join('; '), async () => {
+    const copy = await plantedCopy(TRANSLATOR);
+    const io = memoryIo({});
+    const status = await copy.main.main(['classify', '--format', 'json'], io);
+    expect(status, io.stderr()).toBe(1);
+    const report = JSON.parse(io.stdout()) as { translated: string; discrepancies: { mnemonic: string; machine: string; differences: string[] }[] };
+    expect(report.translated).toBe("the CPU's translated code (src/cpu/translate.ts)");
+    // each mutant's instructions, and nothing else, disagree; each time it is the translated code that does
+    expect(report.discrepancies.map((d) => d.mnemonic).sort()).toEqual(TRANSLATOR.flatMap((m) => m.hits).sort());
+    for (const d of report.discrepancies) expect(d.machine, d.mnemonic).toBe(report.translated);
+    const why = Object.fromEntries(report.discrepancies.map((d) => [d.mnemonic, d.differences.join('; ')]));
+    expect(why.st).toMatch(/completes vs traps MEMORY/);
+    expect(why.ld).toMatch(/completes vs traps MEMORY/);
+    expect(why.bltu).toMatch(/^pc: /);
+    // and the classes stay right: the checker's verdicts come from the interpreter, which is not mutated
+    expect(copy.classify.classifyIsa(copy.isa, { states: 8, assistStates: 1, translated: false }).discrepancies).toEqual([]);
   });
 });

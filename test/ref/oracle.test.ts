@@ -10,7 +10,7 @@ import { CI } from '../fuzz/seeds.js';
 import { classifyInstruction } from '../../src/checker/classify.js';
 import { constantsIn } from '../../src/checker/constants.js';
 import { CPU, Prober, reference } from '../../src/checker/probe.js';
-import { oracleProperty, tally, WITH_EXTRAS } from './oracle.js';
+import { hotProperty, HOT_RUNS, oracleProperty, tally, WITH_EXTRAS } from './oracle.js';
 
 describe('the fast CPU agrees with the reference interpreter', () => {
   it(`${CI.reference.numRuns} random programs, stepped, chunked and hooked (seed ${CI.reference.seed})`, () => {
@@ -82,5 +82,23 @@ describe('the comparison is sharp: a slip planted into the reference is caught',
     const spec = WITH_EXTRAS.instructions.find((s) => s.mnemonic === mnemonic)!;
     const c = classifyInstruction(spec, new Prober(WITH_EXTRAS, CPU), { states: 192 }, constantsIn([...CPU.code, ...slipped.code]), new Prober(WITH_EXTRAS, slipped));
     expect(c.discrepancy?.mnemonic, `${name} survived`).toBe(mnemonic);
+  });
+});
+
+// The same comparison on programs whose loops get hot (test/ref/hot.ts): most of their instructions run as
+// translated code (src/cpu/translate.ts), so the translator, not only the interpreter, is held to the reference.
+describe('the fast CPU in translated code agrees with the reference interpreter', () => {
+  it(`${HOT_RUNS} hot-loop programs, chunked and hooked (seed ${CI.reference.seed})`, () => {
+    const before = { ...tally, traps: [...tally.traps] };
+    fc.assert(hotProperty(), { seed: CI.reference.seed, numRuns: HOT_RUNS });
+    // the translator ran: regions were made in most programs, and rewritten code dropped some
+    expect(tally.translations - before.translations).toBeGreaterThan(HOT_RUNS);
+    expect(tally.invalidations - before.invalidations).toBeGreaterThan(5);
+    expect(tally.traps[CAUSES.MEMORY]! - before.traps[CAUSES.MEMORY]!).toBeGreaterThan(5);
+  });
+
+  it('is sharp: a slip planted into the reference (sltu compares signed) is caught in translated code', () => {
+    const r = fc.check(hotProperty({ ...SEMANTICS, ...SLIPS['sltu compares signed'] }), { seed: CI.reference.seed, numRuns: HOT_RUNS, endOnFailure: true });
+    expect(r.failed).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import { EXTRAS, INSTRUCTIONS, makeIsa, PG32, type Isa } from '../../src/isa/tab
 import { Reference } from '../../src/ref/interp.js';
 import type { Semantics } from '../../src/ref/semantics.js';
 import { build, interesting32, MAX_STEPS, MEM, program, source, type Op, type Program } from '../fuzz/generator.js';
+import { hotProgram, hotSource } from './hot.js';
 
 export type Processor = Cpu | Reference;
 
@@ -65,7 +66,7 @@ export function machineDiff(a: Processor, b: Processor, ac: Console, bc: Console
 export type Drive = { readonly kind: 'step' } | { readonly kind: 'chunks'; readonly sizes: readonly number[] } | { readonly kind: 'hook' };
 
 /** What the suite covered. */
-export const tally = { programs: 0, steps: 0, traps: [0, 0, 0, 0, 0, 0, 0], halts: 0, checkstops: 0 };
+export const tally = { programs: 0, steps: 0, traps: [0, 0, 0, 0, 0, 0, 0], halts: 0, checkstops: 0, translations: 0, invalidations: 0 };
 
 /** Run one program on both; returns the first differences, or []. `semantics` plants a change into the reference (to test the test). */
 export function oracle(img: Image, input: Uint8Array, isa: Isa, drive: Drive, maxSteps = MAX_STEPS, semantics?: Semantics): string[] {
@@ -126,6 +127,10 @@ function compareRuns(fast: Cpu, ref: Reference, img: Image, drive: Drive, maxSte
 
 function count(m: Processor): void {
   tally.programs++;
+  if (m instanceof Cpu && m.code) {
+    tally.translations += m.code.translations;
+    tally.invalidations += m.code.invalidations;
+  }
   tally.steps += m.instret + m.trapCount;
   for (let c = 1; c < tally.traps.length; c++) tally.traps[c]! += m.traps[c]!;
   if (m.halted) tally.halts++;
@@ -179,4 +184,21 @@ export const oracleProperty = (semantics?: Semantics) =>
   fc.property(refProgram, isa, drive, (p, i, dr) => {
     const d = oracle(build(source(p)), p.input, i, dr, MAX_STEPS, semantics);
     if (d.length) throw new Disagreement(`${i.name}, ${dr.kind}:\n${d.join('\n')}\n${source(p)}`);
+  });
+
+/** Hot-loop programs (hot.ts) per CI run. */
+export const HOT_RUNS = 60;
+
+/** Driven in chunks large enough for translated regions (a region runs only if the budget covers its longest path), or to each trap. */
+const hotDrive: fc.Arbitrary<Drive> = fc.oneof(
+  fc.array(fc.integer({ min: 30, max: 900 }), { minLength: 1, maxLength: 8 }).map((sizes): Drive => ({ kind: 'chunks', sizes })),
+  fc.constant<Drive>({ kind: 'hook' }),
+);
+
+/** The property for translated code: one hot-loop program on pg32, driven in chunks or to each trap. */
+export const hotProperty = (semantics?: Semantics) =>
+  fc.property(hotProgram, hotDrive, (p, dr) => {
+    const src = hotSource(p);
+    const d = oracle(build(src), new Uint8Array(0), PG32, dr, 8000, semantics);
+    if (d.length) throw new Disagreement(`hot loop, ${dr.kind}:\n${d.join('\n')}\n${src}`);
   });

@@ -12,11 +12,12 @@
  * checker can run on either. `semantics` replaces the meaning of any
  * instruction — how tests plant a semantic bug without editing source.
  */
-import { CAUSES, DEFAULT_MEM_WORDS, FLAGS, FLAGS_MASK, LOW, MIN_MEM_WORDS, opcodeOf, PG32, REGISTER_COUNT, reservedMask, type Isa } from '../isa/table.js';
+import { CAUSES, DEFAULT_MEM_WORDS, EXITS, FLAGS, FLAGS_MASK, INTERCEPTS, LOW, MIN_MEM_WORDS, opcodeOf, PG32, REGISTER_COUNT, reservedMask, type Isa } from '../isa/table.js';
 import type { CheckStop, StopReason } from '../cpu/cpu.js';
 import { Console, type Devices } from '../cpu/devices.js';
 import type { Image } from '../image.js';
 import { decode, type Operands } from './decode.js';
+import { Exit, guestStep, interceptOfCause, type Guest } from './guest.js';
 import { SEMANTICS, type Semantics } from './semantics.js';
 import { Trap } from './trap.js';
 
@@ -58,6 +59,18 @@ export class Reference {
 
   halted = false;
   checkStop: CheckStop | null = null;
+
+  /** `vt`: the guest this host is running (guest.ts), while in guest mode */
+  guest: Guest | null = null;
+  /** when set, an exit stops run() with 'exit' instead of the host going on after vmrun */
+  exitHook = false;
+  /** this processor IS a guest: its intercepts and exits apply (guest.ts) */
+  isGuest = false;
+  /** a guest's intercepts (control block word 8), and its last exit */
+  intercepts = 0;
+  exitCode = 0;
+  exitInfo = 0;
+
   /** instructions completed */
   instret = 0;
   /** trap deliveries (or hook stops), by cause */
@@ -69,6 +82,8 @@ export class Reference {
   private timerSet = false;
   /** a trap was just delivered: a fault fetching the handler's first instruction is a check-stop */
   private afterTrap = false;
+  /** the current instruction (vmrun) entered guest mode: it completes at the exit */
+  private entered = false;
 
   constructor(opts: ReferenceOptions = {}) {
     this.memWords = opts.mem?.length ?? opts.memWords ?? DEFAULT_MEM_WORDS;
@@ -107,6 +122,7 @@ export class Reference {
     this.instret = 0;
     this.traps.fill(0);
     this.afterTrap = false;
+    this.guest = null; // the reset state is the host's
   }
 
   /** Reset, copy the image's segments into storage, and start at its entry point. */
@@ -139,6 +155,18 @@ export class Reference {
     if (this.halted) return 'halt';
     if (this.checkStop) return 'checkstop';
 
+    // In guest mode the guest runs (the host's own interrupt waits for the exit). An exit that took no step
+    // (an intercept, an NPF) lets the host go on after vmrun within this step.
+    while (this.guest) {
+      const r = guestStep(this);
+      if (r === 'exited') {
+        if (this.exitHook) return 'exit';
+        continue;
+      }
+      if (r === 'exit') return this.exitHook ? 'exit' : 'budget';
+      return r;
+    }
+
     // A pending timer interrupt is taken before the next instruction once IE = 1.
     if (this.pending && (this.flags & FLAGS.IE) !== 0) {
       this.pending = false;
@@ -147,7 +175,11 @@ export class Reference {
     // The first instruction after a trap sequence must be reachable: never loop on an unreachable handler.
     if (this.afterTrap) {
       this.afterTrap = false;
-      if (!this.reachable(this.pc)) return this.stop(CAUSES.MEMORY, this.pc, this.pc, "the trap handler's first instruction is outside its relocation bounds");
+      if (!this.reachable(this.pc)) {
+        // a guest exits instead: past the partition (below its bound) NPF, else CHECKSTOP
+        if (this.isGuest) return this.pc < this.bound ? this.exit(EXITS.NPF, this.base + this.pc) : this.exit(EXITS.CHECKSTOP, CAUSES.MEMORY);
+        return this.stop(CAUSES.MEMORY, this.pc, this.pc, "the trap handler's first instruction is outside its relocation bounds");
+      }
     }
 
     try {
@@ -159,7 +191,14 @@ export class Reference {
       this.semantics[spec.mnemonic](this, decode(word, spec, this.pc));
     } catch (e) {
       if (e instanceof Trap) return this.deliver(e);
+      if (e instanceof Exit) return this.exit(e.code, e.info); // the guest's pc stays at the instruction
       throw e;
+    }
+    if (this.entered) {
+      // vmrun entered guest mode: a step, but the instruction completes at the exit (leaveGuest)
+      this.entered = false;
+      this.pc = this.next >>> 0;
+      return 'budget';
     }
 
     // The instruction completed.
@@ -194,6 +233,35 @@ export class Reference {
     this.timer = v;
     this.pending = false;
     this.timerSet = true;
+  }
+
+  /**
+   * In guest mode, an instruction whose intercept (its table entry's) is set
+   * does not complete: the guest exits with INSTR. Called where the
+   * instruction would otherwise complete, after its privilege and address
+   * checks.
+   */
+  intercept(o: Operands): void {
+    const name = this.isa.byOpcode[opcodeOf(o.word)]!.intercept;
+    if (this.isGuest && name && (this.intercepts & INTERCEPTS[name]) !== 0) throw new Exit(EXITS.INSTR, o.word);
+  }
+
+  /** A host enters guest mode (guest.ts, vmrun). */
+  enterGuest(g: Guest): void {
+    this.guest = g;
+    this.entered = true;
+  }
+
+  /** A host leaves guest mode (guest.ts, at the exit): vmrun completes, counted and ticking the TIMER. */
+  leaveGuest(): void {
+    this.guest = null;
+    this.instret++;
+    if (this.timer > 0 && --this.timer === 0) this.pending = true;
+  }
+
+  /** A guest delivers an injected trap before its first instruction: always delivered; 'exit' if it found no handler. */
+  inject(cause: number, info: number): StopReason {
+    return this.deliver(new Trap(cause, info, this.pc), true);
   }
 
   /** Privileged: a PRIV trap in user mode (info = the instruction word). */
@@ -232,7 +300,7 @@ export class Reference {
   }
 
   /** A MEMORY trap at the first of `count` addresses from `at` (32-bit, wrapping) that fails relocation. */
-  private checkWords(at: number, count: number): void {
+  checkWords(at: number, count: number): void {
     for (let k = 0; k < count; k++) {
       const a = (at + k) >>> 0;
       if (!this.reachable(a)) throw new Trap(CAUSES.MEMORY, a);
@@ -246,9 +314,20 @@ export class Reference {
 
   // -------------------------------------------------------------------- traps
 
-  /** The one place a trap is delivered: to the hook, or by the trap sequence. */
-  private deliver(t: Trap): StopReason {
+  /** The one place a trap is delivered: to the hook, or by the trap sequence (in a guest: or an exit). */
+  private deliver(t: Trap, injected = false): StopReason {
     const oldPc = (t.oldPc ?? this.pc) >>> 0;
+    if (this.isGuest && !injected) {
+      // below the guest's bound, the access failed only because the partition ends there
+      if (t.cause === CAUSES.MEMORY && t.info >>> 0 < this.bound) {
+        this.pc = oldPc;
+        return this.exit(EXITS.NPF, this.base + (t.info >>> 0));
+      }
+      if ((this.intercepts & INTERCEPTS[interceptOfCause(t.cause)]) !== 0) {
+        this.pc = oldPc;
+        return this.exit(t.cause, t.info);
+      }
+    }
     this.traps[t.cause]!++;
     if (this.trapHook) {
       this.trapCause = t.cause;
@@ -269,9 +348,21 @@ export class Reference {
     this.pc = E[LOW.NEW_PSW + 1]! >>> 0;
     this.base = E[LOW.NEW_PSW + 2]! >>> 0;
     this.bound = E[LOW.NEW_PSW + 3]! >>> 0;
+    if (this.bound === 0 && this.isGuest) {
+      // a guest's CHECKSTOP exit: C gets the PSW at the trap
+      [this.flags, this.pc, this.base, this.bound] = [E[LOW.OLD_PSW]!, oldPc, E[LOW.OLD_PSW + 2]! >>> 0, E[LOW.OLD_PSW + 3]! >>> 0];
+      return this.exit(EXITS.CHECKSTOP, t.cause);
+    }
     if (this.bound === 0) return this.stop(t.cause, t.info, oldPc, 'no trap handler installed (new PSW bound is 0)');
     this.afterTrap = true;
     return 'budget';
+  }
+
+  /** A guest's exit: recorded for the host (guest.ts writes it to C). */
+  private exit(code: number, info: number): StopReason {
+    this.exitCode = code;
+    this.exitInfo = info | 0;
+    return 'exit';
   }
 
   private stop(cause: number, info: number, pc: number, why: string): StopReason {

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { CAUSES, isaOrThrow } from '../../src/isa/table.js';
+import { Reference } from '../../src/ref/interp.js';
+import { machineDiff } from '../ref/oracle.js';
 import { asm } from '../harness.js';
 import { EXITS, source, story, wholeState } from './story.js';
 
@@ -129,6 +131,23 @@ describe('run(n) stopping in guest mode and resuming gives the state of one long
     );
   });
 
+  it('the reference interpreter (src/ref/guest.ts): the same machine every 37 steps, and after every step at the start', () => {
+    const a = fresh(true);
+    const con = new Console();
+    const ref = new Reference({ isa: ISA, memWords: HOST_MEM, devices: con });
+    ref.load(image);
+    const chunks = [...Array.from({ length: 120 }, () => 1), ...Array.from({ length: Math.ceil(whole.steps / 37) }, () => 37)];
+    for (const n of chunks) {
+      const ra = a.cpu.run(n);
+      const rb = ref.run(n);
+      const d = machineDiff(a.cpu, ref, a.con, con);
+      if (ra !== rb) d.unshift(`stop: fast ${ra}, reference ${rb}`);
+      expect(d, `at step ${a.cpu.instret + a.cpu.delivered}`).toEqual([]);
+      if (ra !== 'budget') break;
+    }
+    expect(ref.halted).toBe(true);
+  });
+
   it('translation on or off, the same state at every step', () => {
     const a = fresh(true);
     const b = fresh(false);
@@ -144,11 +163,11 @@ describe('steps in guest mode', () => {
   it('vmrun is a step when it starts: a budget ending there leaves the host in guest mode before any guest instruction', () => {
     const m = story({ intercepts: ['HALT'], guest: '        li r1, 1\n        halt' });
     const upTo = m.sym('vmrun') - m.sym('start') + 1;
-    expect(m.cpu.run(upTo)).toBe('budget');
+    expect(m.steps(upTo)).toBe('budget');
     expect(m.cpu.guest).not.toBeNull();
     expect(m.cpu.pc).toBe(m.sym('after')); // the hidden save area: pc = after vmrun
     expect(m.cpu.instret).toBe(upTo - 1); // vmrun completes only at the exit
-    expect(m.cpu.run(1)).toBe('budget'); // one guest instruction
+    expect(m.steps(1)).toBe('budget'); // one guest instruction
     expect(m.cpu.instret).toBe(upTo);
     expect(m.run(1).reason).toBe('halt'); // the exit is no step: the host halts in the same step
     m.expectExit(EXITS.INSTR);
@@ -157,8 +176,8 @@ describe('steps in guest mode', () => {
   it('an injection is a step', () => {
     const m = story({ inject: CAUSES.SVC, intercepts: ['HALT'], handler: '        halt', guest: '        halt' });
     const upTo = m.sym('vmrun') - m.sym('start') + 1;
-    m.cpu.run(upTo);
-    expect(m.cpu.run(1)).toBe('budget'); // the delivery
+    m.steps(upTo);
+    expect(m.steps(1)).toBe('budget'); // the delivery
     expect(m.cpu.guest?.cpu.pc).toBe(m.gsym('ghandler'));
     expect(m.run(1).reason).toBe('halt');
     m.expectExit(EXITS.INSTR);
@@ -168,16 +187,16 @@ describe('steps in guest mode', () => {
     // The guest's handler is an svc: a trap delivery per step, no instruction ever completes.
     const m = story({ handler: '        svc 0', guest: '        svc 0' });
     const upTo = m.sym('vmrun') - m.sym('start') + 1;
-    expect(m.cpu.run(upTo + 500)).toBe('budget');
+    expect(m.steps(upTo + 500)).toBe('budget');
     expect(m.cpu.delivered).toBe(500);
     expect(m.cpu.instret).toBe(upTo - 1);
   });
 
   it('a guest that loops forever stops at the step limit, in guest mode, and can go on', () => {
     const m = story({ guest: 'loop:   addi r1, r1, 1\n        jmp loop' });
-    expect(m.cpu.run(10_001)).toBe('budget');
+    expect(m.steps(10_001)).toBe('budget');
     expect(m.cpu.guest).not.toBeNull();
-    expect(m.cpu.run(10_000)).toBe('budget');
+    expect(m.steps(10_000)).toBe('budget');
     expect(m.cpu.guest!.cpu.regs[1]).toBe((20_001 - (m.sym('vmrun') - m.sym('start') + 1)) / 2);
   });
 });

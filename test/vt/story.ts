@@ -22,12 +22,18 @@
  *
  * Words 9 and 10 of C (exit code and info) start as SENTINEL, so a test sees
  * whether vmrun wrote them.
+ *
+ * Every story runs on both implementations of PG32: the fast CPU, which the
+ * tests read, and the reference interpreter (src/ref/guest.ts), run
+ * alongside and compared with it after every run, host, guest and storage
+ * (`sameMachines`): so each story's assertions hold for the reference too.
  */
 import { expect } from 'vitest';
 import { EXITS, INTERCEPTS, VMCB, type InterceptName } from '../../src/isa/table.js';
-import type { Cpu } from '../../src/cpu/cpu.js';
+import type { Cpu, StopReason } from '../../src/cpu/cpu.js';
 import type { Console } from '../../src/cpu/devices.js';
-import { machine, type Machine } from '../harness.js';
+import { machine, on, REFERENCE, type Machine } from '../harness.js';
+import type { Reference } from '../../src/ref/interp.js';
 
 export const MEM = 4096;
 export const PART = 2048;
@@ -139,9 +145,12 @@ export interface Block {
   regs: number[];
 }
 
-/** A story's machine, built but not run. */
+/** A story's machine, built but not run; `twin` is the same story on the reference interpreter. */
 export class VtMachine {
-  constructor(readonly m: Machine) {}
+  constructor(
+    readonly m: Machine,
+    readonly twin?: Machine<Reference>,
+  ) {}
 
   get cpu() {
     return this.m.cpu;
@@ -153,8 +162,17 @@ export class VtMachine {
     return this.m.out;
   }
   run(steps = 100_000): this {
-    this.m.run(steps);
+    this.steps(steps);
     return this;
+  }
+  /** Run both implementations `n` steps and compare them; the fast CPU's stop reason. */
+  steps(n: number): StopReason {
+    this.m.run(n);
+    if (this.twin) {
+      this.twin.run(n);
+      sameMachines(this.m, this.twin);
+    }
+    return this.m.reason!;
   }
   sym(name: string): number {
     return this.m.sym(name);
@@ -209,7 +227,34 @@ export class VtMachine {
 }
 
 export function story(s: Story): VtMachine {
-  return new VtMachine(machine(source(s), { isa: s.isa ?? 'pg32+vt', memWords: s.mem ?? MEM, input: s.input }));
+  const opts = { isa: s.isa ?? 'pg32+vt', memWords: s.mem ?? MEM, input: s.input };
+  const src = source(s);
+  return new VtMachine(machine(src, opts), on(REFERENCE).machine(src, opts));
+}
+
+/** The fast CPU and the reference interpreter ran a story to the same place: stop reason, host, guest (if in guest mode), storage, console. */
+export function sameMachines(a: Machine, b: Machine<Reference>): void {
+  const state = (m: Machine<Cpu | Reference>, guest: { regs: Int32Array; flags: number; pc: number; base: number; bound: number; timer: number; pending: boolean } | undefined) => {
+    const c = m.cpu;
+    return {
+      reason: m.reason,
+      regs: [...c.regs],
+      psw: [c.flags, c.pc, c.base, c.bound],
+      timer: c.timer,
+      pending: c.pending,
+      instret: c.instret,
+      halted: c.halted,
+      checkStop: c.checkStop,
+      traps: [...c.traps],
+      guest: guest && { regs: [...guest.regs].slice(1), psw: [guest.flags, guest.pc, guest.base, guest.bound], timer: guest.timer, pending: guest.pending },
+      out: [...m.console.output()],
+      read: m.console.inputPosition(),
+    };
+  };
+  expect(state(b, b.cpu.guest?.cpu), 'the reference interpreter ends where the fast CPU does').toEqual(state(a, a.cpu.guest?.cpu));
+  const ma = a.cpu.mem;
+  const mb = b.cpu.mem;
+  for (let p = 0; p < ma.length; p++) if (ma[p] !== mb[p]) expect(mb[p], `storage word ${p}: the reference interpreter vs the fast CPU`).toBe(ma[p]);
 }
 
 /** Build and run a story (default budget 100,000 steps). */

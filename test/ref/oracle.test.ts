@@ -2,7 +2,7 @@
 // both, with the whole machine compared after every step, after chunks of steps (translated blocks, bursts) and
 // at every trap with the trap hook set. Fixed seed; `npm run fuzz -- --suite reference` runs longer.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CAUSES, FLAGS } from '../../src/isa/table.js';
 import { SEMANTICS, type Semantics } from '../../src/ref/semantics.js';
 import { Trap } from '../../src/ref/trap.js';
@@ -10,7 +10,11 @@ import { CI } from '../fuzz/seeds.js';
 import { classifyInstruction } from '../../src/checker/classify.js';
 import { constantsIn } from '../../src/checker/constants.js';
 import { CPU, Prober, reference } from '../../src/checker/probe.js';
-import { hotProperty, HOT_RUNS, oracleProperty, tally, WITH_EXTRAS } from './oracle.js';
+import { hotProperty, HOT_RUNS, oracleProperty, tally, vtProperty, WITH_EXTRAS } from './oracle.js';
+import { Reference } from '../../src/ref/interp.js';
+
+/** Programs with guests per CI run. */
+const VT_RUNS = 60;
 
 describe('the fast CPU agrees with the reference interpreter', () => {
   it(`${CI.reference.numRuns} random programs, stepped, chunked and hooked (seed ${CI.reference.seed})`, () => {
@@ -100,5 +104,23 @@ describe('the fast CPU in translated code agrees with the reference interpreter'
   it('is sharp: a slip planted into the reference (sltu compares signed) is caught in translated code', () => {
     const r = fc.check(hotProperty({ ...SEMANTICS, ...SLIPS['sltu compares signed'] }), { seed: CI.reference.seed, numRuns: HOT_RUNS, endOnFailure: true });
     expect(r.failed).toBe(true);
+  });
+});
+
+// Guest mode (vt) on both: the fuzz programs with vmruns inserted, their control blocks in line, compared as above.
+describe('the fast CPU in guest mode agrees with the reference interpreter (src/ref/guest.ts)', () => {
+  it(`${VT_RUNS} random programs with guests, stepped, chunked and hooked (seed ${CI.reference.seed})`, () => {
+    const entered = vi.spyOn(Reference.prototype, 'enterGuest');
+    try {
+      fc.assert(vtProperty(), { seed: CI.reference.seed, numRuns: VT_RUNS });
+      expect(entered.mock.calls.length, 'guests the reference ran').toBeGreaterThan(VT_RUNS);
+    } finally {
+      entered.mockRestore();
+    }
+  });
+
+  it('is sharp: a guest-mode slip planted into the reference (a guest\'s ld reads the next word) is caught', () => {
+    const slipped: Semantics = { ...SEMANTICS, ld: (m, o) => m.set(o.rd, m.loadWord(m.get(o.rs) + o.imm + (m.isGuest ? 1 : 0))) };
+    expect(fc.check(vtProperty(slipped), { seed: CI.reference.seed, numRuns: VT_RUNS, endOnFailure: true }).failed).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import type { Image } from '../../src/image.js';
-import { EXTRAS, INSTRUCTIONS, makeIsa, PG32, type Isa } from '../../src/isa/table.js';
+import { EXTENSIONS, EXTRAS, INSTRUCTIONS, makeIsa, PG32, type Isa } from '../../src/isa/table.js';
 import { Reference } from '../../src/ref/interp.js';
 import type { Semantics } from '../../src/ref/semantics.js';
 import { build, interesting32, MAX_STEPS, MEM, program, source, type Op, type Program } from '../fuzz/generator.js';
@@ -150,6 +150,21 @@ const R = (n: number) => `r${n}`;
 const reg = fc.integer({ min: 1, max: 9 });
 const near = (i: number, n: number, d: number) => `L${Math.max(0, Math.min(n, i + d))}`;
 const REGISTER_ALU = INSTRUCTIONS.filter((s) => s.format === 'RRR').map((s) => s.mnemonic);
+/** C words 0–15 of a control block (ISA.md "Extension vt"): guest PSW, TIMER, pending, partition, intercepts, exit, inject */
+const guestBlock: fc.Arbitrary<number[]> = fc
+  .tuple(
+    fc.constantFrom(0, 1, 2, 3),
+    fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(0, 16, 40)),
+    fc.constantFrom(0, 0, 8, 16, 200),
+    fc.constantFrom(MEM, 256, 128, 16, 0),
+    fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 })),
+    fc.constantFrom(0, 1),
+    fc.constantFrom([0, MEM], [0, 256], [16, 256], [256, 256], [384, 128], [496, 16], [500, 16], [0, 15]),
+    fc.integer({ min: 0, max: 127 }),
+    fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 })),
+  )
+  .map(([flags, pc, base, bound, timer, pending, [pb, size], intercepts, inject]) => [flags, pc, base, bound, timer, pending, pb!, size!, intercepts, 0, 0, inject, 77, 0, 0, 0]);
+
 const extraOp: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(fc.constantFrom(...REGISTER_ALU), reg, interesting32, interesting32).map(([m, r, a, b]): Op => (i) => [`L${i}: li r11, ${a}`, `li ${R(r)}, ${b}`, `${m} ${R(r)}, r11, ${R(r)}`]),
   fc.integer({ min: -3, max: 6 }).map((d): Op => (i, n) => [`L${i}: la r11, ${near(i, n, d)}`, 'jalr r11, r11']),
@@ -169,12 +184,10 @@ export const refProgram: fc.Arbitrary<Program> = fc
     return { ...p, body, psw: p.psw.map((b, k) => (flags[k] === null || flags[k] === undefined ? b : { ...b, flags: flags[k]! })) };
   });
 
-/**
- * pg32 (the extras are undefined words) or every extra defined. Not `vt`
- * yet: the reference does not model guest mode (src/ref/semantics.ts
- * UNMODELLED); add it here when it does.
- */
+/** pg32 (the extras are undefined words) or every extra defined; `vt` apart (vtProperty below). */
 export const WITH_EXTRAS = makeIsa(['pg32', ...EXTRAS].join('+'), EXTRAS);
+/** every extension: the four extras and `vt` */
+export const WITH_VT = makeIsa(['pg32', ...EXTENSIONS].join('+'), EXTENSIONS);
 const isa = fc.constantFrom(PG32, WITH_EXTRAS);
 
 export class Disagreement extends Error {}
@@ -201,4 +214,31 @@ export const hotProperty = (semantics?: Semantics) =>
     const src = hotSource(p);
     const d = oracle(build(src), new Uint8Array(0), PG32, dr, 8000, semantics);
     if (d.length) throw new Disagreement(`hot loop, ${dr.kind}:\n${d.join('\n')}\n${src}`);
+  });
+
+/**
+ * `vmrun` (vt) with a control block in line: a guest over the program's own storage (its code, the canary, or
+ * both), with random intercepts, timers and injections, so guests run, trap, exit and time out.
+ */
+const vmrunOp: fc.Arbitrary<Op> = fc.tuple(guestBlock, fc.array(interesting32, { minLength: 4, maxLength: 4 })).map(([b, regs]): Op => (i) => [
+  `L${i}: la r11, VB${i}`,
+  'vmrun r11',
+  `jmp VE${i}`,
+  `VB${i}: .word ${b.join(', ')}`,
+  `.word 0, ${regs.join(', ')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0`,
+  `VE${i}: nop`,
+]);
+
+/** Generated programs with guests: the fuzz programs, a few vmruns inserted. */
+export const vtProgram: fc.Arbitrary<Program> = fc.tuple(refProgram, fc.array(fc.tuple(fc.nat(60), vmrunOp), { minLength: 1, maxLength: 4 })).map(([p, extra]) => {
+  const body = [...p.body];
+  for (const [at, o] of extra) body.splice(at % (body.length + 1), 0, o);
+  return { ...p, body };
+});
+
+/** The property with guests: one generated program on every extension, vt included, one way of driving them. */
+export const vtProperty = (semantics?: Semantics) =>
+  fc.property(vtProgram, drive, (p, dr) => {
+    const d = oracle(build(source(p)), p.input, WITH_VT, dr, MAX_STEPS, semantics);
+    if (d.length) throw new Disagreement(`${WITH_VT.name}, ${dr.kind}:\n${d.join('\n')}\n${source(p)}`);
   });

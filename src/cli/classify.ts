@@ -19,7 +19,9 @@ const USAGE = [
   'classes declared in isa/ against what execution shows. The states reach the corners of every',
   "field (bases across the whole storage, TIMER 0 to 2^32-1, register edges, the semantics' own",
   'constants); the report lists how many were tried and which values each field took. Every state',
-  'also runs on the reference interpreter (src/ref), and any state where the two disagree is shown.',
+  'also runs on the reference interpreter (src/ref), guest mode included, and every other pair of',
+  "states through the CPU's translated code (the instruction made a region of its own by",
+  'src/cpu/translate.ts); any state where they disagree is shown.',
   '',
   `  --isa NAME       pg32 (default), ${Object.keys(VARIANTS).slice(1).join(', ')}, or pg32+EXT+... (EXT: ${EXTENSIONS.join(' ')})`,
   '  --format F       text (default), json, or md',
@@ -29,8 +31,8 @@ const USAGE = [
   '  --machine M      the machine probed: cpu (default) or reference (the reference interpreter)',
   '  --oracle O       reference (default when probing the cpu): run every state on it too; none: do not',
   '',
-  'exit status: 0, or 1 if a declared class in isa/ disagrees with execution, or the CPU and the',
-  'reference interpreter disagree',
+  'exit status: 0, or 1 if a declared class in isa/ disagrees with execution, or the CPU (interpreted',
+  'or translated) and the reference interpreter disagree',
 ].join('\n');
 
 export function classifyCommand(args: string[], io: Io): number {

@@ -21,7 +21,7 @@
 import { Cpu, type StopReason } from '../cpu/cpu.js';
 import { layout, runtimeField, templateFor, type Surroundings } from '../cpu/translate.js';
 import { CodeCache } from '../cpu/codecache.js';
-import { FIELDS, opcodeWord, reservedMask, setField, type Isa, type Mnemonic, type Spec } from '../isa/table.js';
+import { FIELDS, FORMATS, getField, getSigned, opcodeWord, reservedMask, setField, type Isa, type Mnemonic, type Spec } from '../isa/table.js';
 import { literalsIn } from './constants.js';
 import type { Target } from './probe.js';
 
@@ -32,21 +32,79 @@ function alone(E: Int32Array, reserved: Int32Array, p: number, late: number): Su
   return { E, reserved, rewritten: (q) => (q === p ? late : -1), covered: () => false };
 }
 
-/** A CPU that runs each step's instruction translated, if the translator translates it. */
+/**
+ * A CPU that runs each step's instruction translated, if the translator
+ * translates it.
+ *
+ * Each translation is new code for V8 to compile, and the states name
+ * registers at random, so nearly every state would be a translation of its
+ * own. But what the translator generates does not depend on which
+ * registers an instruction names, only on which are r0 and which are the
+ * same: so the step renames them — the instruction's registers become r1,
+ * r2, r3 in the order its fields name them (r0 stays r0), the state's
+ * register values move with them — and names them back afterwards. Then a
+ * few translations serve all of an instruction's states. An instruction
+ * that loads or stores its own word is run as it is (the renamed word
+ * would be what it reads).
+ */
 class TranslatingCpu extends Cpu {
-  /** steps so far: the odd ones read the instruction's immediate at run time */
+  /** steps so far: three in four read the instruction's immediate at run time (fewer distinct translations) */
   private steps = 0;
+  /** register k of the renamed machine is register to[k] of the state's */
+  private readonly to = new Int32Array(16);
+  private readonly saved = new Int32Array(16);
 
   override step(): StopReason {
     const code = this.code!;
     code.flush(); // the last probe's region: its word is another state's now
     const a = this.pc >>> 0;
-    if (a < this.bound && this.base + a < this.memWords) {
-      const p = this.base + a;
-      const late = this.steps++ % 2 === 1 ? runtimeField(this.mem[p]! >>> OP) : 0;
-      code.hot(p, alone(this.mem, code.reserved, p, late));
+    if (!(a < this.bound && this.base + a < this.memWords)) return super.step();
+    const p = this.base + a;
+    const word = this.mem[p]!;
+    const spec = this.isa.byOpcode[word >>> OP];
+    const renamed = spec ? this.rename(spec, word, a) : word;
+    this.mem[p] = renamed;
+    const late = this.steps++ % 4 !== 0 ? runtimeField(word >>> OP) : 0;
+    if (!code.hot(p, alone(this.mem, code.reserved, p, late)) && renamed !== word) {
+      // not translated after all: the interpreter runs the state as it is
+      this.nameBack(p, word);
+      return super.step();
     }
-    return super.step();
+    const r = super.step();
+    if (renamed !== word) {
+      this.nameBack(p, word);
+      if (r === 'trap' && this.trapInfo === renamed) this.trapInfo = word; // a trap whose info is the word (div, rem)
+    }
+    return r;
+  }
+
+  /** The state's names back: its registers where they were, its word at p. */
+  private nameBack(p: number, word: number): void {
+    this.saved.set(this.regs);
+    for (let k = 0; k < 16; k++) this.regs[this.to[k]!] = this.saved[k]!;
+    this.mem[p] = word;
+  }
+
+  /** The word with its registers renamed, and the registers moved to match (or the word itself, left as it is). */
+  private rename(spec: Spec, word: number, pc: number): number {
+    const to = this.to;
+    const from = new Int32Array(16).fill(-1); // state register → renamed
+    from[0] = 0;
+    to[0] = 0;
+    let next = 1;
+    let w = word;
+    for (const o of FORMATS[spec.format]) {
+      const field = o.kind === 'reg' ? o.field : o.kind === 'mem' ? o.baseField! : undefined;
+      if (field === undefined) continue;
+      const r = getField(word, field);
+      if (o.kind === 'mem' && ((this.regs[r]! + getSigned(word, o.field)) | 0) >>> 0 === pc) return word; // its own word
+      if (from[r] === -1) (from[r] = next), (to[next++] = r);
+      w = setField(w, field, from[r]!);
+    }
+    for (let r = 1; r < 16; r++) if (from[r] === -1) (from[r] = next), (to[next++] = r);
+    this.saved.set(this.regs);
+    for (let k = 0; k < 16; k++) this.regs[k] = this.saved[to[k]!]!;
+    return w;
   }
 }
 

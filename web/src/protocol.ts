@@ -156,19 +156,25 @@ export interface Slice {
   readonly reflections: number;
   /** hardware guest-mode exits to the monitor (hw) */
   readonly exits: number;
+  /** blocks binary translation made (bt) */
+  readonly translations: number;
+  /** hypercalls of paravirtual guests */
+  readonly hypercalls: number;
   /** the slice ended the VM: halt, checkstop or the step limit */
   readonly ended: string | null;
-  /** traps by cause name, for the tooltip */
+  /** traps by cause name and exits by name, with counts, for the tooltip */
   readonly causes: string;
 }
 
-/** One thing the monitor did, at an exact guest step (of all VMs together). */
+/** One thing the monitor did (its listener, src/vmm/events.ts), at an exact guest step (of all VMs together). */
 export interface VmEvent {
   readonly vm: number;
   readonly at: number;
-  readonly kind: 'emulate' | 'reflect' | 'trap' | 'exit';
-  /** the instruction emulated, the trap's cause, or the exit's name */
+  readonly kind: 'trap' | 'emulate' | 'reflect' | 'exit' | 'translate' | 'hypercall';
+  /** the trap's cause, the emulating routine, the cause reflected, the exit's name and code, the words translated, the call */
   readonly what: string;
+  /** the guest's pc the event is about */
+  readonly pc: number;
 }
 
 export interface VmView {
@@ -191,9 +197,13 @@ export interface VmmView {
   readonly isa: string;
   readonly vms: readonly VmView[];
   readonly slices: readonly Slice[];
-  /** exact events, for the first `detailedUntil` guest steps (slices after it are marked with their counts) */
+  /** exact events, every one of the first `detailedUntil` guest steps (slices after it are marked with their counts) */
   readonly events: readonly VmEvent[];
   readonly detailedUntil: number;
+  /** events the monitor told in all (recorded or not) */
+  readonly eventCount: number;
+  /** MAX_EVENTS were recorded: events after `detailedUntil` are only counted */
+  readonly capped: boolean;
   /** slices run in all (the timeline shows the first MAX_SLICES) */
   readonly sliceCount: number;
   readonly totalSteps: number;

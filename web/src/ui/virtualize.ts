@@ -7,10 +7,12 @@ import { MONITORS } from '../../../src/vmm/monitor.js';
 import type { Example } from '../../build.js';
 import type { EquivView, FromLab, GuestSpec, ToLab, VmmView } from '../protocol.js';
 import { byId, fmt, h, hex } from './dom.js';
-import { legend, timeline, VM_COLOURS } from './timeline.js';
+import { exactness, legend, timeline, VM_COLOURS } from './timeline.js';
 import type { Port } from './workers.js';
 
 const EDITOR = '(editor)';
+/** rows of the event table (the timeline marks them all) */
+const EVENT_ROWS = 300;
 
 interface Guest {
   /** an example's path, or EDITOR */
@@ -31,6 +33,7 @@ export interface VirtualizeContext {
 export class VirtualizePanel {
   private guests: Guest[] = [{ from: 'hello.s' }, { from: 'fib.s' }];
   private equivSources = new Map<string, string>();
+  private readonly eventLog = h('details', { id: 'vmm-events', class: 'event-log' });
 
   constructor(private readonly c: VirtualizeContext) {
     byId('vmm-monitor').replaceChildren(...MONITORS.map((m) => h('option', { value: m }, m)));
@@ -129,7 +132,7 @@ export class VirtualizePanel {
 
   private renderRun(run: VmmView): void {
     const box = byId('timeline');
-    box.replaceChildren(timeline(run, Math.max(600, box.clientWidth - 4)), legend(run));
+    box.replaceChildren(timeline(run, Math.max(600, box.clientWidth - 4)), legend(run), this.renderEvents(run));
     byId('vm-consoles').replaceChildren(
       ...run.vms.map((vm, i) =>
         h('section', { class: 'vm', style: `border-top-color:${VM_COLOURS[i % VM_COLOURS.length]}`, 'aria-label': `VM ${vm.name}` },
@@ -142,6 +145,24 @@ export class VirtualizePanel {
         ),
       ),
     );
+  }
+
+  /**
+   * The events as a table (the timeline's marks, for the keyboard and for
+   * reading): one element kept across updates, so it stays open once opened.
+   */
+  private renderEvents(run: VmmView): HTMLElement {
+    const shown = run.events.slice(0, EVENT_ROWS);
+    const verb = { trap: 'trap', emulate: 'emulate', reflect: 'reflect', exit: 'VM exit', translate: 'translate', hypercall: 'hypercall' } as const;
+    this.eventLog.replaceChildren(
+      h('summary', {}, `Monitor events: ${fmt(run.events.length)} placed${run.capped ? ` of ${fmt(run.eventCount)} (capped)` : ''}`),
+      h('p', { class: 'muted' }, exactness(run), run.events.length > EVENT_ROWS ? ` The table lists the first ${fmt(EVENT_ROWS)}.` : ''),
+      h('table', { class: 'event-table', tabindex: 0, 'aria-label': 'monitor events' },
+        h('thead', {}, h('tr', {}, ...['step', 'VM', 'pc', 'event', 'what'].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, ...shown.map((e) => h('tr', { class: e.kind }, h('td', { class: 'num' }, fmt(e.at)), h('td', {}, run.vms[e.vm]?.name ?? String(e.vm)), h('td', {}, h('code', {}, hex(e.pc))), h('td', {}, verb[e.kind]), h('td', {}, e.what)))),
+      ),
+    );
+    return this.eventLog;
   }
 
   private renderEquiv(r: EquivView): void {

@@ -192,6 +192,16 @@ describe('playground: classify, virtualize', () => {
     expect(await page.locator('#witness .wit h3').count()).toBeGreaterThan(0);
     expect(await page.locator('#witness tr.differs').count()).toBeGreaterThan(0);
     expect(await page.locator('#witness').textContent()).toContain('location');
+
+    // A composed ISA: getr breaks Theorems 1 and 3, and vt's guest mode admits hw (and bt rewrites getr).
+    await page.fill('#classify-isa', 'pg32+getr+vt');
+    await page.keyboard.press('Enter');
+    await waitForText(page, '#classify-status', 'pg32+getr+vt: 44 instructions classified', 60_000);
+    const composed = await page.locator('.verdict').allTextContents();
+    expect(composed.find((v) => v.startsWith('Theorem 1'))).toMatch(/fails.*violated by\s*getr$/);
+    expect(composed.find((v) => v.startsWith('Hardware assist'))).toContain('holds');
+    expect(composed.find((v) => v.startsWith('Monitors'))).toMatch(/✓ hw admitted/);
+    expect(await page.locator('#class-table tbody tr').count()).toBe(44);
   }, 90_000);
 
   browserTest('runs two guests under the VMM, each with its own console and lane on the timeline', async ({ page }) => {
@@ -207,6 +217,18 @@ describe('playground: classify, virtualize', () => {
     expect(consoles[1]).toContain('0 1 1 2 3 5 8 13');
     expect(await page.locator('#timeline svg .lane-label').allTextContents()).toEqual(['hello', 'fib']);
     expect(await page.locator('#timeline svg .event.emulate').count()).toBeGreaterThan(0);
+    // hello's `out`s: each trap and its emulation, at its step, in the event table too.
+    await page.click('#vmm-events summary');
+    expect(await page.locator('#vmm-events tbody tr').first().textContent()).toMatch(/^\d+hello0x[0-9a-f]{8}trapPRIV$/);
+    expect(await page.locator('#vmm-events tbody tr').nth(1).textContent()).toMatch(/^\d+hello0x[0-9a-f]{8}emulateout$/);
+
+    // The same guests under hw: VM exits with their codes, from the monitor's own events.
+    await page.selectOption('#vmm-monitor', 'hw');
+    await page.click('#vmm-form button[type=submit]');
+    await waitForText(page, '#vmm-status', 'done');
+    expect(await page.locator('#timeline svg .event.exit').count()).toBeGreaterThan(0);
+    expect(await page.locator('#vmm-events tbody').textContent()).toContain('VM exitINSTR (exit code 16)');
+    expect(await page.textContent('#timeline .legend')).toContain('Every mark is at its exact step');
 
     // The equivalence check: x86.s diverges under trap-and-emulate.
     await page.selectOption('#guest-add', 'variants/x86.s');

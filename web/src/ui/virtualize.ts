@@ -7,7 +7,7 @@ import { MONITORS } from '../../../src/vmm/monitor.js';
 import type { Example } from '../../build.js';
 import type { EquivView, FromLab, GuestSpec, ToLab, VmmView } from '../protocol.js';
 import { byId, fmt, h, hex } from './dom.js';
-import { exactness, legend, timeline, VM_COLOURS } from './timeline.js';
+import { legend, timeline, VM_COLOURS } from './timeline.js';
 import type { Port } from './workers.js';
 
 const EDITOR = '(editor)';
@@ -156,7 +156,7 @@ export class VirtualizePanel {
     const verb = { trap: 'trap', emulate: 'emulate', reflect: 'reflect', exit: 'VM exit', translate: 'translate', hypercall: 'hypercall' } as const;
     this.eventLog.replaceChildren(
       h('summary', {}, `Monitor events: ${fmt(run.events.length)} placed${run.capped ? ` of ${fmt(run.eventCount)} (capped)` : ''}`),
-      h('p', { class: 'muted' }, exactness(run), run.events.length > EVENT_ROWS ? ` The table lists the first ${fmt(EVENT_ROWS)}.` : ''),
+      run.events.length > EVENT_ROWS ? h('p', { class: 'muted' }, `The table lists the first ${fmt(EVENT_ROWS)}; the timeline marks them all.`) : '',
       h('table', { class: 'event-table', tabindex: 0, 'aria-label': 'monitor events' },
         h('thead', {}, h('tr', {}, ...['step', 'VM', 'pc', 'event', 'what'].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, ...shown.map((e) => h('tr', { class: e.kind }, h('td', { class: 'num' }, fmt(e.at)), h('td', {}, run.vms[e.vm]?.name ?? String(e.vm)), h('td', {}, h('code', {}, hex(e.pc))), h('td', {}, verb[e.kind]), h('td', {}, e.what)))),

@@ -1,8 +1,8 @@
 /**
  * The playground's debugger, in Node: the same code the machine worker runs.
  * Its hooked trap delivery must give exactly the bare CPU's results, and
- * reverse execution (snapshots + replay) must land exactly where a fresh
- * run of the same number of steps lands.
+ * reverse execution (src/debug's checkpoints + replay) must land exactly
+ * where a fresh run of the same number of steps lands.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +12,6 @@ import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { isaOrThrow } from '../../src/isa/table.js';
 import { DebugSession } from '../../web/src/machine/debugger.js';
-import { MAX_SNAPSHOTS, MIN_SPACING, SnapshotHistory } from '../../web/src/machine/history.js';
 import { programs, type Program } from '../library.js';
 
 const MEM = 65536;
@@ -106,13 +105,18 @@ describe('debugger: reverse execution', () => {
     });
   }
 
-  it('keeps few snapshots over a long run, and reverse steps one at a time stay exact', () => {
+  it('keeps few checkpoints over a long run, within its byte budget, and reverse steps one at a time stay exact', () => {
     const count = { source: '        li r1, 3000000\nloop:   addi r1, r1, -1\n        bne r1, r0, loop\n        halt\n', isa: 'pg32', input: new Uint8Array(0) };
     const s = session(count);
-    for (let i = 0; i < 200; i++) s.advance(MIN_SPACING * 2, null); // a long run in chunks, as the worker runs it
+    for (let i = 0; i < 200; i++) s.advance(40_000, null); // a long run in chunks, as the worker runs it
+    s.advance(10_000_000, null);
     expect(s.cpu.halted).toBe(true);
-    expect((s.history as SnapshotHistory).size).toBeLessThanOrEqual(MAX_SNAPSHOTS);
     const end = s.position();
+    // The spacing grows with the run (1/64 of it, src/debug/history.ts): logarithmically many checkpoints, not one per interval.
+    const h = s.history.history;
+    expect(h.size).toBeGreaterThan(10);
+    expect(h.size).toBeLessThanOrEqual(64 * (1 + Math.log(end / (64 * h.interval))) + 4);
+    expect(h.size).toBeLessThan(end / h.interval / 2);
     // From the end: before halt (r1 = 0), before the last bne, the last addi (r1 = 1), a bne, an addi (r1 = 2).
     const r1: number[] = [];
     for (let k = 1; k <= 5; k++) {
@@ -122,6 +126,31 @@ describe('debugger: reverse execution', () => {
     }
     expect(s.cpu.halted).toBe(false);
     expect(r1).toEqual([0, 0, 1, 1, 2]);
+  });
+
+  it('thins old history to stay within its byte budget, and still goes back exactly', () => {
+    // Round after round the program writes the round's number into 15 storage pages: each checkpoint holds 15 new pages.
+    const source = ['        li r5, 40', 'round:  li r2, 0x1000', 'loop:   st r5, 0(r2)', '        addi r2, r2, 0x1000', '        li r4, 0x10000', '        bne r2, r4, loop',
+      '        li r3, 5000', 'spin:   addi r3, r3, -1', '        bne r3, r0, spin', '        addi r5, r5, -1', '        bne r5, r0, round', '        halt', ''].join('\n');
+    const image = assemble(source, 'pages.s').image!;
+    const run = (budget?: number) => {
+      const s = new DebugSession(image, isaOrThrow('pg32'), MEM, budget);
+      s.console.end();
+      expect(s.advance(10_000_000, null)).toBe('halt');
+      return s;
+    };
+    const whole = run();
+    const budget = 1024 * 1024;
+    const thin = run(budget);
+    expect(whole.history.history.heldBytes).toBeGreaterThan(2 * budget);
+    expect(thin.history.history.heldBytes).toBeLessThanOrEqual(budget);
+    expect(thin.history.history.size).toBeLessThan(whole.history.history.size);
+    const p = { source, isa: 'pg32', input: new Uint8Array(0), name: 'pages.s', path: 'pages.s' } as Program;
+    const end = thin.position();
+    for (const t of [end - 1, Math.floor(end / 2), 1]) {
+      thin.history.seek(t);
+      expect(state(thin.cpu, thin.console.output()), `step ${t}`).toEqual(bare(p, t));
+    }
   });
 });
 
@@ -172,6 +201,25 @@ describe('debugger: vt guest mode', () => {
     expect(s.nextInstruction()).toBe('halt  (in guest mode)');
     s.advance(1, null);
     expect(s.cpu.guest).toBeNull();
+  });
+
+  it('takes checkpoints inside guest mode and goes back to them exactly (the guest processor included)', () => {
+    // The guest counts down from 60,000 before its halt: long enough for checkpoints taken while it runs.
+    const long = { ...p, source: host.replace("guest:  addi r1, r1, 1\n        addi r1, r1, 2\n        addi r1, r1, 3", 'guest:  li r2, 60000\ng1:     addi r2, r2, -1\n        bnez r2, g1'), expected: '16' };
+    const s = session(long);
+    expect(s.advance(1_000_000, null)).toBe('halt');
+    expect(decode(s.console.output())).toBe('16');
+    const guest = (cpu: Cpu) => (cpu.guest ? { regs: [...cpu.guest.cpu.regs], pc: cpu.guest.cpu.pc, instret: cpu.guest.cpu.instret } : null);
+    for (const t of [100_000, 70_000, 40_000, 20_000]) {
+      const cp = s.history.history.at(t)!;
+      s.history.seek(t);
+      const fresh = new Cpu({ isa: isaOrThrow('pg32+vt'), memWords: MEM, devices: new Console() });
+      fresh.load(assemble(long.source, 'vt.s', { isa: isaOrThrow('pg32+vt') }).image!);
+      fresh.run(t);
+      expect(state(s.cpu, s.console.output()), `step ${t}`).toEqual(state(fresh, new Uint8Array(0)));
+      expect(guest(s.cpu), `guest at step ${t}`).toEqual(guest(fresh));
+      if (t === 40_000) expect(cp.state.cpu.guest, 'a checkpoint taken in guest mode').not.toBeNull();
+    }
   });
 });
 

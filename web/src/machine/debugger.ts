@@ -16,7 +16,7 @@ import { trapSequence } from '../../../src/cpu/psw.js';
 import type { Image } from '../../../src/image.js';
 import { causeName, DEFAULT_MEM_WORDS, resolveIsa, type Isa } from '../../../src/isa/table.js';
 import { PageConsole } from './console.js';
-import { SnapshotHistory, type ReverseEngine } from './history.js';
+import { ReverseExecution } from './reverse.js';
 
 /** How an action ended, beyond the CPU's own stop reasons. */
 export type Stop = StopReason | 'breakpoint' | 'waiting';
@@ -65,7 +65,7 @@ export function chooseIsa(name: string): { isa?: Isa; error?: string } {
 export class DebugSession {
   readonly cpu: Cpu;
   readonly console: PageConsole;
-  readonly history: ReverseEngine;
+  readonly history: ReverseExecution;
   readonly isa: Isa;
   /** physical address → breakpoint set (one byte per word of storage) */
   private readonly breakAt: Uint8Array;
@@ -77,6 +77,8 @@ export class DebugSession {
     readonly image: Image,
     isa: Isa,
     memWords = DEFAULT_MEM_WORDS,
+    /** bytes of storage pages reverse execution may hold */
+    historyBytes?: number,
   ) {
     this.isa = isa;
     this.console = new PageConsole(() => this.position());
@@ -84,7 +86,7 @@ export class DebugSession {
     this.cpu.trapHook = true;
     this.breakAt = new Uint8Array(memWords);
     this.cpu.load(image);
-    this.history = new SnapshotHistory(this);
+    this.history = new ReverseExecution(this, historyBytes);
     this.history.reset();
   }
 
@@ -174,16 +176,17 @@ export class DebugSession {
    */
   advance(n: number, breakFrom: number | null): Stop {
     const cpu = this.cpu;
-    this.history.checkpoint();
+    const history = this.history;
     const end = this.position() + n;
     const check = breakFrom !== null && this.breakCount > 0;
     let r: Stop = 'budget';
     while (this.position() < end) {
+      history.checkpoint();
       if (check) {
         // Single steps: a breakpoint is checked before every instruction.
         if (this.breakAt[this.physicalPc()] === 1 && this.position() !== breakFrom && !cpu.halted && !cpu.checkStop) return 'breakpoint';
         r = cpu.run(1);
-      } else r = cpu.run(end - this.position());
+      } else r = cpu.run(Math.min(end - this.position(), Math.max(1, history.untilDue))); // up to the next checkpoint
       if (r === 'trap') r = this.deliver() ?? 'budget';
       if (this.console.starvedAt >= 0) {
         this.history.seek(this.console.starvedAt);

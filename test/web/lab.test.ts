@@ -218,27 +218,32 @@ describe('virtualize', () => {
     });
   });
 
-  it('keeps MAX_EVENTS events and says where the counts take over', () => {
+  it('keeps at most maxEvents events (MAX_EVENTS by default) and says where the counts take over', () => {
     const g = prepareGuests([guests[0]!], 'auto');
     if ('errors' in g) throw new Error(g.errors.join('\n'));
-    // The kernel under hw with a quantum of 1: an HTIMER exit every step.
-    const run = new VirtualizeRun(g.images, ['kernel'], [guests[0]!.input], g.isa, { monitor: 'hw', quantum: 1, depth: 1, memWords: 65536, maxSteps: MAX_EVENTS + 500 });
+    const keep = 300;
+    const run = new VirtualizeRun(g.images, ['kernel'], [guests[0]!.input], g.isa, { monitor: 'trap-emulate', quantum: 50, depth: 1, memWords: 65536, maxSteps: 10_000_000, maxEvents: keep });
     while (!run.done) run.runFor(50);
     const v = run.view();
     expect(v.capped).toBe(true);
-    expect(v.events.length).toBeLessThanOrEqual(MAX_EVENTS);
-    expect(v.eventCount).toBeGreaterThan(MAX_EVENTS);
-    expect(v.detailedUntil).toBeGreaterThan(MAX_EVENTS / 2);
+    expect(v.events.length).toBeLessThanOrEqual(keep);
+    expect(v.events.length).toBeGreaterThan(keep - 5); // only the events of the step where it filled are dropped
+    expect(v.eventCount).toBeGreaterThan(3 * keep);
+    expect(v.detailedUntil).toBeGreaterThan(0);
     expect(v.detailedUntil).toBeLessThan(v.totalSteps);
     expect(v.events.every((e) => e.at < v.detailedUntil)).toBe(true);
-    // None lost before detailedUntil: each slice there has all its exits and emulations marked.
+    // None lost before detailedUntil: each slice there has all its traps, emulations and reflections marked.
     const before = v.slices.filter((s) => s.start + s.steps <= v.detailedUntil);
-    expect(before.length).toBeGreaterThan(MAX_EVENTS / 4);
+    expect(before.length).toBeGreaterThan(20);
     for (const s of before) {
       const mine = v.events.filter((e) => e.at >= s.start && e.at < s.start + s.steps);
-      expect(mine.filter((e) => e.kind === 'exit')).toHaveLength(s.exits);
-      expect(mine.filter((e) => e.kind === 'emulate')).toHaveLength(s.emulations);
+      expect([mine.filter((e) => e.kind === 'trap').length, mine.filter((e) => e.kind === 'emulate').length, mine.filter((e) => e.kind === 'reflect').length]).toEqual([s.traps, s.emulations, s.reflections]);
     }
+    // The counts go on: the slices' total (all of them are drawn) is every event told.
+    expect(v.slices.length).toBe(v.sliceCount);
+    const all = v.slices.reduce((n, s) => n + s.traps + s.emulations + s.reflections + s.exits + s.translations + s.hypercalls, 0);
+    expect(all).toBe(v.eventCount);
+    expect(MAX_EVENTS).toBeGreaterThanOrEqual(10_000);
   });
 
   it('guests that name no ISA run on the one the others name', () => {

@@ -194,6 +194,8 @@ export interface VmView {
 
 export interface VmmView {
   readonly monitor: string;
+  /** monitors stacked; the events are the innermost one's (its VMs are the guests) */
+  readonly depth: number;
   readonly isa: string;
   readonly vms: readonly VmView[];
   readonly slices: readonly Slice[];

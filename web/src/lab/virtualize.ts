@@ -46,6 +46,8 @@ export interface VirtualizeOptions {
   readonly depth: number;
   readonly memWords: number;
   readonly maxSteps: number;
+  /** events the timeline keeps (MAX_EVENTS unless given) */
+  readonly maxEvents?: number;
 }
 
 /**
@@ -283,7 +285,7 @@ export class VirtualizeRun {
     this.eventCount++;
     if (this.capped) return;
     const step = c.start + at;
-    if (this.events.length >= MAX_EVENTS) {
+    if (this.events.length >= (this.opts.maxEvents ?? MAX_EVENTS)) {
       // Full: every event before this step is recorded, and none after it will be.
       this.capped = true;
       this.detailedUntil = step;
@@ -319,6 +321,7 @@ export class VirtualizeRun {
     });
     return {
       monitor: this.opts.monitor,
+      depth: this.opts.depth,
       isa: this.isa.name,
       vms,
       slices: this.slices,

@@ -186,6 +186,7 @@ export function legend(run: VmmView): HTMLElement {
 
 /** One sentence: are the marks exact, and if events were capped, from where on the bars carry counts. */
 export function exactness(run: VmmView): string {
-  if (!run.capped) return `Every mark is at its exact step (${fmt(run.events.length)} events); hover one for what happened.`;
-  return `Events capped: the first ${fmt(run.events.length)} of ${fmt(run.eventCount)} events are marked at their exact steps (the first ${fmt(run.detailedUntil)} guest steps); after that a bar carries its slice's counts (hover it).`;
+  const whose = run.depth > 1 ? ` The marks are the innermost monitor's, whose VMs are the guests; the ${run.depth - 1} monitor${run.depth > 2 ? 's' : ''} below it (running it) are not drawn.` : '';
+  if (!run.capped) return `Every mark is at its exact step (${fmt(run.events.length)} events); hover one for what happened.${whose}`;
+  return `Events capped: the first ${fmt(run.events.length)} of ${fmt(run.eventCount)} events are marked at their exact steps (the first ${fmt(run.detailedUntil)} guest steps); after that a bar carries its slice's counts (hover it).${whose}`;
 }

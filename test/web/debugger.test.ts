@@ -223,6 +223,39 @@ describe('debugger: vt guest mode', () => {
   });
 });
 
+describe('debugger: programs that .include others', () => {
+  // Regression: the source map of an included file (vmm/core.s, lib/*.s) gave its own line numbers,
+  // which the page took for the editor's: breakpoints landed in core.s, and the pc line jumped about.
+  it('gutter, breakpoints, the pc line and the trap log use the editor file\'s lines only', () => {
+    const type1 = programs().find((p) => p.name === 'vmm/type1.s')!;
+    const s = session({ ...type1, path: 'programs/vmm/type1.s' });
+    const lines = type1.source.split('\n').length;
+    expect(new Set([...s.image.sourceMap.values()].map((l) => l.file)).size).toBeGreaterThan(1); // it does include others
+    expect(Math.max(...s.codeLines())).toBeLessThanOrEqual(lines);
+    // A breakpoint on every code line of type1.s: each hit is on a line of type1.s, at an address of type1.s.
+    const code = s.codeLines();
+    expect(s.setBreakpoints(code)).toEqual(code);
+    const hit = s.advance(1_000_000, s.position());
+    expect(hit).toBe('breakpoint');
+    expect(s.image.sourceMap.get(s.physicalPc())!.file).toBe('programs/vmm/type1.s');
+    // Running on: in core.s's code the editor has no line, and the next instruction names core.s.
+    s.setBreakpoints([]);
+    let sawCore = false;
+    for (let i = 0; i < 5000 && !s.cpu.halted; i++) {
+      s.advance(1, null);
+      const loc = s.image.sourceMap.get(s.physicalPc());
+      if (loc && loc.file !== 'programs/vmm/type1.s') {
+        sawCore = true;
+        expect(s.currentLine()).toBeNull();
+        expect(s.nextInstruction()).toMatch(/\((vmm|lib)\/[a-z0-9]+\.s:\d+\)$/);
+      } else if (loc) expect(s.currentLine()).toBe(loc.line);
+    }
+    expect(sawCore).toBe(true);
+    s.advance(10_000_000, null);
+    expect(s.traps(1e9).entries.every((e) => e.line === null || e.line <= lines)).toBe(true);
+  });
+});
+
 describe('debugger: breakpoints', () => {
   const src = ['start:  li r1, 3', 'loop:   addi r1, r1, -1', '        ; a comment line', '        bne r1, r0, loop', '        halt'].join('\n');
 

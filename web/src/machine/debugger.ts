@@ -73,14 +73,20 @@ export class DebugSession {
   private readonly log: TrapEntry[] = [];
   private logged = 0;
 
+  /** the editor's file: source lines of other files (`.include`d ones) are not its lines */
+  readonly file: string;
+
   constructor(
     readonly image: Image,
     isa: Isa,
     memWords = DEFAULT_MEM_WORDS,
     /** bytes of storage pages reverse execution may hold */
     historyBytes?: number,
+    /** the main file's name as the assembler was given it (default: the file of the lowest address) */
+    file?: string,
   ) {
     this.isa = isa;
+    this.file = file ?? [...image.sourceMap].sort((a, b) => a[0] - b[0])[0]?.[1].file ?? '';
     this.console = new PageConsole(() => this.position());
     this.cpu = new Cpu({ isa, memWords, devices: this.console });
     this.cpu.trapHook = true;
@@ -103,7 +109,7 @@ export class DebugSession {
       isa = wanted;
     }
     try {
-      return { session: new DebugSession(r.image, isa, opts.memWords) };
+      return { session: new DebugSession(r.image, isa, opts.memWords, undefined, opts.file) };
     } catch (e) {
       // an image that does not fit the chosen storage
       return { errors: [{ file: opts.file, line: 1, col: 1, message: `${(e as Error).message} (choose more storage)` }] };
@@ -152,7 +158,7 @@ export class DebugSession {
     if (!this.lines) {
       this.lines = new Map();
       for (const [addr, loc] of this.image.sourceMap) {
-        if (addr >= this.breakAt.length) continue;
+        if (addr >= this.breakAt.length || loc.file !== this.file) continue;
         const a = this.lines.get(loc.line);
         if (a) a.push(addr);
         else this.lines.set(loc.line, [addr]);
@@ -229,8 +235,7 @@ export class DebugSession {
     const cause = cpu.trapCause;
     const info = cpu.trapInfo;
     const pc = cpu.trapPc;
-    const loc = this.image.sourceMap.get(cpu.base + pc);
-    this.log.push({ at: this.position() - 1, cause, name: causeName(cause), pc, base: cpu.base, supervisor: cpu.supervisor, info, line: loc?.line ?? null });
+    this.log.push({ at: this.position() - 1, cause, name: causeName(cause), pc, base: cpu.base, supervisor: cpu.supervisor, info, line: this.lineOf(cpu.base + pc) });
     this.logged++;
     if (this.log.length > TRAP_LOG_SIZE) this.log.splice(0, this.log.length - TRAP_LOG_SIZE);
     if (!trapSequence(cpu, cause, info, pc)) {
@@ -262,9 +267,15 @@ export class DebugSession {
     return origin + cpu.base + cpu.pc;
   }
 
-  /** Source line of the next instruction, if it came from this program. */
+  /** The editor's line that a physical address came from, or null (no source, or an `.include`d file's). */
+  lineOf(addr: number): number | null {
+    const loc = this.image.sourceMap.get(addr);
+    return loc && loc.file === this.file ? loc.line : null;
+  }
+
+  /** Source line of the next instruction, if it came from the editor's program. */
   currentLine(): number | null {
-    return this.image.sourceMap.get(this.physicalPc())?.line ?? null;
+    return this.lineOf(this.physicalPc());
   }
 
   /** The next instruction, disassembled (or why there is none). */
@@ -275,6 +286,9 @@ export class DebugSession {
     if (cpu.pending && (cpu.flags & 2) !== 0) return '(timer interrupt)';
     const w = cpu.readVirtual(cpu.pc);
     const text = w === undefined ? '(fetch outside bounds: MEMORY trap)' : disassembleWord(w, cpu.pc);
-    return cpu === this.cpu ? text : `${text}  (in guest mode)`;
+    // Code from an `.include`d file: say where, as the editor cannot show it.
+    const loc = this.image.sourceMap.get(this.physicalPc());
+    const from = loc && loc.file !== this.file ? `  (${loc.file.replace(/^.*programs\//, '')}:${loc.line})` : '';
+    return cpu === this.cpu ? text + from : `${text}  (in guest mode)${from}`;
   }
 }

@@ -183,7 +183,7 @@ export class MachineWorker {
         return this.pause('halted', `halted after ${fmt(s.position())} steps (${fmt(s.cpu.instret)} instructions, ${fmt(s.cpu.trapCount)} traps)`);
       case 'checkstop': {
         const c = s.cpu.checkStop!;
-        const line = s.image.sourceMap.get(s.cpu.base + c.pc)?.line;
+        const line = s.lineOf(s.cpu.base + c.pc);
         return this.pause('checkstop', `check-stop: ${causeName(c.cause)} trap at pc ${hex(c.pc)}${line ? ` (line ${line})` : ''}, info ${hex(c.info)}: ${c.why}`);
       }
       case 'breakpoint':

@@ -12,6 +12,9 @@ import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { isaOrThrow } from '../../src/isa/table.js';
 import { DebugSession } from '../../web/src/machine/debugger.js';
+import { examples } from '../../web/build.js';
+import { memoryIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { programs, type Program } from '../library.js';
 
 const MEM = 65536;
@@ -253,6 +256,42 @@ describe('debugger: programs that .include others', () => {
     expect(sawCore).toBe(true);
     s.advance(10_000_000, null);
     expect(s.traps(1e9).entries.every((e) => e.line === null || e.line <= lines)).toBe(true);
+  });
+});
+
+describe('debugger: programs loaded beside the main one (--load)', () => {
+  /** programs/ as the page reads it: names relative to the including file, else to programs/ */
+  const fromPrograms: IncludeReader = (path, from) => {
+    const name = join(from ? dirname(from) : 'programs', path);
+    return existsSync(name) ? { name, text: readFileSync(name, 'utf8') } : { error: `no such file '${name}'` };
+  };
+  const type1 = readFileSync('programs/vmm/type1.s', 'utf8');
+
+  it('type1.s runs hello.s and sieve.s as its guests, as `trapeze run --load` does', async () => {
+    const loads = ['hello.s@0x4000', 'sieve.s@0x8000'];
+    const r = DebugSession.load({ source: type1, file: 'programs/vmm/type1.s', isa: 'auto', memWords: 1 << 20, include: fromPrograms, loads });
+    if (!('session' in r)) throw new Error(r.errors.map((e) => e.message).join('\n'));
+    r.session.console.end();
+    expect(r.session.advance(10_000_000, null)).toBe('halt');
+    const files = Object.fromEntries(['vmm/type1.s', 'vmm/core.s', 'lib/boot.s', 'lib/itoa.s', 'lib/print.s', 'hello.s', 'sieve.s'].map((f) => [f, readFileSync(`programs/${f}`, 'utf8')]));
+    const io = memoryIo(files);
+    expect(await main(['run', 'vmm/type1.s', '--mem', String(1 << 20), ...loads.flatMap((l) => ['--load', l])], io), io.stderr()).toBe(0);
+    expect(decode(r.session.console.output())).toBe(io.stdout());
+    expect(io.stdout()).toContain('[hello] Hello, world!');
+    // The examples menu gives type1.s these loads, from the command in its header.
+    expect(examples().find((e) => e.path === 'vmm/type1.s')!.loads).toEqual(loads);
+  });
+
+  it('a bad --load is one line naming it', () => {
+    const bad = (loads: string[]) => {
+      const r = DebugSession.load({ source: type1, file: 'programs/vmm/type1.s', isa: 'auto', memWords: 1 << 20, include: fromPrograms, loads });
+      return 'errors' in r ? r.errors.map((e) => e.message) : [];
+    };
+    expect(bad(['hello.s'])).toEqual([expect.stringMatching(/^--load 'hello.s' is not FILE@ADDR/)]);
+    expect(bad(['nowhere.s@0x4000'])).toEqual([expect.stringMatching(/^--load nowhere.s@0x4000: no such file/)]);
+    expect(bad(['hello.s@0x10'])).toEqual([expect.stringMatching(/^--load hello.s@0x10: words 0x20..0x\w+ overlap the main program/)]);
+    expect(bad(['hello.s@0xFFFFF'])).toEqual([expect.stringMatching(/^--load hello.s@0xFFFFF: .* do not fit below the boot table/)]);
+    expect(bad(['hello.s@0x4000', 'sieve.s@0x4000'])).toEqual([expect.stringMatching(/overlap/)]);
   });
 });
 

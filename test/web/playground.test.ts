@@ -143,13 +143,17 @@ describe('playground: editor and debugger', () => {
 });
 
 describe('playground: examples', () => {
-  browserTest('a program that includes library files assembles and runs (.include reads programs/)', async ({ page }) => {
+  browserTest('a program that includes library files assembles and runs (.include reads programs/), with programs loaded beside it', async ({ page }) => {
     const menu = await page.locator('#examples option').allTextContents();
     expect(menu.some((o) => o.startsWith('type1.s'))).toBe(true);
     expect(menu.some((o) => o.startsWith('core.s') || o.startsWith('print.s'))).toBe(false); // parts, not programs
-    await page.selectOption('#examples', 'vmm/type2.s');
+    // type1.s, a monitor written in PG32, with the guests its header loads beside it (Settings: Also load).
+    await page.selectOption('#examples', 'vmm/type1.s');
+    expect(await page.inputValue('#loads')).toBe('hello.s@0x4000 sieve.s@0x8000');
     await waitForText(page, '#diagnostics', 'assembles');
-    await press(page, 'F5', 'halted', 'checkstop');
+    await press(page, 'F5', 'halted');
+    expect(await outputText(page)).toContain('[hello] Hello, world!\ntype1: hello: halted');
+    expect(await outputText(page)).toContain('[sieve] 25 primes below 100');
     // A missing include is an error at the .include line.
     await typeProgram(page, 'start:  halt\n        .include "nowhere.s"\n');
     await waitForText(page, '#diagnostics', '1 error, line 2');

@@ -12,7 +12,7 @@ import type { TrapEntry } from './machine/debugger.js';
 export type DebugAction = 'run' | 'continue' | 'step' | 'reverse' | 'reset';
 
 export type ToMachine =
-  | { readonly kind: 'load'; readonly source: string; readonly file: string; readonly isa: string; readonly memWords: number; readonly input: string; readonly endInput: boolean; readonly breakpoints: readonly number[] }
+  | { readonly kind: 'load'; readonly source: string; readonly file: string; readonly isa: string; readonly memWords: number; readonly input: string; readonly endInput: boolean; readonly breakpoints: readonly number[]; readonly loads?: readonly string[] }
   | { readonly kind: 'action'; readonly action: DebugAction; readonly count?: number }
   | { readonly kind: 'stop' }
   | { readonly kind: 'breakpoints'; readonly lines: readonly number[] }

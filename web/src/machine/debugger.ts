@@ -15,6 +15,7 @@ import { Cpu, type StopReason } from '../../../src/cpu/cpu.js';
 import { trapSequence } from '../../../src/cpu/psw.js';
 import type { Image } from '../../../src/image.js';
 import { causeName, DEFAULT_MEM_WORDS, resolveIsa, type Isa } from '../../../src/isa/table.js';
+import { layout, loadNames, parseLoadArg, type LoadSpec } from '../../../src/load.js';
 import { PageConsole } from './console.js';
 import { ReverseExecution } from './reverse.js';
 
@@ -44,8 +45,10 @@ export interface LoadOptions {
   /** an ISA name; 'auto' = the program's `.isa`, else pg32 */
   readonly isa: string;
   readonly memWords?: number;
-  /** reads `.include`d files */
+  /** reads `.include`d files, and the programs of `loads` */
   readonly include?: IncludeReader;
+  /** other programs to place beside it, as `trapeze run --load` does: `FILE@ADDR[:SIZE]` (isa/BOOT.md) */
+  readonly loads?: readonly string[];
 }
 
 export type LoadResult = { readonly ok: true; readonly isa: string } | { readonly ok: false; readonly errors: readonly AsmError[] };
@@ -60,6 +63,32 @@ export function chooseIsa(name: string): { isa?: Isa; error?: string } {
   if (name === 'auto' || name === '') return {};
   const r = resolveIsa(name);
   return 'error' in r ? { error: r.error } : { isa: r };
+}
+
+/**
+ * The main program with `loads` placed beside it and their boot table
+ * (src/load.ts, as `trapeze run --load`): each one read through `include`
+ * (the page reads programs/) and assembled for the main program's ISA.
+ * Any problem is one line naming the `--load` it is about.
+ */
+export function layoutLoads(main: Image, loads: readonly string[], isa: Isa, memWords: number, include?: IncludeReader): { image: Image } | { error: string } {
+  const parsed: { arg: string; path: string; at: number; partition?: number }[] = [];
+  for (const arg of loads) {
+    const r = parseLoadArg(arg);
+    if ('error' in r) return { error: `--load ${r.error}` };
+    parsed.push({ arg, ...r });
+  }
+  const names = loadNames(parsed.map((l) => l.path));
+  const specs: LoadSpec[] = [];
+  for (const [i, l] of parsed.entries()) {
+    const file = include?.(l.path, '');
+    if (!file || 'error' in file) return { error: `--load ${l.arg}: ${file && 'error' in file ? file.error : 'no files to load from'}` };
+    const a = assemble(file.text, file.name, { isa, ...(include ? { include } : {}) });
+    if (!a.image) return { error: `--load ${l.arg}: ${a.errors.length} assembly error${a.errors.length === 1 ? '' : 's'}, the first ${a.errors[0]!.file}:${a.errors[0]!.line}:${a.errors[0]!.col}: ${a.errors[0]!.message}` };
+    specs.push({ arg: l.arg, name: names[i]!, image: a.image, at: l.at, ...(l.partition !== undefined ? { partition: l.partition } : {}) });
+  }
+  const r = layout(main, specs, memWords);
+  return 'error' in r ? { error: r.error } : { image: r.image };
 }
 
 export class DebugSession {
@@ -108,8 +137,14 @@ export class DebugSession {
       if ('error' in wanted) return { errors: [{ file: opts.file, line: 1, col: 1, message: wanted.error }] };
       isa = wanted;
     }
+    let image = r.image;
+    if (opts.loads?.length) {
+      const placed = layoutLoads(image, opts.loads, isa, opts.memWords ?? DEFAULT_MEM_WORDS, opts.include);
+      if ('error' in placed) return { errors: [{ file: opts.file, line: 1, col: 1, message: placed.error }] };
+      image = placed.image;
+    }
     try {
-      return { session: new DebugSession(r.image, isa, opts.memWords, undefined, opts.file) };
+      return { session: new DebugSession(image, isa, opts.memWords, undefined, opts.file) };
     } catch (e) {
       // an image that does not fit the chosen storage
       return { errors: [{ file: opts.file, line: 1, col: 1, message: `${(e as Error).message} (choose more storage)` }] };

@@ -87,7 +87,7 @@ export class MachineWorker {
     this.running = null;
     this.waiting = null;
     this.speed = undefined;
-    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, ...(this.include ? { include: this.include } : {}) });
+    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, ...(this.include ? { include: this.include } : {}), ...(m.loads?.length ? { loads: m.loads } : {}) });
     if ('errors' in r) {
       this.session = null;
       this.post({ kind: 'load-failed', errors: r.errors });

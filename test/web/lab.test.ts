@@ -15,7 +15,7 @@ import { MONITORS, type MonitorKind } from '../../src/vmm/monitor.js';
 import { BenchRun } from '../../web/src/lab/bench.js';
 import { classifyView, verdicts } from '../../web/src/lab/classify.js';
 import { equivView } from '../../web/src/lab/equiv.js';
-import { checkOptions, MAX_EVENTS, prepareGuests, VirtualizeRun } from '../../web/src/lab/virtualize.js';
+import { checkOptions, MAX_EVENTS, MAX_SLICES, prepareGuests, VirtualizeRun } from '../../web/src/lab/virtualize.js';
 import type { ClassifyView, Slice, VmEvent, VmmView } from '../../web/src/protocol.js';
 import { examples, noNodePlugin } from '../../web/build.js';
 import { programs } from '../library.js';
@@ -144,6 +144,8 @@ describe('virtualize', () => {
         expect(vm.state).toBe(outcomes[i]!.reason === 'halt' ? 'halted' : expect.anything());
       });
       expect(view.vms[1]!.output).toBe('Hello, world!\n');
+      // Where each instruction ran adds up (bt: translated and rewritten; hybrid: interpreted).
+      for (const vm of view.vms) expect(vm.direct + vm.emulated + vm.interpreted + vm.translated + vm.rewritten, vm.name).toBe(vm.instret);
       let at = 0;
       for (const s of view.slices) {
         expect(s.start).toBe(at);
@@ -244,6 +246,22 @@ describe('virtualize', () => {
     const all = v.slices.reduce((n, s) => n + s.traps + s.emulations + s.reflections + s.exits + s.translations + s.hypercalls, 0);
     expect(all).toBe(v.eventCount);
     expect(MAX_EVENTS).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('events stop with the slices the timeline keeps (MAX_SLICES): every event sits on a drawn slice', () => {
+    const g = prepareGuests([guests[0]!], 'auto');
+    if ('errors' in g) throw new Error(g.errors.join('\n'));
+    const run = new VirtualizeRun(g.images, ['kernel'], [guests[0]!.input], g.isa, { monitor: 'trap-emulate', quantum: 1, depth: 1, memWords: 65536, maxSteps: MAX_SLICES + 2000 });
+    while (!run.done) run.runFor(50);
+    const v = run.view();
+    expect(v.sliceCount).toBeGreaterThan(MAX_SLICES);
+    expect(v.slices).toHaveLength(MAX_SLICES);
+    const drawn = v.slices.at(-1)!.start + v.slices.at(-1)!.steps;
+    expect(v.capped).toBe(true);
+    expect(v.detailedUntil).toBe(drawn);
+    expect(v.events.length).toBeGreaterThan(100);
+    expect(v.events.every((e) => e.at < drawn)).toBe(true);
+    expect(v.eventCount).toBeGreaterThan(v.events.length);
   });
 
   it('guests that name no ISA run on the one the others name', () => {

@@ -185,6 +185,9 @@ export interface VmView {
   readonly direct: number;
   readonly emulated: number;
   readonly interpreted: number;
+  /** bt: instructions run from translated blocks as they are, and rewritten ones (their routine called, no trap) */
+  readonly translated: number;
+  readonly rewritten: number;
   readonly traps: string;
   readonly reflected: string;
   /** hw: guest-mode entries and exits by name */

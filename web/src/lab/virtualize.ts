@@ -32,8 +32,8 @@ import { chooseIsa, imageIsa } from '../machine/debugger.js';
 import type { GuestSpec, Slice, VmEvent, VmmView, VmView } from '../protocol.js';
 import { resolveIsa } from '../../../src/isa/table.js';
 
-/** the timeline keeps this many slices (the counts go on) */
-export const MAX_SLICES = 4000;
+/** the timeline keeps this many slices (the VMs' counts go on; events stop with them) */
+export const MAX_SLICES = 10_000;
 /** the timeline keeps this many events, the first ones (the counts go on) */
 export const MAX_EVENTS = 10_000;
 const MAX_REAL_WORDS = 2 ** 30;
@@ -207,6 +207,8 @@ export class VirtualizeRun {
     }
     this.steps += steps;
     if (!this.capped) this.detailedUntil = this.steps;
+    // Past the last slice drawn, an event would have no bar to sit on: events stop with the slices.
+    if (this.slices.length === MAX_SLICES && this.sliceCount === MAX_SLICES) this.capped = true;
     if (ended) this.ended.set(vm, ended);
     this.next++;
     if (this.next >= this.ready.length) {
@@ -312,6 +314,8 @@ export class VirtualizeRun {
         instret: vm.instret,
         direct: s.direct,
         emulated: s.emulations,
+        translated: s.bt.identExecuted,
+        rewritten: s.bt.rewrittenExecuted,
         interpreted: s.interpreted,
         traps: byCause(s.traps) || 'none',
         reflected: byCause(s.reflected) || 'none',

@@ -186,7 +186,11 @@ export function legend(run: VmmView): HTMLElement {
 
 /** One sentence: are the marks exact, and if events were capped, from where on the bars carry counts. */
 export function exactness(run: VmmView): string {
-  const whose = run.depth > 1 ? ` The marks are the innermost monitor's, whose VMs are the guests; the ${run.depth - 1} monitor${run.depth > 2 ? 's' : ''} below it (running it) are not drawn.` : '';
+  const drawn = run.slices.reduce((n, s) => Math.max(n, s.start + s.steps), 0);
+  const slices = run.sliceCount > run.slices.length ? ` The timeline draws the first ${fmt(run.slices.length)} of ${fmt(run.sliceCount)} slices (${fmt(drawn)} of ${fmt(run.totalSteps)} guest steps).` : '';
+  const below = run.depth === 2 ? 'the monitor below it is' : `the ${run.depth - 1} monitors below it are`;
+  const whose = run.depth > 1 ? ` The marks are the innermost monitor's, whose VMs are the guests; ${below} not drawn.` : '';
   if (!run.capped) return `Every mark is at its exact step (${fmt(run.events.length)} events); hover one for what happened.${whose}`;
-  return `Events capped: the first ${fmt(run.events.length)} of ${fmt(run.eventCount)} events are marked at their exact steps (the first ${fmt(run.detailedUntil)} guest steps); after that a bar carries its slice's counts (hover it).${whose}`;
+  const after = run.detailedUntil < drawn ? "; after that a bar carries its slice's counts (hover it)" : '';
+  return `Events capped: the first ${fmt(run.events.length)} of ${fmt(run.eventCount)} events are marked at their exact steps (the first ${fmt(run.detailedUntil)} guest steps)${after}.${slices}${whose}`;
 }

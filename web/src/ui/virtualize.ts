@@ -139,7 +139,7 @@ export class VirtualizePanel {
           h('h3', {}, vm.name, ' ', h('span', { class: 'muted' }, vm.state)),
           h('pre', { class: 'output', tabindex: 0, 'aria-label': `console of ${vm.name}` }, vm.output),
           h('p', { class: 'stats' },
-            `${fmt(vm.instret)} instructions: ${fmt(vm.direct)} direct, ${fmt(vm.emulated)} emulated${vm.interpreted ? `, ${fmt(vm.interpreted)} interpreted` : ''}`,
+            `${fmt(vm.instret)} instructions: ${fmt(vm.direct)} direct, ${fmt(vm.emulated)} emulated${vm.interpreted ? `, ${fmt(vm.interpreted)} interpreted` : ''}${vm.translated || vm.rewritten ? `, ${fmt(vm.translated)} translated, ${fmt(vm.rewritten)} rewritten` : ''}`,
             h('br'), `traps into the monitor: ${vm.traps}`, h('br'), `reflected to the guest: ${vm.reflected}`,
             vm.entries ? h('br') : null, vm.entries ? `guest-mode entries ${fmt(vm.entries)}; exits: ${vm.exits}` : null),
         ),

@@ -129,7 +129,7 @@ export class VirtualizeRun {
   private readonly events: VmEvent[] = [];
   /** guest steps (all VMs) up to which every event is in `events` */
   private detailedUntil = 0;
-  /** set once MAX_EVENTS were recorded: later events are only counted */
+  /** set once MAX_EVENTS events or MAX_SLICES slices were recorded: later events are only counted */
   private capped = false;
   private eventCount = 0;
   private sliceCount = 0;

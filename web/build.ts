@@ -35,6 +35,20 @@ export interface Example {
   readonly isa?: string;
   /** a part of programs (programs/lib/, or a file some program `.include`s), not a program: not in the menu */
   readonly part?: true;
+  /** programs its header runs it with (`trapeze run programs/THIS.s --load programs/X.s@ADDR …`), as `X.s@ADDR` */
+  readonly loads?: readonly string[];
+}
+
+/** The `--load`s of the first `trapeze run programs/PATH …` command in a program's header comment, paths relative to programs/. */
+export function headerLoads(path: string, source: string): string[] {
+  const header: string[] = [];
+  for (const line of source.split(/\r?\n/)) {
+    if (!line.startsWith(';')) break;
+    header.push(line.replace(/^;\s?/, ''));
+  }
+  const text = header.join('\n').replace(/\\\n\s*/g, ' ');
+  const m = new RegExp(`trapeze run programs/${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}((?:\\s+--load\\s+\\S+)+)`).exec(text);
+  return m ? [...m[1]!.matchAll(/--load\s+programs\/(\S+)/g)].map((x) => x[1]!) : [];
 }
 
 export function examples(dir = PROGRAMS): Example[] {
@@ -55,7 +69,8 @@ export function examples(dir = PROGRAMS): Example[] {
     const first = /^;\s*(.*)$/m.exec(head)?.[1] ?? path;
     const title = first.replace(/^\S+\.s\s*[—–-]\s*/, '').trim() || path;
     const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'programs';
-    return { path, group: folder, title, source, ...(existsSync(inputPath) ? { input: readFileSync(inputPath, 'utf8') } : {}), ...(isa ? { isa } : {}), ...(parts.has(path) ? { part: true as const } : {}) };
+    const loads = headerLoads(path, source);
+    return { path, group: folder, title, source, ...(existsSync(inputPath) ? { input: readFileSync(inputPath, 'utf8') } : {}), ...(isa ? { isa } : {}), ...(parts.has(path) ? { part: true as const } : {}), ...(loads.length ? { loads } : {}) };
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * The playground's debugger, in Node: the same code the machine worker runs.
  * Its hooked trap delivery must give exactly the bare CPU's results, and
- * reverse execution (snapshots + replay) must land exactly where a fresh
- * run of the same number of steps lands.
+ * reverse execution (src/debug's checkpoints + replay) must land exactly
+ * where a fresh run of the same number of steps lands.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { Cpu } from '../../src/cpu/cpu.js';
 import { Console } from '../../src/cpu/devices.js';
 import { isaOrThrow } from '../../src/isa/table.js';
 import { DebugSession } from '../../web/src/machine/debugger.js';
-import { MAX_SNAPSHOTS, MIN_SPACING, SnapshotHistory } from '../../web/src/machine/history.js';
+import { examples } from '../../web/build.js';
+import { memoryIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { programs, type Program } from '../library.js';
 
 const MEM = 65536;
@@ -106,13 +108,18 @@ describe('debugger: reverse execution', () => {
     });
   }
 
-  it('keeps few snapshots over a long run, and reverse steps one at a time stay exact', () => {
+  it('keeps few checkpoints over a long run, within its byte budget, and reverse steps one at a time stay exact', () => {
     const count = { source: '        li r1, 3000000\nloop:   addi r1, r1, -1\n        bne r1, r0, loop\n        halt\n', isa: 'pg32', input: new Uint8Array(0) };
     const s = session(count);
-    for (let i = 0; i < 200; i++) s.advance(MIN_SPACING * 2, null); // a long run in chunks, as the worker runs it
+    for (let i = 0; i < 200; i++) s.advance(40_000, null); // a long run in chunks, as the worker runs it
+    s.advance(10_000_000, null);
     expect(s.cpu.halted).toBe(true);
-    expect((s.history as SnapshotHistory).size).toBeLessThanOrEqual(MAX_SNAPSHOTS);
     const end = s.position();
+    // The spacing grows with the run (1/64 of it, src/debug/history.ts): logarithmically many checkpoints, not one per interval.
+    const h = s.history.history;
+    expect(h.size).toBeGreaterThan(10);
+    expect(h.size).toBeLessThanOrEqual(64 * (1 + Math.log(end / (64 * h.interval))) + 4);
+    expect(h.size).toBeLessThan(end / h.interval / 2);
     // From the end: before halt (r1 = 0), before the last bne, the last addi (r1 = 1), a bne, an addi (r1 = 2).
     const r1: number[] = [];
     for (let k = 1; k <= 5; k++) {
@@ -122,6 +129,31 @@ describe('debugger: reverse execution', () => {
     }
     expect(s.cpu.halted).toBe(false);
     expect(r1).toEqual([0, 0, 1, 1, 2]);
+  });
+
+  it('thins old history to stay within its byte budget, and still goes back exactly', () => {
+    // Round after round the program writes the round's number into 15 storage pages: each checkpoint holds 15 new pages.
+    const source = ['        li r5, 40', 'round:  li r2, 0x1000', 'loop:   st r5, 0(r2)', '        addi r2, r2, 0x1000', '        li r4, 0x10000', '        bne r2, r4, loop',
+      '        li r3, 5000', 'spin:   addi r3, r3, -1', '        bne r3, r0, spin', '        addi r5, r5, -1', '        bne r5, r0, round', '        halt', ''].join('\n');
+    const image = assemble(source, 'pages.s').image!;
+    const run = (budget?: number) => {
+      const s = new DebugSession(image, isaOrThrow('pg32'), MEM, budget);
+      s.console.end();
+      expect(s.advance(10_000_000, null)).toBe('halt');
+      return s;
+    };
+    const whole = run();
+    const budget = 1024 * 1024;
+    const thin = run(budget);
+    expect(whole.history.history.heldBytes).toBeGreaterThan(2 * budget);
+    expect(thin.history.history.heldBytes).toBeLessThanOrEqual(budget);
+    expect(thin.history.history.size).toBeLessThan(whole.history.history.size);
+    const p = { source, isa: 'pg32', input: new Uint8Array(0), name: 'pages.s', path: 'pages.s' } as Program;
+    const end = thin.position();
+    for (const t of [end - 1, Math.floor(end / 2), 1]) {
+      thin.history.seek(t);
+      expect(state(thin.cpu, thin.console.output()), `step ${t}`).toEqual(bare(p, t));
+    }
   });
 });
 
@@ -172,6 +204,94 @@ describe('debugger: vt guest mode', () => {
     expect(s.nextInstruction()).toBe('halt  (in guest mode)');
     s.advance(1, null);
     expect(s.cpu.guest).toBeNull();
+  });
+
+  it('takes checkpoints inside guest mode and goes back to them exactly (the guest processor included)', () => {
+    // The guest counts down from 60,000 before its halt: long enough for checkpoints taken while it runs.
+    const long = { ...p, source: host.replace("guest:  addi r1, r1, 1\n        addi r1, r1, 2\n        addi r1, r1, 3", 'guest:  li r2, 60000\ng1:     addi r2, r2, -1\n        bnez r2, g1'), expected: '16' };
+    const s = session(long);
+    expect(s.advance(1_000_000, null)).toBe('halt');
+    expect(decode(s.console.output())).toBe('16');
+    const guest = (cpu: Cpu) => (cpu.guest ? { regs: [...cpu.guest.cpu.regs], pc: cpu.guest.cpu.pc, instret: cpu.guest.cpu.instret } : null);
+    for (const t of [100_000, 70_000, 40_000, 20_000]) {
+      const cp = s.history.history.at(t)!;
+      s.history.seek(t);
+      const fresh = new Cpu({ isa: isaOrThrow('pg32+vt'), memWords: MEM, devices: new Console() });
+      fresh.load(assemble(long.source, 'vt.s', { isa: isaOrThrow('pg32+vt') }).image!);
+      fresh.run(t);
+      expect(state(s.cpu, s.console.output()), `step ${t}`).toEqual(state(fresh, new Uint8Array(0)));
+      expect(guest(s.cpu), `guest at step ${t}`).toEqual(guest(fresh));
+      if (t === 40_000) expect(cp.state.cpu.guest, 'a checkpoint taken in guest mode').not.toBeNull();
+    }
+  });
+});
+
+describe('debugger: programs that .include others', () => {
+  // Regression: the source map of an included file (vmm/core.s, lib/*.s) gave its own line numbers,
+  // which the page took for the editor's: breakpoints landed in core.s, and the pc line jumped about.
+  it('gutter, breakpoints, the pc line and the trap log use the editor file\'s lines only', () => {
+    const type1 = programs().find((p) => p.name === 'vmm/type1.s')!;
+    const s = session({ ...type1, path: 'programs/vmm/type1.s' });
+    const lines = type1.source.split('\n').length;
+    expect(new Set([...s.image.sourceMap.values()].map((l) => l.file)).size).toBeGreaterThan(1); // it does include others
+    expect(Math.max(...s.codeLines())).toBeLessThanOrEqual(lines);
+    // A breakpoint on every code line of type1.s: each hit is on a line of type1.s, at an address of type1.s.
+    const code = s.codeLines();
+    expect(s.setBreakpoints(code)).toEqual(code);
+    const hit = s.advance(1_000_000, s.position());
+    expect(hit).toBe('breakpoint');
+    expect(s.image.sourceMap.get(s.physicalPc())!.file).toBe('programs/vmm/type1.s');
+    // Running on: in core.s's code the editor has no line, and the next instruction names core.s.
+    s.setBreakpoints([]);
+    let sawCore = false;
+    for (let i = 0; i < 5000 && !s.cpu.halted; i++) {
+      s.advance(1, null);
+      const loc = s.image.sourceMap.get(s.physicalPc());
+      if (loc && loc.file !== 'programs/vmm/type1.s') {
+        sawCore = true;
+        expect(s.currentLine()).toBeNull();
+        expect(s.nextInstruction()).toMatch(/\((vmm|lib)\/[a-z0-9]+\.s:\d+\)$/);
+      } else if (loc) expect(s.currentLine()).toBe(loc.line);
+    }
+    expect(sawCore).toBe(true);
+    s.advance(10_000_000, null);
+    expect(s.traps(1e9).entries.every((e) => e.line === null || e.line <= lines)).toBe(true);
+  });
+});
+
+describe('debugger: programs loaded beside the main one (--load)', () => {
+  /** programs/ as the page reads it: names relative to the including file, else to programs/ */
+  const fromPrograms: IncludeReader = (path, from) => {
+    const name = join(from ? dirname(from) : 'programs', path);
+    return existsSync(name) ? { name, text: readFileSync(name, 'utf8') } : { error: `no such file '${name}'` };
+  };
+  const type1 = readFileSync('programs/vmm/type1.s', 'utf8');
+
+  it('type1.s runs hello.s and sieve.s as its guests, as `trapeze run --load` does', async () => {
+    const loads = ['hello.s@0x4000', 'sieve.s@0x8000'];
+    const r = DebugSession.load({ source: type1, file: 'programs/vmm/type1.s', isa: 'auto', memWords: 1 << 20, include: fromPrograms, loads });
+    if (!('session' in r)) throw new Error(r.errors.map((e) => e.message).join('\n'));
+    r.session.console.end();
+    expect(r.session.advance(10_000_000, null)).toBe('halt');
+    const files = Object.fromEntries(['vmm/type1.s', 'vmm/core.s', 'lib/boot.s', 'lib/itoa.s', 'lib/print.s', 'hello.s', 'sieve.s'].map((f) => [f, readFileSync(`programs/${f}`, 'utf8')]));
+    const io = memoryIo(files);
+    expect(await main(['run', 'vmm/type1.s', '--mem', String(1 << 20), ...loads.flatMap((l) => ['--load', l])], io), io.stderr()).toBe(0);
+    expect(decode(r.session.console.output())).toBe(io.stdout());
+    expect(io.stdout()).toContain('[hello] Hello, world!');
+    // The examples menu gives type1.s these loads, from the command in its header.
+    expect(examples().find((e) => e.path === 'vmm/type1.s')!.loads).toEqual(loads);
+  });
+
+  it('a bad --load is one line naming it', () => {
+    const bad = (loads: string[]) => {
+      const r = DebugSession.load({ source: type1, file: 'programs/vmm/type1.s', isa: 'auto', memWords: 1 << 20, include: fromPrograms, loads });
+      return 'errors' in r ? r.errors.map((e) => e.message) : [];
+    };
+    expect(bad(['hello.s'])).toEqual([expect.stringMatching(/^--load 'hello.s' is not FILE@ADDR/)]);
+    expect(bad(['nowhere.s@0x4000'])).toEqual([expect.stringMatching(/^--load nowhere.s@0x4000: no such file/)]);
+    expect(bad(['hello.s@0x10'])).toEqual([expect.stringMatching(/^--load hello.s@0x10: words 0x20..0x\w+ overlap the main program/)]);
+    expect(bad(['hello.s@0xFFFFF'])).toEqual([expect.stringMatching(/^--load hello.s@0xFFFFF: .* do not fit below the boot table/)]);
+    expect(bad(['hello.s@0x4000', 'sieve.s@0x4000'])).toEqual([expect.stringMatching(/overlap/)]);
   });
 });
 

@@ -143,13 +143,17 @@ describe('playground: editor and debugger', () => {
 });
 
 describe('playground: examples', () => {
-  browserTest('a program that includes library files assembles and runs (.include reads programs/)', async ({ page }) => {
+  browserTest('a program that includes library files assembles and runs (.include reads programs/), with programs loaded beside it', async ({ page }) => {
     const menu = await page.locator('#examples option').allTextContents();
     expect(menu.some((o) => o.startsWith('type1.s'))).toBe(true);
     expect(menu.some((o) => o.startsWith('core.s') || o.startsWith('print.s'))).toBe(false); // parts, not programs
-    await page.selectOption('#examples', 'vmm/type2.s');
+    // type1.s, a monitor written in PG32, with the guests its header loads beside it (Settings: Also load).
+    await page.selectOption('#examples', 'vmm/type1.s');
+    expect(await page.inputValue('#loads')).toBe('hello.s@0x4000 sieve.s@0x8000');
     await waitForText(page, '#diagnostics', 'assembles');
-    await press(page, 'F5', 'halted', 'checkstop');
+    await press(page, 'F5', 'halted');
+    expect(await outputText(page)).toContain('[hello] Hello, world!\ntype1: hello: halted');
+    expect(await outputText(page)).toContain('[sieve] 25 primes below 100');
     // A missing include is an error at the .include line.
     await typeProgram(page, 'start:  halt\n        .include "nowhere.s"\n');
     await waitForText(page, '#diagnostics', '1 error, line 2');
@@ -192,6 +196,16 @@ describe('playground: classify, virtualize', () => {
     expect(await page.locator('#witness .wit h3').count()).toBeGreaterThan(0);
     expect(await page.locator('#witness tr.differs').count()).toBeGreaterThan(0);
     expect(await page.locator('#witness').textContent()).toContain('location');
+
+    // A composed ISA: getr breaks Theorems 1 and 3, and vt's guest mode admits hw (and bt rewrites getr).
+    await page.fill('#classify-isa', 'pg32+getr+vt');
+    await page.keyboard.press('Enter');
+    await waitForText(page, '#classify-status', 'pg32+getr+vt: 44 instructions classified', 60_000);
+    const composed = await page.locator('.verdict').allTextContents();
+    expect(composed.find((v) => v.startsWith('Theorem 1'))).toMatch(/fails.*violated by\s*getr$/);
+    expect(composed.find((v) => v.startsWith('Hardware assist'))).toContain('holds');
+    expect(composed.find((v) => v.startsWith('Monitors'))).toMatch(/✓ hw admitted/);
+    expect(await page.locator('#class-table tbody tr').count()).toBe(44);
   }, 90_000);
 
   browserTest('runs two guests under the VMM, each with its own console and lane on the timeline', async ({ page }) => {
@@ -207,6 +221,18 @@ describe('playground: classify, virtualize', () => {
     expect(consoles[1]).toContain('0 1 1 2 3 5 8 13');
     expect(await page.locator('#timeline svg .lane-label').allTextContents()).toEqual(['hello', 'fib']);
     expect(await page.locator('#timeline svg .event.emulate').count()).toBeGreaterThan(0);
+    // hello's `out`s: each trap and its emulation, at its step, in the event table too.
+    await page.click('#vmm-events summary');
+    expect(await page.locator('#vmm-events tbody tr').first().textContent()).toMatch(/^\d+hello0x[0-9a-f]{8}trapPRIV$/);
+    expect(await page.locator('#vmm-events tbody tr').nth(1).textContent()).toMatch(/^\d+hello0x[0-9a-f]{8}emulateout$/);
+
+    // The same guests under hw: VM exits with their codes, from the monitor's own events.
+    await page.selectOption('#vmm-monitor', 'hw');
+    await page.click('#vmm-form button[type=submit]');
+    await waitForText(page, '#vmm-status', 'done');
+    expect(await page.locator('#timeline svg .event.exit').count()).toBeGreaterThan(0);
+    expect(await page.locator('#vmm-events tbody').textContent()).toContain('VM exitINSTR (exit code 16)');
+    expect(await page.textContent('#timeline .legend')).toContain('Every mark is at its exact step');
 
     // The equivalence check: x86.s diverges under trap-and-emulate.
     await page.selectOption('#guest-add', 'variants/x86.s');

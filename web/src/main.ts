@@ -118,12 +118,16 @@ const memWords = () => {
   return Number.isInteger(n) && n >= 16 && n <= 16_777_216 ? n : 1_048_576;
 };
 
+const loadsField = byId<HTMLInputElement>('loads');
+const loads = () => loadsField.value.split(/\s+/).filter(Boolean);
+
 const debug = new DebugView({
   editor,
   machine,
   isa: isaName,
   file: () => fileName,
   memWords,
+  loads,
   presetInput: () => (example?.input !== undefined && example.source === editor.text ? { text: example.input, end: true } : null),
   setStatus,
 });
@@ -168,7 +172,9 @@ menu.addEventListener('change', () => {
   // A program that says `.isa` runs on it with the field on auto; one that only names it in a comment gets it set here.
   const says = /^\s*\.isa\s/im.test(e.source);
   loadProgram(e.source, says ? 'auto' : (e.isa ?? 'auto'), e.path);
-  setStatus('ready', `${e.path}: ${e.title}${e.input !== undefined ? ` (its input, ${e.path.replace(/\.s$/, '.input')}, is typed in when it runs)` : ''}${e.isa ? `; ISA ${e.isa}` : ''}`);
+  // An example whose header runs it with --load (vmm/type1.s and its guests) gets those programs loaded too.
+  loadsField.value = e.loads?.join(' ') ?? '';
+  setStatus('ready', `${e.path}: ${e.title}${e.input !== undefined ? ` (its input, ${e.path.replace(/\.s$/, '.input')}, is typed in when it runs)` : ''}${e.isa ? `; ISA ${e.isa}` : ''}${e.loads ? `; with ${e.loads.join(', ')} loaded beside it (Settings)` : ''}`);
 });
 
 function loadProgram(source: string, isa: string, name: string): void {
@@ -213,6 +219,7 @@ async function restore(): Promise<void> {
     example = examples.find((e) => e.source === shared.source);
     loadProgram(shared.source, shared.isa, example?.path ?? 'shared.s');
     menu.value = example?.path ?? '';
+    loadsField.value = example?.loads?.join(' ') ?? '';
     setStatus('ready', 'the program from the link is loaded');
     return;
   }
@@ -223,6 +230,7 @@ async function restore(): Promise<void> {
       example = examples.find((e) => e.path === saved.example && e.source === saved.source);
       loadProgram(saved.source, saved.isa || 'auto', saved.file || 'program.s');
       menu.value = example?.path ?? '';
+      loadsField.value = example?.loads?.join(' ') ?? '';
       return;
     }
   } catch {

@@ -12,7 +12,7 @@ import type { TrapEntry } from './machine/debugger.js';
 export type DebugAction = 'run' | 'continue' | 'step' | 'reverse' | 'reset';
 
 export type ToMachine =
-  | { readonly kind: 'load'; readonly source: string; readonly file: string; readonly isa: string; readonly memWords: number; readonly input: string; readonly endInput: boolean; readonly breakpoints: readonly number[] }
+  | { readonly kind: 'load'; readonly source: string; readonly file: string; readonly isa: string; readonly memWords: number; readonly input: string; readonly endInput: boolean; readonly breakpoints: readonly number[]; readonly loads?: readonly string[] }
   | { readonly kind: 'action'; readonly action: DebugAction; readonly count?: number }
   | { readonly kind: 'stop' }
   | { readonly kind: 'breakpoints'; readonly lines: readonly number[] }
@@ -156,19 +156,25 @@ export interface Slice {
   readonly reflections: number;
   /** hardware guest-mode exits to the monitor (hw) */
   readonly exits: number;
+  /** blocks binary translation made (bt) */
+  readonly translations: number;
+  /** hypercalls of paravirtual guests */
+  readonly hypercalls: number;
   /** the slice ended the VM: halt, checkstop or the step limit */
   readonly ended: string | null;
-  /** traps by cause name, for the tooltip */
+  /** traps by cause name and exits by name, with counts, for the tooltip */
   readonly causes: string;
 }
 
-/** One thing the monitor did, at an exact guest step (of all VMs together). */
+/** One thing the monitor did (its listener, src/vmm/events.ts), at an exact guest step (of all VMs together). */
 export interface VmEvent {
   readonly vm: number;
   readonly at: number;
-  readonly kind: 'emulate' | 'reflect' | 'trap' | 'exit';
-  /** the instruction emulated, the trap's cause, or the exit's name */
+  readonly kind: 'trap' | 'emulate' | 'reflect' | 'exit' | 'translate' | 'hypercall';
+  /** the trap's cause, the emulating routine, the cause reflected, the exit's name and code, the words translated, the call */
   readonly what: string;
+  /** the guest's pc the event is about */
+  readonly pc: number;
 }
 
 export interface VmView {
@@ -179,6 +185,9 @@ export interface VmView {
   readonly direct: number;
   readonly emulated: number;
   readonly interpreted: number;
+  /** bt: instructions run from translated blocks as they are, and rewritten ones (their routine called, no trap) */
+  readonly translated: number;
+  readonly rewritten: number;
   readonly traps: string;
   readonly reflected: string;
   /** hw: guest-mode entries and exits by name */
@@ -188,12 +197,18 @@ export interface VmView {
 
 export interface VmmView {
   readonly monitor: string;
+  /** monitors stacked; the events are the innermost one's (its VMs are the guests) */
+  readonly depth: number;
   readonly isa: string;
   readonly vms: readonly VmView[];
   readonly slices: readonly Slice[];
-  /** exact events, for the first `detailedUntil` guest steps (slices after it are marked with their counts) */
+  /** exact events, every one of the first `detailedUntil` guest steps (slices after it are marked with their counts) */
   readonly events: readonly VmEvent[];
   readonly detailedUntil: number;
+  /** events the monitor told in all (recorded or not) */
+  readonly eventCount: number;
+  /** MAX_EVENTS were recorded: events after `detailedUntil` are only counted */
+  readonly capped: boolean;
   /** slices run in all (the timeline shows the first MAX_SLICES) */
   readonly sliceCount: number;
   readonly totalSteps: number;

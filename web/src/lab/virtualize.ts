@@ -3,38 +3,39 @@
  * stack (buildStack, loadGuest) scheduled round robin exactly as
  * src/vmm/scheduler.ts does it, but a slice at a time, so the worker can
  * stop, post progress, and record a timeline: which VM ran each slice, and
- * what the monitor did in it (traps into the monitor, emulations,
- * reflections into the guest) and whether the VM ended there.
+ * what the monitor did in it.
  *
- * The monitors have no event hook yet, so events are read from each VM's
- * statistics: for the first DETAIL_STEPS guest steps a slice is run one
- * step at a time (the monitor's budget is invisible to the guest, so this
- * changes nothing it computes) and every emulation, reflection and trap is
- * placed at its exact step; after that, slices run whole and carry counts.
- * Only for the software monitors: under hw a slice is a host-timer period,
- * so stepping would add an HTIMER exit per step; its slices carry counts.
+ * What the monitor did comes from its own event listener (src/vmm/events.ts),
+ * the one `trapeze vmm --trace` and the debugger's `catch monitor` use: every
+ * monitor (trap-emulate, hybrid, bt, hw) tells each trap, emulation (with
+ * its routine's name), reflection, VM exit (with its exit code), translation
+ * and hypercall as it decides it, so slices run whole, at full speed, and
+ * each event is placed at the guest step it happened at. The listener is on
+ * the innermost monitor, whose VMs are the guests; at depth > 1 the monitors
+ * below it are the guests' machine and their work shows in the VMs' counts.
+ *
+ * Memory stays bounded: the timeline keeps MAX_SLICES slices and MAX_EVENTS
+ * events; past those, slices carry counts only, and the view says where.
  */
 import { assemble, type IncludeReader } from '../../../src/asm/index.js';
 import { Console } from '../../../src/cpu/devices.js';
 import type { Image } from '../../../src/image.js';
-import { BY_OPCODE, causeName, EXITS, type Isa } from '../../../src/isa/table.js';
+import { causeName, EXITS, type Isa } from '../../../src/isa/table.js';
 import { Allocator } from '../../../src/vmm/allocator.js';
 import { buildStack, loadGuest, type Stack } from '../../../src/vmm/stack.js';
 import { MONITORS, type MonitorKind } from '../../../src/vmm/monitor.js';
 import { describeCheckStop } from '../../../src/vmm/vmm.js';
 import type { VirtualMachine } from '../../../src/vmm/vm.js';
+import type { MonitorEvent } from '../../../src/vmm/events.js';
 import type { StopReason } from '../../../src/cpu/cpu.js';
 import { chooseIsa, imageIsa } from '../machine/debugger.js';
 import type { GuestSpec, Slice, VmEvent, VmmView, VmView } from '../protocol.js';
 import { resolveIsa } from '../../../src/isa/table.js';
 
-/** the timeline keeps this many slices (the counts go on) */
-export const MAX_SLICES = 4000;
-/** guest steps (all VMs) whose events are placed exactly */
-export const DETAIL_STEPS = 100_000;
-export const MAX_EVENTS = 5000;
-/** monitors whose work does not depend on how a slice's budget is split */
-const STEPWISE_MONITORS: ReadonlySet<string> = new Set(['trap-emulate', 'hybrid']);
+/** the timeline keeps this many slices (the VMs' counts go on; events stop with them) */
+export const MAX_SLICES = 10_000;
+/** the timeline keeps this many events, the first ones (the counts go on) */
+export const MAX_EVENTS = 10_000;
 const MAX_REAL_WORDS = 2 ** 30;
 
 export interface VirtualizeOptions {
@@ -45,6 +46,8 @@ export interface VirtualizeOptions {
   readonly depth: number;
   readonly memWords: number;
   readonly maxSteps: number;
+  /** events the timeline keeps (MAX_EVENTS unless given) */
+  readonly maxEvents?: number;
 }
 
 /**
@@ -92,15 +95,29 @@ export function checkOptions(o: Pick<VirtualizeOptions, 'monitor' | 'quantum' | 
   return null;
 }
 
-const sum = (a: Float64Array) => a.reduce((n, x) => n + x, 0);
 const EXIT_NAMES = new Map<number, string>(Object.entries(EXITS).map(([k, v]) => [v, k]));
 /** exits 1–6 are intercepted traps (by cause); the rest are named in the ISA table */
-const exitName = (code: number) => EXIT_NAMES.get(code) ?? (code >= 1 && code <= 6 ? causeName(code) : `exit ${code}`);
+export const exitName = (code: number) => EXIT_NAMES.get(code) ?? (code >= 1 && code <= 6 ? causeName(code) : `exit ${code}`);
 const byCause = (a: Float64Array) =>
   [...a]
     .map((n, c) => (n ? `${causeName(c)} ${n}` : ''))
     .filter(Boolean)
     .join(', ');
+
+/** The kinds of event the timeline places (the hybrid monitor's `interpret`, one per instruction, is counted per VM instead). */
+type Placed = Exclude<MonitorEvent['kind'], 'interpret' | 'checkstop'>;
+
+/** What the monitor did in the slice being run, counted from its events. */
+interface Tally {
+  traps: number;
+  emulations: number;
+  reflections: number;
+  exits: number;
+  translations: number;
+  hypercalls: number;
+  /** trap causes and exit names, with counts, for the tooltip */
+  readonly what: Map<string, number>;
+}
 
 export class VirtualizeRun {
   readonly stack: Stack;
@@ -110,10 +127,18 @@ export class VirtualizeRun {
   private readonly ended = new Map<VirtualMachine, string>();
   private readonly slices: Slice[] = [];
   private readonly events: VmEvent[] = [];
+  /** guest steps (all VMs) up to which every event is in `events` */
   private detailedUntil = 0;
+  /** set once MAX_EVENTS events or MAX_SLICES slices were recorded: later events are only counted */
+  private capped = false;
+  private eventCount = 0;
   private sliceCount = 0;
   private steps = 0;
   private ms = 0;
+  /** the slice being run: its VM, that VM's steps at its start, the guest step it starts at */
+  private current: { vm: VirtualMachine; index: number; vmSteps: number; start: number; tally: Tally } | null = null;
+  /** where the last trap or exit of the slice was placed: the emulation or reflection that answers it is placed with it */
+  private opened = -1;
 
   constructor(
     readonly images: readonly Image[],
@@ -129,6 +154,7 @@ export class VirtualizeRun {
       return c;
     });
     this.ready = [...this.stack.guests];
+    this.stack.innermost.listener = (e) => this.observe(e);
   }
 
   get done(): boolean {
@@ -143,36 +169,47 @@ export class VirtualizeRun {
     this.ms += performance.now() - t0;
   }
 
-  /** One slice of the next ready VM: roundRobin's inner step. */
+  /** One slice of the next ready VM: roundRobin's inner step, run whole. */
   private slice(): void {
     const vm = this.ready[this.next]!;
     const index = this.stack.guests.indexOf(vm);
-    const s = vm.stats;
-    const before = { traps: s.traps.slice(), emulations: s.emulations, reflected: sum(s.reflected), exits: sum(s.exits), steps: vm.steps };
+    const tally: Tally = { traps: 0, emulations: 0, reflections: 0, exits: 0, translations: 0, hypercalls: 0, what: new Map() };
+    const before = vm.steps;
+    this.current = { vm, index, vmSteps: before, start: this.steps, tally };
+    this.opened = -1;
     const budget = Math.min(this.opts.quantum, this.opts.maxSteps - vm.steps);
-    const exact = STEPWISE_MONITORS.has(this.opts.monitor) && this.steps < DETAIL_STEPS && this.events.length < MAX_EVENTS;
-    const r = exact ? this.stepwise(vm, index, budget) : vm.run(budget);
-    const steps = vm.steps - before.steps;
+    let r: StopReason;
+    try {
+      r = vm.run(budget);
+    } finally {
+      this.current = null;
+    }
+    const steps = vm.steps - before;
     const ended = r !== 'budget' ? r : vm.steps >= this.opts.maxSteps ? 'step limit' : null;
-    const delta = s.traps.map((n, c) => n - before.traps[c]!);
+    // An event after the slice's last step (hw's HTIMER exit, which ends the slice) is drawn on that step.
+    const end = this.steps + steps;
+    for (let k = this.events.length - 1; k >= 0 && steps > 0 && this.events[k]!.at >= end; k--) this.events[k] = { ...this.events[k]!, at: end - 1 };
     this.sliceCount++;
     if (this.slices.length < MAX_SLICES) {
       this.slices.push({
         vm: index,
         start: this.steps,
         steps,
-        traps: sum(delta),
-        emulations: s.emulations - before.emulations,
-        reflections: sum(s.reflected) - before.reflected,
-        exits: sum(s.exits) - before.exits,
+        traps: tally.traps,
+        emulations: tally.emulations,
+        reflections: tally.reflections,
+        exits: tally.exits,
+        translations: tally.translations,
+        hypercalls: tally.hypercalls,
         ended,
-        causes: byCause(delta),
+        causes: [...tally.what].map(([k, n]) => `${k} ${n}`).join(', '),
       });
     }
     this.steps += steps;
+    if (!this.capped) this.detailedUntil = this.steps;
+    // Past the last slice drawn, an event would have no bar to sit on: events stop with the slices.
+    if (this.slices.length === MAX_SLICES && this.sliceCount === MAX_SLICES) this.capped = true;
     if (ended) this.ended.set(vm, ended);
-    // Events are exact up to here while every slice so far ran step by step with room to note them.
-    if (exact && this.events.length < MAX_EVENTS && this.detailedUntil === this.steps - steps) this.detailedUntil = this.steps;
     this.next++;
     if (this.next >= this.ready.length) {
       this.ready = this.ready.filter((v) => !this.ended.has(v));
@@ -180,50 +217,84 @@ export class VirtualizeRun {
     }
   }
 
-  /** A slice one step at a time, noting what the monitor did at each. */
-  private stepwise(vm: VirtualMachine, index: number, budget: number): StopReason {
-    const s = vm.stats;
-    const emulated = s.emulatedByOpcode.slice();
-    const reflected = s.reflected.slice();
-    const traps = s.traps.slice();
-    const exits = s.exits.slice();
-    const start = vm.steps;
-    let r: StopReason = 'budget';
-    while (vm.steps - start < budget) {
-      const before = vm.steps;
-      r = vm.run(1);
-      const at = this.steps + (vm.steps - start) - 1;
-      const note = (kind: VmEvent['kind'], what: string) => {
-        if (this.events.length < MAX_EVENTS) this.events.push({ vm: index, at, kind, what });
-      };
-      let noted = false;
-      for (let op = 0; op < 256; op++) {
-        if (s.emulatedByOpcode[op] !== emulated[op]) {
-          note('emulate', BY_OPCODE[op]?.mnemonic ?? `opcode ${op}`);
-          emulated[op] = s.emulatedByOpcode[op]!;
-          noted = true;
-        }
+  /**
+   * The innermost monitor's listener. An event belongs to the guest step the
+   * VM was taking when the monitor told it: a trap, exit, reflection or
+   * translation comes before the VM counts that step; an emulation or a
+   * hypercall answers the trap or exit just told (the software monitors
+   * count the instruction before telling it), or, with none open (bt's
+   * rewritten instructions call their routine without a trap), is the step
+   * just counted.
+   */
+  private observe(e: MonitorEvent): void {
+    const c = this.current;
+    if (c === null || e.vm !== c.vm) return; // not a guest's event (cannot happen: the innermost monitor's VMs are the guests)
+    const done = c.vm.steps - c.vmSteps;
+    const t = c.tally;
+    let at: number;
+    let what: string;
+    let kind: Placed;
+    switch (e.kind) {
+      case 'trap':
+        t.traps++;
+        what = causeName(e.cause);
+        t.what.set(what, (t.what.get(what) ?? 0) + 1);
+        at = this.opened = done;
+        kind = 'trap';
+        break;
+      case 'exit': {
+        t.exits++;
+        const name = exitName(e.code);
+        t.what.set(`exit ${name}`, (t.what.get(`exit ${name}`) ?? 0) + 1);
+        what = `${name} (exit code ${e.code})`;
+        at = this.opened = done;
+        kind = 'exit';
+        break;
       }
-      for (let c = 0; c < 8; c++) {
-        if (s.reflected[c] !== reflected[c]) {
-          note('reflect', causeName(c));
-          reflected[c] = s.reflected[c]!;
-          noted = true;
-        }
-        if (s.traps[c] !== traps[c]) {
-          if (!noted) note('trap', causeName(c));
-          traps[c] = s.traps[c]!;
-        }
-      }
-      for (let e = 0; e < exits.length; e++) {
-        if (s.exits[e] !== exits[e]) {
-          note('exit', exitName(e));
-          exits[e] = s.exits[e]!;
-        }
-      }
-      if (r !== 'budget' || vm.steps === before) break;
+      case 'emulate':
+        t.emulations++;
+        what = e.routine;
+        at = this.opened >= 0 ? this.opened : Math.max(0, done - 1);
+        this.opened = -1;
+        kind = 'emulate';
+        break;
+      case 'hypercall':
+        t.hypercalls++;
+        what = `call ${e.call}, r1 = ${e.result}`;
+        at = this.opened >= 0 ? this.opened : Math.max(0, done - 1);
+        this.opened = -1;
+        kind = 'hypercall';
+        break;
+      case 'reflect':
+        t.reflections++;
+        what = e.up ? `${causeName(e.cause)}, passed up` : causeName(e.cause);
+        at = this.opened >= 0 ? this.opened : done;
+        this.opened = -1;
+        kind = 'reflect';
+        break;
+      case 'translate':
+        t.translations++;
+        what = `${e.words} word${e.words === 1 ? '' : 's'}`;
+        at = done;
+        kind = 'translate';
+        break;
+      case 'interpret':
+        return;
+      case 'checkstop':
+        this.opened = -1;
+        return; // the VM's end is on the timeline (◆), its reason in the VM's state
     }
-    return r;
+    this.eventCount++;
+    if (this.capped) return;
+    const step = c.start + at;
+    if (this.events.length >= (this.opts.maxEvents ?? MAX_EVENTS)) {
+      // Full: every event before this step is recorded, and none after it will be.
+      this.capped = true;
+      this.detailedUntil = step;
+      while (this.events.length && this.events[this.events.length - 1]!.at >= step) this.events.pop();
+      return;
+    }
+    this.events.push({ vm: c.index, at: step, kind, what, pc: e.pc });
   }
 
   view(): VmmView {
@@ -243,6 +314,8 @@ export class VirtualizeRun {
         instret: vm.instret,
         direct: s.direct,
         emulated: s.emulations,
+        translated: s.bt.identExecuted,
+        rewritten: s.bt.rewrittenExecuted,
         interpreted: s.interpreted,
         traps: byCause(s.traps) || 'none',
         reflected: byCause(s.reflected) || 'none',
@@ -252,11 +325,14 @@ export class VirtualizeRun {
     });
     return {
       monitor: this.opts.monitor,
+      depth: this.opts.depth,
       isa: this.isa.name,
       vms,
       slices: this.slices,
       events: this.events,
       detailedUntil: this.detailedUntil,
+      eventCount: this.eventCount,
+      capped: this.capped,
       sliceCount: this.sliceCount,
       totalSteps: this.steps,
       ms: this.ms,

@@ -15,8 +15,9 @@ import { Cpu, type StopReason } from '../../../src/cpu/cpu.js';
 import { trapSequence } from '../../../src/cpu/psw.js';
 import type { Image } from '../../../src/image.js';
 import { causeName, DEFAULT_MEM_WORDS, resolveIsa, type Isa } from '../../../src/isa/table.js';
+import { layout, loadNames, parseLoadArg, type LoadSpec } from '../../../src/load.js';
 import { PageConsole } from './console.js';
-import { SnapshotHistory, type ReverseEngine } from './history.js';
+import { ReverseExecution } from './reverse.js';
 
 /** How an action ended, beyond the CPU's own stop reasons. */
 export type Stop = StopReason | 'breakpoint' | 'waiting';
@@ -44,8 +45,10 @@ export interface LoadOptions {
   /** an ISA name; 'auto' = the program's `.isa`, else pg32 */
   readonly isa: string;
   readonly memWords?: number;
-  /** reads `.include`d files */
+  /** reads `.include`d files, and the programs of `loads` */
   readonly include?: IncludeReader;
+  /** other programs to place beside it, as `trapeze run --load` does: `FILE@ADDR[:SIZE]` (isa/BOOT.md) */
+  readonly loads?: readonly string[];
 }
 
 export type LoadResult = { readonly ok: true; readonly isa: string } | { readonly ok: false; readonly errors: readonly AsmError[] };
@@ -62,10 +65,36 @@ export function chooseIsa(name: string): { isa?: Isa; error?: string } {
   return 'error' in r ? { error: r.error } : { isa: r };
 }
 
+/**
+ * The main program with `loads` placed beside it and their boot table
+ * (src/load.ts, as `trapeze run --load`): each one read through `include`
+ * (the page reads programs/) and assembled for the main program's ISA.
+ * Any problem is one line naming the `--load` it is about.
+ */
+export function layoutLoads(main: Image, loads: readonly string[], isa: Isa, memWords: number, include?: IncludeReader): { image: Image } | { error: string } {
+  const parsed: { arg: string; path: string; at: number; partition?: number }[] = [];
+  for (const arg of loads) {
+    const r = parseLoadArg(arg);
+    if ('error' in r) return { error: `--load ${r.error}` };
+    parsed.push({ arg, ...r });
+  }
+  const names = loadNames(parsed.map((l) => l.path));
+  const specs: LoadSpec[] = [];
+  for (const [i, l] of parsed.entries()) {
+    const file = include?.(l.path, '');
+    if (!file || 'error' in file) return { error: `--load ${l.arg}: ${file && 'error' in file ? file.error : 'no files to load from'}` };
+    const a = assemble(file.text, file.name, { isa, ...(include ? { include } : {}) });
+    if (!a.image) return { error: `--load ${l.arg}: ${a.errors.length} assembly error${a.errors.length === 1 ? '' : 's'}, the first ${a.errors[0]!.file}:${a.errors[0]!.line}:${a.errors[0]!.col}: ${a.errors[0]!.message}` };
+    specs.push({ arg: l.arg, name: names[i]!, image: a.image, at: l.at, ...(l.partition !== undefined ? { partition: l.partition } : {}) });
+  }
+  const r = layout(main, specs, memWords);
+  return 'error' in r ? { error: r.error } : { image: r.image };
+}
+
 export class DebugSession {
   readonly cpu: Cpu;
   readonly console: PageConsole;
-  readonly history: ReverseEngine;
+  readonly history: ReverseExecution;
   readonly isa: Isa;
   /** physical address → breakpoint set (one byte per word of storage) */
   private readonly breakAt: Uint8Array;
@@ -73,18 +102,26 @@ export class DebugSession {
   private readonly log: TrapEntry[] = [];
   private logged = 0;
 
+  /** the editor's file: source lines of other files (`.include`d ones) are not its lines */
+  readonly file: string;
+
   constructor(
     readonly image: Image,
     isa: Isa,
     memWords = DEFAULT_MEM_WORDS,
+    /** bytes of storage pages reverse execution may hold */
+    historyBytes?: number,
+    /** the main file's name as the assembler was given it (default: the file of the lowest address) */
+    file?: string,
   ) {
     this.isa = isa;
+    this.file = file ?? [...image.sourceMap].sort((a, b) => a[0] - b[0])[0]?.[1].file ?? '';
     this.console = new PageConsole(() => this.position());
     this.cpu = new Cpu({ isa, memWords, devices: this.console });
     this.cpu.trapHook = true;
     this.breakAt = new Uint8Array(memWords);
     this.cpu.load(image);
-    this.history = new SnapshotHistory(this);
+    this.history = new ReverseExecution(this, historyBytes);
     this.history.reset();
   }
 
@@ -100,8 +137,14 @@ export class DebugSession {
       if ('error' in wanted) return { errors: [{ file: opts.file, line: 1, col: 1, message: wanted.error }] };
       isa = wanted;
     }
+    let image = r.image;
+    if (opts.loads?.length) {
+      const placed = layoutLoads(image, opts.loads, isa, opts.memWords ?? DEFAULT_MEM_WORDS, opts.include);
+      if ('error' in placed) return { errors: [{ file: opts.file, line: 1, col: 1, message: placed.error }] };
+      image = placed.image;
+    }
     try {
-      return { session: new DebugSession(r.image, isa, opts.memWords) };
+      return { session: new DebugSession(image, isa, opts.memWords, undefined, opts.file) };
     } catch (e) {
       // an image that does not fit the chosen storage
       return { errors: [{ file: opts.file, line: 1, col: 1, message: `${(e as Error).message} (choose more storage)` }] };
@@ -150,7 +193,7 @@ export class DebugSession {
     if (!this.lines) {
       this.lines = new Map();
       for (const [addr, loc] of this.image.sourceMap) {
-        if (addr >= this.breakAt.length) continue;
+        if (addr >= this.breakAt.length || loc.file !== this.file) continue;
         const a = this.lines.get(loc.line);
         if (a) a.push(addr);
         else this.lines.set(loc.line, [addr]);
@@ -174,16 +217,17 @@ export class DebugSession {
    */
   advance(n: number, breakFrom: number | null): Stop {
     const cpu = this.cpu;
-    this.history.checkpoint();
+    const history = this.history;
     const end = this.position() + n;
     const check = breakFrom !== null && this.breakCount > 0;
     let r: Stop = 'budget';
     while (this.position() < end) {
+      history.checkpoint();
       if (check) {
         // Single steps: a breakpoint is checked before every instruction.
         if (this.breakAt[this.physicalPc()] === 1 && this.position() !== breakFrom && !cpu.halted && !cpu.checkStop) return 'breakpoint';
         r = cpu.run(1);
-      } else r = cpu.run(end - this.position());
+      } else r = cpu.run(Math.min(end - this.position(), Math.max(1, history.untilDue))); // up to the next checkpoint
       if (r === 'trap') r = this.deliver() ?? 'budget';
       if (this.console.starvedAt >= 0) {
         this.history.seek(this.console.starvedAt);
@@ -226,8 +270,7 @@ export class DebugSession {
     const cause = cpu.trapCause;
     const info = cpu.trapInfo;
     const pc = cpu.trapPc;
-    const loc = this.image.sourceMap.get(cpu.base + pc);
-    this.log.push({ at: this.position() - 1, cause, name: causeName(cause), pc, base: cpu.base, supervisor: cpu.supervisor, info, line: loc?.line ?? null });
+    this.log.push({ at: this.position() - 1, cause, name: causeName(cause), pc, base: cpu.base, supervisor: cpu.supervisor, info, line: this.lineOf(cpu.base + pc) });
     this.logged++;
     if (this.log.length > TRAP_LOG_SIZE) this.log.splice(0, this.log.length - TRAP_LOG_SIZE);
     if (!trapSequence(cpu, cause, info, pc)) {
@@ -259,9 +302,15 @@ export class DebugSession {
     return origin + cpu.base + cpu.pc;
   }
 
-  /** Source line of the next instruction, if it came from this program. */
+  /** The editor's line that a physical address came from, or null (no source, or an `.include`d file's). */
+  lineOf(addr: number): number | null {
+    const loc = this.image.sourceMap.get(addr);
+    return loc && loc.file === this.file ? loc.line : null;
+  }
+
+  /** Source line of the next instruction, if it came from the editor's program. */
   currentLine(): number | null {
-    return this.image.sourceMap.get(this.physicalPc())?.line ?? null;
+    return this.lineOf(this.physicalPc());
   }
 
   /** The next instruction, disassembled (or why there is none). */
@@ -272,6 +321,9 @@ export class DebugSession {
     if (cpu.pending && (cpu.flags & 2) !== 0) return '(timer interrupt)';
     const w = cpu.readVirtual(cpu.pc);
     const text = w === undefined ? '(fetch outside bounds: MEMORY trap)' : disassembleWord(w, cpu.pc);
-    return cpu === this.cpu ? text : `${text}  (in guest mode)`;
+    // Code from an `.include`d file: say where, as the editor cannot show it.
+    const loc = this.image.sourceMap.get(this.physicalPc());
+    const from = loc && loc.file !== this.file ? `  (${loc.file.replace(/^.*programs\//, '')}:${loc.line})` : '';
+    return cpu === this.cpu ? text + from : `${text}  (in guest mode)${from}`;
   }
 }

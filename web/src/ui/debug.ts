@@ -21,6 +21,8 @@ export interface DebugContext {
   readonly isa: () => string;
   readonly file: () => string;
   readonly memWords: () => number;
+  /** `FILE@ADDR[:SIZE]` programs to load beside the editor's */
+  readonly loads: () => readonly string[];
   /** the example's input, typed in before the program runs */
   readonly presetInput: () => { text: string; end: boolean } | null;
   readonly setStatus: (state: string, message: string, speed?: string) => void;
@@ -35,6 +37,7 @@ export class DebugView {
   private loadedText: string | null = null;
   private loadedIsa = '';
   private loadedMem = 0;
+  private loadedLoads = '';
   private pendingAction: DebugAction | null = null;
   private output = new Uint8Array(0);
   private decimal = false;
@@ -76,7 +79,7 @@ export class DebugView {
 
   /** The source changed since it was loaded into the machine. */
   get stale(): boolean {
-    return this.loadedText !== this.c.editor.text || this.loadedIsa !== this.c.isa() || this.loadedMem !== this.c.memWords();
+    return this.loadedText !== this.c.editor.text || this.loadedIsa !== this.c.isa() || this.loadedMem !== this.c.memWords() || this.loadedLoads !== this.c.loads().join(' ');
   }
 
   get isRunning(): boolean {
@@ -108,6 +111,7 @@ export class DebugView {
     this.loadedText = text;
     this.loadedIsa = this.c.isa();
     this.loadedMem = this.c.memWords();
+    this.loadedLoads = this.c.loads().join(' ');
     const preset = this.c.presetInput();
     this.output = new Uint8Array(0);
     this.c.machine.send({
@@ -119,6 +123,7 @@ export class DebugView {
       input: preset?.text ?? '',
       endInput: preset?.end ?? false,
       breakpoints: this.c.editor.breakpoints,
+      loads: this.c.loads(),
     });
   }
 

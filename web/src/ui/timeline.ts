@@ -1,18 +1,20 @@
 /**
  * The VMM timeline as SVG: one lane per VM, a bar for every time slice the
  * monitor gave it (x = guest steps of all VMs together), and marks where
- * the monitor did something: ▲ emulations, ▼ reflections into the guest,
- * ● other traps into the monitor, ■ exits from hardware guest mode (hw), ◆
- * where the VM ends (halt, check-stop, step limit). Events are placed at their exact step where the run recorded
- * them (its first guest steps); later slices carry their counts. With more
- * slices or events than pixels, they are merged per pixel column.
+ * the monitor did something: ○ traps into the monitor, ▲ emulations, ▼
+ * reflections into the guest, ■ exits from hardware guest mode (hw), |
+ * translations (bt), ● hypercalls, ◆ where the VM ends (halt, check-stop,
+ * step limit). Events are placed at their exact step (the monitor's own
+ * listener told them); past the run's MAX_EVENTS, slices carry their
+ * counts. With more slices or events than pixels, they are merged per
+ * pixel column.
  */
 import type { Slice, VmEvent, VmmView } from '../protocol.js';
-import { fmt, svg } from './dom.js';
+import { fmt, hex, svg } from './dom.js';
 
 /** lane colours: distinct, and dark enough for white marks and text */
 export const VM_COLOURS = ['#2563eb', '#c2410c', '#15803d', '#7e22ce', '#b91c1c', '#0e7490', '#a16207', '#be185d'];
-const MARK = { emulation: '#0f172a', reflection: '#b45309', trap: '#475569', exit: '#7e22ce', end: '#111827' };
+const MARK = { emulation: '#0f172a', reflection: '#b45309', trap: '#475569', exit: '#7e22ce', translation: '#ffffff', hypercall: '#15803d', end: '#111827' };
 
 const LANE = 34;
 const BAR = 14;
@@ -30,6 +32,8 @@ interface Bucket {
   emulations: number;
   reflections: number;
   exits: number;
+  translations: number;
+  hypercalls: number;
   ended: string | null;
   slices: number;
   causes: string[];
@@ -61,6 +65,8 @@ export function timeline(run: VmmView, width: number): SVGElement {
       (b.emulations ? `; ${fmt(b.emulations)} emulated` : '') +
       (b.reflections ? `; ${fmt(b.reflections)} reflected to the guest` : '') +
       (b.exits ? `; ${fmt(b.exits)} exits from guest mode` : '') +
+      (b.translations ? `; ${fmt(b.translations)} blocks translated` : '') +
+      (b.hypercalls ? `; ${fmt(b.hypercalls)} hypercalls` : '') +
       (b.ended ? `; the VM ends: ${b.ended}` : '');
     const g = svg('g', { class: 'slice' });
     g.append(svg('title', {}, tip));
@@ -69,8 +75,10 @@ export function timeline(run: VmmView, width: number): SVGElement {
     const counted = b.end > run.detailedUntil; // its events were not recorded one by one
     if (counted && b.emulations) g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
     if (counted && b.reflections) g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
-    if (counted && b.traps > b.emulations + b.reflections) g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
+    if (counted && b.traps) g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
     if (counted && b.exits) g.append(svg('rect', { x: cx - 2.5, y: y + BAR / 2 - 2.5, width: 5, height: 5, fill: MARK.exit }));
+    if (counted && b.translations) g.append(translateMark(cx, y));
+    if (counted && b.hypercalls) g.append(svg('circle', { cx, cy: y - 4, r: 2.5, fill: MARK.hypercall }));
     if (b.ended) {
       const ex = LEFT + b.x1;
       g.append(svg('path', { d: `M${ex},${y - 3} l5,${BAR / 2 + 3} l-5,${BAR / 2 + 3} l-5,${-BAR / 2 - 3} z`, fill: MARK.end }));
@@ -87,6 +95,8 @@ export function timeline(run: VmmView, width: number): SVGElement {
     if (m.kind === 'emulate') g.append(svg('path', { d: `M${cx - 3},${y - 1} l3,-5 l3,5 z`, fill: MARK.emulation }));
     else if (m.kind === 'reflect') g.append(svg('path', { d: `M${cx - 3},${y + BAR + 1} l3,5 l3,-5 z`, fill: MARK.reflection }));
     else if (m.kind === 'exit') g.append(svg('rect', { x: cx - 2.5, y: y + BAR / 2 - 2.5, width: 5, height: 5, fill: MARK.exit }));
+    else if (m.kind === 'translate') g.append(translateMark(cx, y));
+    else if (m.kind === 'hypercall') g.append(svg('circle', { cx, cy: y - 4, r: 2.5, fill: MARK.hypercall }));
     else g.append(svg('circle', { cx, cy: y + BAR / 2, r: 2, fill: '#fff', stroke: MARK.trap }));
     root.append(g);
   }
@@ -103,6 +113,9 @@ export function timeline(run: VmmView, width: number): SVGElement {
   return root;
 }
 
+/** a translation: a thin white tick across the bar */
+const translateMark = (cx: number, y: number) => svg('line', { x1: cx, x2: cx, y1: y + 2, y2: y + BAR - 2, stroke: MARK.translation, 'stroke-width': 1.5 });
+
 /** Slices merged so that no two marks fall in one pixel column of one lane. */
 function buckets(slices: readonly Slice[], scale: number): Bucket[] {
   const out: Bucket[] = [];
@@ -118,12 +131,14 @@ function buckets(slices: readonly Slice[], scale: number): Bucket[] {
       b.emulations += s.emulations;
       b.reflections += s.reflections;
       b.exits += s.exits;
+      b.translations += s.translations;
+      b.hypercalls += s.hypercalls;
       b.ended = s.ended;
       b.end = s.start + s.steps;
       b.slices++;
       if (s.causes && b.causes.length < 4) b.causes.push(s.causes);
     } else {
-      b = { vm: s.vm, end: s.start + s.steps, x0, x1, steps: s.steps, traps: s.traps, emulations: s.emulations, reflections: s.reflections, exits: s.exits, ended: s.ended, slices: 1, causes: s.causes ? [s.causes] : [] };
+      b = { vm: s.vm, end: s.start + s.steps, x0, x1, steps: s.steps, traps: s.traps, emulations: s.emulations, reflections: s.reflections, exits: s.exits, translations: s.translations, hypercalls: s.hypercalls, ended: s.ended, slices: 1, causes: s.causes ? [s.causes] : [] };
       out.push(b);
       open.set(s.vm, b);
     }
@@ -142,12 +157,12 @@ interface Mark {
 /** Events merged per lane, kind and pixel column, each with a tooltip. */
 function eventMarks(events: readonly VmEvent[], scale: number): Mark[] {
   const marks = new Map<string, Mark>();
-  const verb = { emulate: 'emulated', reflect: 'reflected into the guest:', trap: 'trapped into the monitor:', exit: 'exit from guest mode:' } as const;
+  const verb = { emulate: 'emulated by', reflect: 'reflected into the guest:', trap: 'trapped into the monitor:', exit: 'exit from guest mode:', translate: 'translated a block of', hypercall: 'hypercall' } as const;
   for (const e of events) {
     const x = Math.floor((e.at + 0.5) * scale);
     const key = `${e.vm} ${e.kind} ${x}`;
     const m = marks.get(key);
-    const line = `step ${fmt(e.at)}: ${verb[e.kind]} ${e.what}`;
+    const line = `step ${fmt(e.at)}, pc ${hex(e.pc)}: ${verb[e.kind]} ${e.what}`;
     if (m) {
       m.n++;
       if (m.n <= 6) m.tip += `\n${line}`;
@@ -157,17 +172,25 @@ function eventMarks(events: readonly VmEvent[], scale: number): Mark[] {
   return [...marks.values()];
 }
 
+/** What the marks mean, and how far they are exact. */
 export function legend(run: VmmView): HTMLElement {
   const el = document.createElement('p');
   el.className = 'legend';
   el.innerHTML =
-    '<span aria-hidden="true">▲</span> emulated by the monitor &nbsp; <span aria-hidden="true" style="color:#b45309">▼</span> reflected into the guest &nbsp; ' +
-    '<span aria-hidden="true">○</span> other traps into the monitor &nbsp; <span aria-hidden="true" style="color:#7e22ce">■</span> exits from guest mode (hw) &nbsp; ' +
-    '<span aria-hidden="true">◆</span> the VM ends (halt, check-stop, step limit). ' +
-    (run.detailedUntil >= run.totalSteps
-      ? 'Every mark is at its exact step; hover one for what happened.'
-      : run.detailedUntil === 0
-        ? `Each slice's marks are its counts (under ${run.monitor} a slice is what the monitor schedules, so it is not cut into steps); hover a bar.`
-        : `Marks are at their exact steps for the first ${fmt(run.detailedUntil)} guest steps; after that, a bar carries its slice's counts (hover it).`);
+    '<span aria-hidden="true">○</span> trap into the monitor &nbsp; <span aria-hidden="true">▲</span> emulated by the monitor &nbsp; <span aria-hidden="true" style="color:#b45309">▼</span> reflected into the guest &nbsp; ' +
+    '<span aria-hidden="true" style="color:#7e22ce">■</span> VM exit (hw) &nbsp; <span aria-hidden="true">|</span> block translated (bt) &nbsp; <span aria-hidden="true" style="color:#15803d">●</span> hypercall &nbsp; ' +
+    '<span aria-hidden="true">◆</span> the VM ends (halt, check-stop, step limit). ';
+  el.append(exactness(run));
   return el;
+}
+
+/** One sentence: are the marks exact, and if events were capped, from where on the bars carry counts. */
+export function exactness(run: VmmView): string {
+  const drawn = run.slices.reduce((n, s) => Math.max(n, s.start + s.steps), 0);
+  const slices = run.sliceCount > run.slices.length ? ` The timeline draws the first ${fmt(run.slices.length)} of ${fmt(run.sliceCount)} slices (${fmt(drawn)} of ${fmt(run.totalSteps)} guest steps).` : '';
+  const below = run.depth === 2 ? 'the monitor below it is' : `the ${run.depth - 1} monitors below it are`;
+  const whose = run.depth > 1 ? ` The marks are the innermost monitor's, whose VMs are the guests; ${below} not drawn.` : '';
+  if (!run.capped) return `Every mark is at its exact step (${fmt(run.events.length)} events); hover one for what happened.${whose}`;
+  const after = run.detailedUntil < drawn ? "; after that a bar carries its slice's counts (hover it)" : '';
+  return `Events capped: the first ${fmt(run.events.length)} of ${fmt(run.eventCount)} events are marked at their exact steps (the first ${fmt(run.detailedUntil)} guest steps)${after}.${slices}${whose}`;
 }

@@ -11,6 +11,8 @@ import { legend, timeline, VM_COLOURS } from './timeline.js';
 import type { Port } from './workers.js';
 
 const EDITOR = '(editor)';
+/** rows of the event table (the timeline marks them all) */
+const EVENT_ROWS = 300;
 
 interface Guest {
   /** an example's path, or EDITOR */
@@ -31,6 +33,7 @@ export interface VirtualizeContext {
 export class VirtualizePanel {
   private guests: Guest[] = [{ from: 'hello.s' }, { from: 'fib.s' }];
   private equivSources = new Map<string, string>();
+  private readonly eventLog = h('details', { id: 'vmm-events', class: 'event-log' });
 
   constructor(private readonly c: VirtualizeContext) {
     byId('vmm-monitor').replaceChildren(...MONITORS.map((m) => h('option', { value: m }, m)));
@@ -129,19 +132,37 @@ export class VirtualizePanel {
 
   private renderRun(run: VmmView): void {
     const box = byId('timeline');
-    box.replaceChildren(timeline(run, Math.max(600, box.clientWidth - 4)), legend(run));
+    box.replaceChildren(timeline(run, Math.max(600, box.clientWidth - 4)), legend(run), this.renderEvents(run));
     byId('vm-consoles').replaceChildren(
       ...run.vms.map((vm, i) =>
         h('section', { class: 'vm', style: `border-top-color:${VM_COLOURS[i % VM_COLOURS.length]}`, 'aria-label': `VM ${vm.name}` },
           h('h3', {}, vm.name, ' ', h('span', { class: 'muted' }, vm.state)),
           h('pre', { class: 'output', tabindex: 0, 'aria-label': `console of ${vm.name}` }, vm.output),
           h('p', { class: 'stats' },
-            `${fmt(vm.instret)} instructions: ${fmt(vm.direct)} direct, ${fmt(vm.emulated)} emulated${vm.interpreted ? `, ${fmt(vm.interpreted)} interpreted` : ''}`,
+            `${fmt(vm.instret)} instructions: ${fmt(vm.direct)} direct, ${fmt(vm.emulated)} emulated${vm.interpreted ? `, ${fmt(vm.interpreted)} interpreted` : ''}${vm.translated || vm.rewritten ? `, ${fmt(vm.translated)} translated, ${fmt(vm.rewritten)} rewritten` : ''}`,
             h('br'), `traps into the monitor: ${vm.traps}`, h('br'), `reflected to the guest: ${vm.reflected}`,
             vm.entries ? h('br') : null, vm.entries ? `guest-mode entries ${fmt(vm.entries)}; exits: ${vm.exits}` : null),
         ),
       ),
     );
+  }
+
+  /**
+   * The events as a table (the timeline's marks, for the keyboard and for
+   * reading): one element kept across updates, so it stays open once opened.
+   */
+  private renderEvents(run: VmmView): HTMLElement {
+    const shown = run.events.slice(0, EVENT_ROWS);
+    const verb = { trap: 'trap', emulate: 'emulate', reflect: 'reflect', exit: 'VM exit', translate: 'translate', hypercall: 'hypercall' } as const;
+    this.eventLog.replaceChildren(
+      h('summary', {}, `Monitor events: ${fmt(run.events.length)} placed${run.capped ? ` of ${fmt(run.eventCount)} (capped)` : ''}`),
+      run.events.length > EVENT_ROWS ? h('p', { class: 'muted' }, `The table lists the first ${fmt(EVENT_ROWS)}; the timeline marks them all.`) : '',
+      h('table', { class: 'event-table', tabindex: 0, 'aria-label': 'monitor events' },
+        h('thead', {}, h('tr', {}, ...['step', 'VM', 'pc', 'event', 'what'].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, ...shown.map((e) => h('tr', { class: e.kind }, h('td', { class: 'num' }, fmt(e.at)), h('td', {}, run.vms[e.vm]?.name ?? String(e.vm)), h('td', {}, h('code', {}, hex(e.pc))), h('td', {}, verb[e.kind]), h('td', {}, e.what)))),
+      ),
+    );
+    return this.eventLog;
   }
 
   private renderEquiv(r: EquivView): void {

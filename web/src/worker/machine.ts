@@ -87,7 +87,7 @@ export class MachineWorker {
     this.running = null;
     this.waiting = null;
     this.speed = undefined;
-    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, ...(this.include ? { include: this.include } : {}) });
+    const r = DebugSession.load({ source: m.source, file: m.file, isa: m.isa, memWords: m.memWords || DEFAULT_MEM_WORDS, ...(this.include ? { include: this.include } : {}), ...(m.loads?.length ? { loads: m.loads } : {}) });
     if ('errors' in r) {
       this.session = null;
       this.post({ kind: 'load-failed', errors: r.errors });
@@ -183,7 +183,7 @@ export class MachineWorker {
         return this.pause('halted', `halted after ${fmt(s.position())} steps (${fmt(s.cpu.instret)} instructions, ${fmt(s.cpu.trapCount)} traps)`);
       case 'checkstop': {
         const c = s.cpu.checkStop!;
-        const line = s.image.sourceMap.get(s.cpu.base + c.pc)?.line;
+        const line = s.lineOf(s.cpu.base + c.pc);
         return this.pause('checkstop', `check-stop: ${causeName(c.cause)} trap at pc ${hex(c.pc)}${line ? ` (line ${line})` : ''}, info ${hex(c.info)}: ${c.why}`);
       }
       case 'breakpoint':

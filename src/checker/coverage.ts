@@ -69,6 +69,7 @@ export function mergeCoverage(cs: readonly Coverage[]): Coverage {
     all.states += c.states;
     all.probes += c.probes;
     all.oracle += c.oracle;
+    all.translated += c.translated;
     for (const k of Object.keys(all.pairs) as (keyof Coverage['pairs'])[]) all.pairs[k] += c.pairs[k];
     for (const f of FIELD_NAMES) for (const v of c.fields[f]) all.fields[f].add(v);
   }
@@ -87,6 +88,7 @@ export function coverageJson(c: Coverage, max = 64) {
     states: c.states,
     probes: c.probes,
     oracle: c.oracle,
+    translated: c.translated,
     pairs: { ...c.pairs },
     fields: Object.fromEntries(
       FIELD_NAMES.map((f) => {

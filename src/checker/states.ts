@@ -285,7 +285,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
     // The instruction at physical base + pc (32-bit: a relocation that wrapped would find it there too).
     const at = (rel.base + rel.pc) % 2 ** 32;
     for (const seg of storage) if (at >= seg.origin && at < seg.origin + seg.words.length) seg.words[at - seg.origin] = word;
-    if (!large && i >= given && code.length && r() < 0.35) plantControlBlock(r, storage[0]!.words, regs, rel.base, rel.bound, at, spec, code);
+    if (!large && i >= given && code.length && (r() < 0.35 || spec.mnemonic === 'vmrun')) plantControlBlock(r, storage[0]!.words, regs, rel.base, rel.bound, at, spec, code);
 
     yield {
       s: r() < 0.5,
@@ -301,7 +301,7 @@ export function* statesFor(spec: Spec, count: number, seed: number, opts: StateO
 }
 
 /**
- * Sometimes storage holds a plausible `vt` control block (layout VMCB, from
+ * Sometimes (for `vmrun`, in every state past the constants) storage holds a plausible `vt` control block (layout VMCB, from
  * isa/) at an address the instruction's register operands point to, with a
  * partition that fits in storage and a few instructions at the guest's
  * entry, so that a `vmrun` is seen entering a guest and not only refusing a
@@ -326,6 +326,17 @@ function plantControlBlock(r: Rand, mem: Int32Array, regs: Int32Array, base: num
   block[VMCB.INTERCEPTS] = pick(r, [0, int(r, 0, 127)]);
   block[VMCB.INJECT] = pick(r, [0, 0, int(r, 1, 6)]);
   for (let k = VMCB.REGS; k < VMCB.SIZE; k++) block[k] = pick(r, EDGES);
+  // Half the blocks (by the address drawn, so no extra draw shifts the other states) hold a guest that can run:
+  // relocation 0..size, its entry inside, IO and HALT intercepted as the assist probe does. Random PSW fields
+  // alone nearly always exit before a guest instruction completes, and then vmrun's effect on the host's TIMER
+  // and on storage outside the host's window (a partition is anywhere in storage) is rarely seen.
+  if ((at & 1) === 1) {
+    block[VMCB.PSW + 1] = Math.min(block[VMCB.PSW + 1]!, size - 5);
+    block[VMCB.PSW + 2] = 0;
+    block[VMCB.PSW + 3] = size;
+    block[VMCB.INTERCEPTS] = 3;
+    block[VMCB.INJECT] = 0;
+  }
   // the guest's entry holds a few instructions, so the guest runs before it exits
   const any = new Chooser(r, 0, false);
   const entry = block[VMCB.PART_BASE]! + block[VMCB.PSW + 2]! + block[VMCB.PSW + 1]!;

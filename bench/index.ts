@@ -7,7 +7,9 @@
  * nesting level), nano (trap round trips), asm (assembler throughput),
  * startup (the command as whole processes, beside `node -e 0`), and
  * monitors (every monitor on one workload at a time, with modelled cycles
- * from bench/costmodel.json; --costs=FILE|NAME=CYCLES,... changes the model).
+ * from bench/costmodel.json; --costs=FILE|NAME=CYCLES,... changes the model),
+ * classify, debug (reverse execution), and cli (the command with its default
+ * options, run against vmm against plain JS, on held-out programs).
  * Each prints its counts, then its timings and ratios, and saves
  * bench/results/NAME.json and NAME.chart.html (benny).
  *
@@ -24,6 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as asm from './asm.bench.js';
 import * as classify from './classify.bench.js';
+import * as cli from './cli.bench.js';
 import * as debug from './debug.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
@@ -41,6 +44,7 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   monitors: monitors.run,
   classify: classify.run,
   debug: debug.run,
+  cli: cli.run,
 };
 
 function usage(): never {
@@ -151,7 +155,7 @@ function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
     '```sh',
     'npm run bench                 # every suite, then this file (a few minutes)',
     'npm run bench -- --quick      # every suite with short timing: under a minute; does not write this file',
-    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, startup, monitors, debug)',
+    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, startup, monitors, classify, debug, cli)',
     'npm run bench -- monitors --costs=exit=2000,trap=300   # the monitor comparison under another cost model',
     'node --cpu-prof --import tsx bench/index.ts nano   # profile a suite (writes CPU.*.cpuprofile)',
     '```',

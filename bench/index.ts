@@ -7,23 +7,29 @@
  * nesting level), nano (trap round trips), asm (assembler throughput),
  * startup (the command as whole processes, beside `node -e 0`), and
  * monitors (every monitor on one workload at a time, with modelled cycles
- * from bench/costmodel.json; --costs=FILE|NAME=CYCLES,... changes the model).
+ * from bench/costmodel.json; --costs=FILE|NAME=CYCLES,... changes the model),
+ * classify, debug (reverse execution), and cli (the command with its default
+ * options, run against vmm against plain JS, on held-out programs).
  * Each prints its counts, then its timings and ratios, and saves
  * bench/results/NAME.json and NAME.chart.html (benny).
  *
  * RESULTS.md is written after a full (not --quick) run of every suite; the
  * monitors suite also rewrites its own section of it whenever it runs.
+ * Every suite's report is kept (bench/results/NAME.report.json), so
+ * `npm run bench -- --write` writes RESULTS.md again from the last full
+ * runs of each suite (after rerunning one of them alone, say).
  *
  * When more than one suite runs, each runs in a fresh Node process: one
  * suite's heap and V8's optimized code for the shared functions (Cpu.run
  * above all) would otherwise bias the next one's numbers.
  */
 import { execSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as asm from './asm.bench.js';
 import * as classify from './classify.bench.js';
+import * as cli from './cli.bench.js';
 import * as debug from './debug.bench.js';
 import * as interp from './interp.bench.js';
 import { BENCH_DIR, caseOptions, type BenchOptions, type SuiteReport } from './lib.js';
@@ -41,10 +47,11 @@ const SUITES: Record<string, (o: BenchOptions) => Promise<SuiteReport>> = {
   monitors: monitors.run,
   classify: classify.run,
   debug: debug.run,
+  cli: cli.run,
 };
 
 function usage(): never {
-  console.error(`usage: npm run bench -- [--quick] [--costs=FILE.json|NAME=CYCLES,...] [${Object.keys(SUITES).join('|')} ...]`);
+  console.error(`usage: npm run bench -- [--quick] [--costs=FILE.json|NAME=CYCLES,...] [${Object.keys(SUITES).join('|')} ...]\n       npm run bench -- --write   (RESULTS.md from every suite's last full report)`);
   process.exit(2);
 }
 
@@ -76,13 +83,26 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const child = args.includes('--child');
+  const rewrite = args.includes('--write');
   const names = args.filter((a) => !a.startsWith('--'));
-  for (const a of args) if (a.startsWith('--') && a !== '--quick' && a !== '--child' && !a.startsWith('--costs=')) usage();
+  for (const a of args) if (a.startsWith('--') && a !== '--quick' && a !== '--child' && a !== '--write' && !a.startsWith('--costs=')) usage();
   const costs = args.find((a) => a.startsWith('--costs='))?.slice('--costs='.length);
   for (const n of names) if (!SUITES[n]) usage();
   const chosen = names.length ? names : Object.keys(SUITES);
   const opts: BenchOptions = { quick, ...(costs ? { costs } : {}) };
 
+  if (rewrite) {
+    // RESULTS.md from the reports the suites' last full runs kept.
+    const reports = Object.keys(SUITES).map((n) => {
+      const saved = JSON.parse(readFileSync(reportPath(n), 'utf8')) as Partial<SavedReport> & SuiteReport;
+      if (saved.quick) throw new Error(`${reportPath(n)} is from a --quick run: run \`npm run bench -- ${n}\` first`);
+      return { ...saved, at: saved.at ?? statSync(reportPath(n)).mtime.toISOString(), load: saved.load ?? 'not recorded', quick: false };
+    });
+    const at = reports.map((r) => r.at).sort();
+    writeResults(reports, { started: new Date(at[0]!), seconds: NaN, loadBefore: reports.map((r) => `${r.name} ${r.load}`).join('; '), loadAfter: '', quick: false, ended: at[at.length - 1]! });
+    console.log('Wrote bench/RESULTS.md from bench/results/*.report.json');
+    return;
+  }
   const started = new Date();
   const loadBefore = load();
   const t0 = performance.now();
@@ -90,13 +110,15 @@ async function main(): Promise<void> {
   if (child) {
     // One suite, in this fresh process; the parent reads its report.
     const report = await SUITES[chosen[0]!]!(opts);
-    writeFileSync(reportPath(chosen[0]!), JSON.stringify(report));
+    save(report, quick, loadBefore);
     return;
   }
   const reports: SuiteReport[] = [];
   for (const n of chosen) {
     if (chosen.length === 1) {
-      reports.push(await SUITES[n]!(opts));
+      const report = await SUITES[n]!(opts);
+      save(report, quick, `${loadBefore} before, ${load()} after`);
+      reports.push(report);
       continue;
     }
     const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--child', n, ...(quick ? ['--quick'] : []), ...(costs ? [`--costs=${costs}`] : [])], { stdio: 'inherit' });
@@ -122,12 +144,26 @@ function reportPath(suite: string): string {
   return join(BENCH_DIR, 'results', `${suite}.report.json`);
 }
 
+/** A suite's report as kept on disk: when it ran, at what load, and whether quick. */
+interface SavedReport extends SuiteReport {
+  readonly at: string;
+  readonly load: string;
+  readonly quick: boolean;
+}
+
+function save(report: SuiteReport, quick: boolean, loadAvg: string): void {
+  const saved: SavedReport = { ...report, at: new Date().toISOString(), load: loadAvg, quick };
+  writeFileSync(reportPath(report.name), JSON.stringify(saved));
+}
+
 interface RunInfo {
   readonly started: Date;
   readonly seconds: number;
   readonly loadBefore: string;
   readonly loadAfter: string;
   readonly quick: boolean;
+  /** written from saved reports (--write): when the last of them ran */
+  readonly ended?: string;
 }
 
 function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
@@ -137,21 +173,25 @@ function writeResults(reports: readonly SuiteReport[], run: RunInfo): void {
   const lines: string[] = [
     '# Benchmark results',
     '',
-    `Generated by \`npm run bench\` (bench/index.ts) on ${run.started.toISOString()}${commit ? ` at commit ${commit}` : ''}; the whole run took ${run.seconds.toFixed(0)} s. Targets are measured here, never asserted by a test.`,
+    run.ended
+      ? `Written by \`npm run bench -- --write\` (bench/index.ts)${commit ? ` at commit ${commit}` : ''} from each suite's last full run, ${run.started.toISOString()} to ${run.ended}. Targets are measured here, never asserted by a test.`
+      : `Generated by \`npm run bench\` (bench/index.ts) on ${run.started.toISOString()}${commit ? ` at commit ${commit}` : ''}; the whole run took ${run.seconds.toFixed(0)} s. Targets are measured here, never asserted by a test.`,
     '',
     '## Machine',
     '',
     `- CPUs: ${sh('nproc') || cpus().length} (\`nproc\`), ${cpuModel()}`,
     `- memory: ${mem || 'unknown'}`,
     `- Node ${process.version} (V8 ${process.versions.v8}), ${process.platform} ${process.arch}`,
-    `- load average (1, 5, 15 min): ${run.loadBefore} before the run, ${run.loadAfter} after. The machine is shared: other work running at the same time shows up as wider margins.`,
+    run.ended
+      ? `- load average (1, 5, 15 min) per suite: ${run.loadBefore}. The machine is shared: other work running at the same time shows up as wider margins, and in CPU time too.`
+      : `- load average (1, 5, 15 min): ${run.loadBefore} before the run, ${run.loadAfter} after. The machine is shared: other work running at the same time shows up as wider margins, and in CPU time too.`,
     '',
     '## Commands',
     '',
     '```sh',
     'npm run bench                 # every suite, then this file (a few minutes)',
     'npm run bench -- --quick      # every suite with short timing: under a minute; does not write this file',
-    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, startup, monitors, debug)',
+    'npm run bench -- interp nano  # only the named suites (interp, vmm, nano, asm, startup, monitors, classify, debug, cli)',
     'npm run bench -- monitors --costs=exit=2000,trap=300   # the monitor comparison under another cost model',
     'node --cpu-prof --import tsx bench/index.ts nano   # profile a suite (writes CPU.*.cpuprofile)',
     '```',

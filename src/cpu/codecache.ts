@@ -18,7 +18,7 @@
  * is shared with every other placement of the same code (translate.ts).
  */
 import { FIELDS } from '../isa/table.js';
-import { layout, runtimeField, templateFor, type Region, type RegionFn, type Surroundings } from './translate.js';
+import { layout, runtimeField, templateFor, translatedAt, type Region, type RegionFn, type Surroundings } from './translate.js';
 
 const OP_SHIFT = FIELDS.op[1];
 
@@ -101,6 +101,23 @@ export class CodeCache implements Surroundings {
   }
 
   /**
+   * The first taken branch to p: remember its page (reset clears it), and
+   * if this process has translated the code entered at p before (another
+   * machine, another partition, an earlier run), place that translation
+   * here now (translate.ts translatedAt). Returns true if p is now an entry.
+   * Not while any word of this CPU keeps being rewritten: those words are
+   * translated differently here (rewritten()), so such code waits to be hot.
+   */
+  first(p: number): boolean {
+    this.touch(p);
+    if (this.rewrites.size !== 0) return false;
+    const region = translatedAt(this, p);
+    if (region === undefined) return false;
+    this.place(region, p - region.heads[0]!);
+    return true;
+  }
+
+  /**
    * p has become hot (ent[p] reached HOT_AT): translate the region entered
    * there. Returns true if p is now an entry. `env` shapes the region
    * instead of this cache: the checker (src/checker/translated.ts) passes
@@ -110,15 +127,20 @@ export class CodeCache implements Surroundings {
     this.touch(p);
     const shape = layout(env, p);
     if (shape === undefined) return false; // ent[p] stays HOT_AT: not tried again until reset
+    this.place(templateFor(env, shape), shape.p0);
+    return true;
+  }
+
+  /** Place a translated region at p0: its heads become entries, its words are marked. */
+  private place(region: Region, p0: number): void {
     if (this.live >= MAX_PLACEMENTS) this.flush();
-    const region = templateFor(env, shape);
     const nh = region.heads.length;
     const placed: Placement = {
       region,
       fn: region.fn,
-      p0: shape.p0,
-      lo: shape.p0,
-      hi: shape.p0 + region.span,
+      p0,
+      lo: p0,
+      hi: p0 + region.span,
       V: new Int32Array(nh),
       ids: new Int32Array(nh),
       dead: false,
@@ -143,7 +165,6 @@ export class CodeCache implements Surroundings {
     }
     this.live++;
     this.translations++;
-    return true;
   }
 
   /**

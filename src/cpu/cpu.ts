@@ -523,7 +523,7 @@ export class Cpu {
           if (e >= ENTRY) look = true;
           else if (e < HOT_AT) {
             ENT[p] = e + 1;
-            if (e === 0) code.touch(p);
+            if (e === 0) look = code.first(p); // translated before (elsewhere, or in another machine)? placed now
             else if (e + 1 === HOT_AT) look = code.hot(p);
           }
         }

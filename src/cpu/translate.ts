@@ -86,8 +86,9 @@ export interface Region {
   /** the words it covers (offsets, ascending), and of those, the ones stores must not hit (all but the ones read at run time) */
   readonly words: Int32Array;
   readonly marked: Int32Array;
-  /** the words it was made from, by offset (0 where not covered) */
+  /** the words it was made from, by offset (0 where not covered), and the bits of each it depends on (all but a field read at run time) */
   readonly W: Int32Array;
+  readonly M: Int32Array;
   /** offsets 0 .. span-1 */
   readonly span: number;
   /** calls so far, while it is young (see WARM_CALLS) */
@@ -411,6 +412,13 @@ function keyOf(E: Int32Array, L: Layout): string {
 /** Translated regions of this process by content (insertion order: the oldest are dropped first). */
 const TEMPLATES = new Map<string, Region>();
 const MAX_TEMPLATES = 4096;
+/**
+ * The same regions by the word at their entry (heads[0]), the most recent
+ * last, at most PER_ENTRY each: how a machine finds, at the first taken
+ * branch to a word, that this code was translated before (translatedAt).
+ */
+const BY_ENTRY = new Map<number, Region[]>();
+const PER_ENTRY = 4;
 
 /**
  * The translation of a layout: from the cache if the same code was
@@ -421,10 +429,70 @@ export function templateFor(env: Surroundings, L: Layout): Region {
   let t = TEMPLATES.get(key);
   if (t === undefined) {
     t = generate(env, L);
-    if (TEMPLATES.size >= MAX_TEMPLATES) TEMPLATES.delete(TEMPLATES.keys().next().value!);
+    if (TEMPLATES.size >= MAX_TEMPLATES) {
+      const [oldKey, old] = TEMPLATES.entries().next().value!;
+      TEMPLATES.delete(oldKey);
+      unindex(old);
+    }
     TEMPLATES.set(key, t);
+    index(t);
   }
   return t;
+}
+
+function index(t: Region): void {
+  const h = t.heads[0]!;
+  if (t.M[h] !== -1) return; // its entry word has a field read at run time: not a key
+  const list = BY_ENTRY.get(t.W[h]!);
+  if (list === undefined) BY_ENTRY.set(t.W[h]!, [t]);
+  else {
+    if (list.length >= PER_ENTRY) list.shift();
+    list.push(t);
+  }
+}
+
+function unindex(t: Region): void {
+  const h = t.heads[0]!;
+  const list = BY_ENTRY.get(t.W[h]!);
+  const i = list?.indexOf(t) ?? -1;
+  if (i >= 0) list!.splice(i, 1);
+  if (list?.length === 0) BY_ENTRY.delete(t.W[h]!);
+}
+
+/**
+ * A region this process has translated before whose code, entered at p,
+ * is exactly what storage holds now: every word it covers equal (but the
+ * fields it reads at run time), and each translatable on this CPU (its ISA
+ * defines the opcode and the reserved bits are clear). Undefined if none.
+ * A machine that runs code another machine (or another partition) already
+ * made hot places that translation at its first taken branch there,
+ * instead of interpreting until the code is hot again: translation is exact
+ * wherever the words match, so where it lies and who found it hot do not matter.
+ */
+export function translatedAt(env: Surroundings, p: number): Region | undefined {
+  const E = env.E;
+  const list = BY_ENTRY.get(E[p]!);
+  if (list === undefined) return undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const t = list[i]!;
+    const p0 = p - t.heads[0]!;
+    if (p0 < 0 || p0 + t.span > E.length) continue;
+    if (fits(env, p0, t)) return t;
+  }
+  return undefined;
+}
+
+function fits(env: Surroundings, p0: number, t: Region): boolean {
+  const E = env.E;
+  const RES = env.reserved;
+  const L = t.words;
+  for (let i = 0; i < L.length; i++) {
+    const o = L[i]!;
+    const w = E[p0 + o]!;
+    const m = t.M[o]!;
+    if ((w & m) !== t.W[o] || (w & m & RES[w >>> OP]!) !== 0) return false;
+  }
+  return true;
 }
 
 /** Translated regions in this process's cache (for tests and reports). */
@@ -648,5 +716,5 @@ function generate(env: Surroundings, L: Layout): Region {
   ) as RegionFn;
   const words = Int32Array.from(L.words, (p) => p - p0);
   const marked = Int32Array.from(L.words.filter((_, i) => !L.fields[i]), (p) => p - p0);
-  return { fn, heads, words, marked, W, span: L.span, calls: 0 };
+  return { fn, heads, words, marked, W, M, span: L.span, calls: 0 };
 }

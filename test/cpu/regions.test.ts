@@ -289,7 +289,8 @@ describe('translations are position independent and shared', () => {
   });
 
   it(`counts taken branches per word: ${HOT_AT} to one target translate it, fewer do not`, () => {
-    const img = (n: number) => asm(`li r1, ${n}\nloop: addi r1, r1, -1\nbnez r1, loop\nhalt`, 'pg32');
+    // code no other test translates (translatedAt would place that translation at the first branch)
+    const img = (n: number) => asm(`li r1, ${n}\nloop: xori r7, r7, 0x4d3\naddi r1, r1, -1\nbnez r1, loop\nhalt`, 'pg32');
     const few = new Cpu({ isa: PG32, memWords: MEM });
     few.load(img(HOT_AT - 1));
     few.run(1e6);
@@ -298,6 +299,40 @@ describe('translations are position independent and shared', () => {
     enough.load(img(HOT_AT + 2));
     enough.run(1e6);
     expect(enough.code!.translations).toBe(1);
+  });
+});
+
+describe('code translated before is placed at its first taken branch', () => {
+  const loop = (imm: number, org: number) =>
+    asm(`.org ${org}\nstart: li r1, 40\nloop: addi r2, r2, ${imm}\nxori r3, r2, 0x2bd\naddi r1, r1, -1\nbnez r1, loop\nhalt`, 'pg32');
+
+  /** Run img on a translating CPU, first `first` steps, then to the end; the interpreter must agree. */
+  const against = (img: Image, first: number) => {
+    const fast = new Cpu({ isa: PG32, memWords: MEM, devices: new Console() });
+    const slow = new Cpu({ isa: PG32, memWords: MEM, devices: new Console(), translate: false });
+    fast.load(img);
+    slow.load(img);
+    fast.run(first);
+    const early = fast.code!.translations;
+    expect(fast.run(1e6)).toBe(slow.run(1e6));
+    expect(state(fast)).toEqual(state(slow));
+    return { fast, early };
+  };
+
+  it('a second machine (code elsewhere) enters the first one\'s translation at its first taken branch, and stays exact', () => {
+    lockstep(loop(7, 100), [1e6]);
+    const { fast, early } = against(loop(7, 900), 1 + 4 * 2); // two passes: one taken branch back to the loop
+    expect(early).toBe(1);
+    expect(fast.code!.placements()[0]!.heads).toContain(901);
+    expect(fast.regs[2]).toBe(40 * 7);
+  });
+
+  it('code differing in one word (an immediate) is not taken for it: it waits to be hot, and stays exact', () => {
+    lockstep(loop(9, 100), [1e6]);
+    const { fast, early } = against(loop(11, 100), 1 + 4 * (HOT_AT - 1));
+    expect(early).toBe(0);
+    expect(fast.code!.translations).toBe(1);
+    expect(fast.regs[2]).toBe(40 * 11);
   });
 });
 

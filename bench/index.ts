@@ -24,7 +24,7 @@
  * above all) would otherwise bias the next one's numbers.
  */
 import { execSync, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as asm from './asm.bench.js';
@@ -94,8 +94,15 @@ async function main(): Promise<void> {
   if (rewrite) {
     // RESULTS.md from the reports the suites' last full runs kept.
     const reports = Object.keys(SUITES).map((n) => {
+      if (!existsSync(reportPath(n))) {
+        console.error(`bench: suite '${n}' has no full run to write from (${reportPath(n)}): run \`npm run bench -- ${n}\` first`);
+        process.exit(1);
+      }
       const saved = JSON.parse(readFileSync(reportPath(n), 'utf8')) as Partial<SavedReport> & SuiteReport;
-      if (saved.quick) throw new Error(`${reportPath(n)} is from a --quick run: run \`npm run bench -- ${n}\` first`);
+      if (saved.quick) {
+        console.error(`bench: ${reportPath(n)} is from a --quick run: run \`npm run bench -- ${n}\` first`);
+        process.exit(1);
+      }
       return { ...saved, at: saved.at ?? statSync(reportPath(n)).mtime.toISOString(), load: saved.load ?? 'not recorded', quick: false };
     });
     const at = reports.map((r) => r.at).sort();

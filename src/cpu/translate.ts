@@ -520,7 +520,8 @@ function registersOf(w: number): number[] {
   return rs;
 }
 
-function branchCondition(op: number, x: string, y: string): string {
+/** A conditional branch's condition as JS (also binary translation's, src/vmm/bt/translate.ts). */
+export function branchCondition(op: number, x: string, y: string): string {
   switch (op) {
     case O.beq: return `${x} === ${y}`;
     case O.bne: return `${x} !== ${y}`;

@@ -33,6 +33,7 @@
  */
 import { CAUSES, FIELDS, FLAGS, FORMATS, OPCODE, getField, reservedMask, type Isa } from '../../isa/table.js';
 import { IDENT, type TranslationClasses } from './classes.js';
+import { branchCondition } from '../../cpu/translate.js';
 import type { VirtualMachine } from '../vm.js';
 
 /** How a block (or a step) left: X[3]. NEXT and TAKEN can be chained (link slots 0 and 1). */
@@ -158,16 +159,6 @@ interface Operands {
   loopBack(cond: string | null): string | null;
 }
 
-function branchCondition(op: number, x: string, y: string): string {
-  switch (op) {
-    case O.beq: return `${x} === ${y}`;
-    case O.bne: return `${x} !== ${y}`;
-    case O.blt: return `${x} < ${y}`;
-    case O.bge: return `${x} >= ${y}`;
-    case O.bltu: return `(${x} >>> 0) < (${y} >>> 0)`;
-    default: return `(${x} >>> 0) >= (${y} >>> 0)`; // bgeu
-  }
-}
 
 /** The meaning of an ident instruction (kinds alu, mem, branch, extra), as JS. */
 function meaning(op: number, o: Operands): string {

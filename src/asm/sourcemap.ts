@@ -5,6 +5,7 @@
  * It implements ReadonlyMap, so it is a drop-in `Image.sourceMap`.
  */
 import type { SourceLine } from '../image.js';
+import { SourceMapView } from '../sourcemaps.js';
 
 export interface LineRun {
   readonly origin: number;
@@ -12,7 +13,7 @@ export interface LineRun {
   readonly lines: Int32Array;
 }
 
-export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
+export class CompactSourceMap extends SourceMapView {
   readonly size: number;
   private readonly runs: LineRun[];
 
@@ -21,6 +22,7 @@ export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
     readonly file: string,
     runs: readonly LineRun[],
   ) {
+    super();
     this.runs = [...runs].filter((r) => r.lines.length > 0).sort((a, b) => a.origin - b.origin);
     let n = 0;
     for (const r of this.runs) for (const l of r.lines) if (l > 0) n++;
@@ -46,7 +48,8 @@ export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
     return line > 0 ? { file: this.file, line } : undefined;
   }
 
-  has(addr: number): boolean {
+  /** without building the SourceLine get() returns */
+  override has(addr: number): boolean {
     return this.lineAt(addr) > 0;
   }
 
@@ -56,22 +59,6 @@ export class CompactSourceMap implements ReadonlyMap<number, SourceLine> {
         const line = r.lines[i]!;
         if (line > 0) yield [r.origin + i, { file: this.file, line }];
       }
-  }
-
-  *keys(): MapIterator<number> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  *values(): MapIterator<SourceLine> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  [Symbol.iterator](): MapIterator<[number, SourceLine]> {
-    return this.entries();
-  }
-
-  forEach(fn: (value: SourceLine, key: number, map: ReadonlyMap<number, SourceLine>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 
   /** Every (address, line) in address order, without an object per entry (the image writer's path). */

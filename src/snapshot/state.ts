@@ -9,6 +9,7 @@
 import { Cpu, type CheckStop, type CpuHidden } from '../cpu/cpu.js';
 import type { Devices } from '../cpu/devices.js';
 import { GuestMode } from '../cpu/guest.js';
+import { copyProcessorState, type ProcessorState as HandedState } from '../cpu/psw.js';
 import { resolveIsa } from '../isa/table.js';
 import type { VirtualMachine, VmStats } from '../vmm/vm.js';
 
@@ -88,14 +89,9 @@ export interface VmState extends ProcessorState {
   readonly stats: StatsState;
 }
 
-interface Processor {
+/** A machine's processor as a snapshot takes it: the PSW part a monitor hands over (psw.ts), and the rest. */
+interface Processor extends HandedState {
   readonly regs: Int32Array;
-  flags: number;
-  pc: number;
-  base: number;
-  bound: number;
-  timer: number;
-  pending: boolean;
   halted: boolean;
   checkStop: CheckStop | null;
   instret: number;
@@ -118,12 +114,7 @@ function captureProcessor(m: Processor): ProcessorState {
 
 function restoreProcessor(m: Processor, s: ProcessorState): void {
   m.regs.set(s.regs);
-  m.flags = s.flags;
-  m.pc = s.pc;
-  m.base = s.base;
-  m.bound = s.bound;
-  m.timer = s.timer;
-  m.pending = s.pending;
+  copyProcessorState(m, s);
   m.halted = s.halted;
   m.checkStop = s.checkStop;
   m.instret = s.instret;

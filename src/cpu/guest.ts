@@ -27,7 +27,7 @@
 import { EXITS, FLAGS_MASK, MIN_PARTITION, VMCB, type Isa } from '../isa/table.js';
 import { Cpu } from './cpu.js';
 import type { Devices } from './devices.js';
-import type { PswState } from './psw.js';
+import type { ProcessorState, PswState } from './psw.js';
 
 /** A machine that can execute `vmrun`: the real CPU, or a virtual machine. */
 export interface VtHost extends PswState {
@@ -102,14 +102,8 @@ export function enterGuest(host: VtHost, isa: Isa, devices: Devices, cb: number,
   }
   const g = processorFor(host, isa, partBase, size);
   g.devices = devices;
-  for (let r = 0; r < 16; r++) g.regs[r] = E[cb + VMCB.REGS + r]!;
+  loadBlockState(E, cb, g);
   g.regs[0] = 0;
-  g.flags = E[cb + VMCB.PSW]! & FLAGS_MASK;
-  g.pc = E[cb + VMCB.PSW + 1]! >>> 0;
-  g.base = E[cb + VMCB.PSW + 2]! >>> 0;
-  g.bound = E[cb + VMCB.PSW + 3]! >>> 0;
-  g.timer = E[cb + VMCB.TIMER]! >>> 0;
-  g.pending = E[cb + VMCB.PENDING]! !== 0;
   g.intercepts = E[cb + VMCB.INTERCEPTS]!;
   g.resume();
   E[cb + VMCB.INJECT] = 0; // consumed by vmrun
@@ -192,20 +186,41 @@ export function leaveGuest(host: VtHost): void {
   const g = gm.cpu;
   const E = host.mem;
   const cb = gm.cb;
-  E[cb + VMCB.PSW] = g.flags & FLAGS_MASK;
-  E[cb + VMCB.PSW + 1] = g.pc;
-  E[cb + VMCB.PSW + 2] = g.base;
-  E[cb + VMCB.PSW + 3] = g.bound;
-  E[cb + VMCB.TIMER] = g.timer;
-  E[cb + VMCB.PENDING] = g.pending ? 1 : 0;
+  g.regs[0] = 0;
+  storeBlockState(E, cb, g);
   E[cb + VMCB.EXIT_CODE] = g.exitCode;
   E[cb + VMCB.EXIT_INFO] = g.exitInfo;
   E[cb + VMCB.INJECT] = 0;
-  g.regs[0] = 0;
-  for (let r = 0; r < 16; r++) E[cb + VMCB.REGS + r] = g.regs[r]!;
   host.guest = null;
   if (gm.byInstruction) {
     host.instret++;
     if (host.timer > 0 && --host.timer === 0) host.pending = true;
   }
+}
+
+/** What a control block holds of a processor (ISA.md `vt`, words 0-5 and 16-31): the guest CPU's, or a VM's under a monitor. */
+export interface BlockState extends ProcessorState {
+  readonly regs: Int32Array;
+}
+
+/** The guest state into control block `cb`: PSW (flags bits 0-1), TIMER, the pending interrupt, the registers. */
+export function storeBlockState(E: Int32Array, cb: number, p: BlockState): void {
+  E[cb + VMCB.PSW] = p.flags & FLAGS_MASK;
+  E[cb + VMCB.PSW + 1] = p.pc;
+  E[cb + VMCB.PSW + 2] = p.base;
+  E[cb + VMCB.PSW + 3] = p.bound;
+  E[cb + VMCB.TIMER] = p.timer;
+  E[cb + VMCB.PENDING] = p.pending ? 1 : 0;
+  for (let r = 0; r < 16; r++) E[cb + VMCB.REGS + r] = p.regs[r]!;
+}
+
+/** The guest state out of control block `cb` (r0 as stored: the caller decides whether it reads 0). */
+export function loadBlockState(E: Int32Array, cb: number, p: BlockState): void {
+  p.flags = E[cb + VMCB.PSW]! & FLAGS_MASK;
+  p.pc = E[cb + VMCB.PSW + 1]! >>> 0;
+  p.base = E[cb + VMCB.PSW + 2]! >>> 0;
+  p.bound = E[cb + VMCB.PSW + 3]! >>> 0;
+  p.timer = E[cb + VMCB.TIMER]! >>> 0;
+  p.pending = E[cb + VMCB.PENDING]! !== 0;
+  for (let r = 0; r < 16; r++) p.regs[r] = E[cb + VMCB.REGS + r]!;
 }

@@ -22,9 +22,9 @@
  * is the VMCB traffic that made early VT-x exits expensive.
  */
 import type { StopReason } from '../cpu/cpu.js';
-import { leaveGuest } from '../cpu/guest.js';
+import { leaveGuest, loadBlockState, storeBlockState } from '../cpu/guest.js';
 import { runNested } from './nested.js';
-import { causeName, CAUSES, EXITS, FIELDS, FLAGS_MASK, INTERCEPTS, LOW, OPCODE, VMCB, type Isa } from '../isa/table.js';
+import { causeName, CAUSES, EXITS, FIELDS, INTERCEPTS, LOW, OPCODE, VMCB, type Isa } from '../isa/table.js';
 import { loadPsw } from '../cpu/psw.js';
 import { Console } from '../cpu/devices.js';
 import { Allocator } from './allocator.js';
@@ -241,31 +241,18 @@ export class HwMonitor implements Runner, Observable {
   /** The VM's state into its control block, for vmrun. */
   private toBlock(vm: VirtualMachine, cb: number): void {
     const E = this.host.mem;
-    E[cb + VMCB.PSW] = vm.flags & FLAGS_MASK;
-    E[cb + VMCB.PSW + 1] = vm.pc;
-    E[cb + VMCB.PSW + 2] = vm.base;
-    E[cb + VMCB.PSW + 3] = vm.bound;
-    E[cb + VMCB.TIMER] = vm.timer;
-    E[cb + VMCB.PENDING] = vm.pending ? 1 : 0;
+    storeBlockState(E, cb, vm);
     E[cb + VMCB.PART_BASE] = vm.partition.offset;
     E[cb + VMCB.PART_SIZE] = vm.partition.size;
     E[cb + VMCB.INTERCEPTS] = OWNED;
     E[cb + VMCB.INJECT] = vm.injectCause;
     E[cb + VMCB.INJECT_INFO] = vm.injectInfo;
     vm.injectCause = 0;
-    for (let r = 0; r < 16; r++) E[cb + VMCB.REGS + r] = vm.regs[r]!;
   }
 
   /** The control block back into the VM, after an exit. */
   private fromBlock(vm: VirtualMachine, cb: number): void {
-    const E = this.host.mem;
-    vm.flags = E[cb + VMCB.PSW]! & FLAGS_MASK;
-    vm.pc = E[cb + VMCB.PSW + 1]! >>> 0;
-    vm.base = E[cb + VMCB.PSW + 2]! >>> 0;
-    vm.bound = E[cb + VMCB.PSW + 3]! >>> 0;
-    vm.timer = E[cb + VMCB.TIMER]! >>> 0;
-    vm.pending = E[cb + VMCB.PENDING]! !== 0;
-    for (let r = 0; r < 16; r++) vm.regs[r] = E[cb + VMCB.REGS + r]!;
+    loadBlockState(this.host.mem, cb, vm);
   }
 
   /** Out of guest mode without an exit the guest could see: the state goes back to the VM. */

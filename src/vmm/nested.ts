@@ -26,8 +26,8 @@
  * C12) is the same code for nested and emulated guest mode.
  */
 import type { StopReason } from '../cpu/cpu.js';
-import { leaveGuest } from '../cpu/guest.js';
-import { EXITS, FIELDS, FLAGS_MASK, INTERCEPTS, OPCODE, VMCB } from '../isa/table.js';
+import { leaveGuest, loadBlockState, storeBlockState } from '../cpu/guest.js';
+import { EXITS, FIELDS, INTERCEPTS, OPCODE, VMCB } from '../isa/table.js';
 import type { Cpu } from '../cpu/cpu.js';
 import type { Machine } from './machine.js';
 import type { VirtualMachine } from './vm.js';
@@ -173,27 +173,15 @@ function partitionOf(host: Machine, l2: Cpu): number {
 }
 
 function toBlock(E: Int32Array, cb: number, g: Cpu, partBase: number, intercepts: number, inject: number, injectInfo: number): void {
-  E[cb + VMCB.PSW] = g.flags & FLAGS_MASK;
-  E[cb + VMCB.PSW + 1] = g.pc;
-  E[cb + VMCB.PSW + 2] = g.base;
-  E[cb + VMCB.PSW + 3] = g.bound;
-  E[cb + VMCB.TIMER] = g.timer;
-  E[cb + VMCB.PENDING] = g.pending ? 1 : 0;
+  storeBlockState(E, cb, g);
   E[cb + VMCB.PART_BASE] = partBase;
   E[cb + VMCB.PART_SIZE] = g.memWords;
   E[cb + VMCB.INTERCEPTS] = intercepts;
   E[cb + VMCB.INJECT] = inject;
   E[cb + VMCB.INJECT_INFO] = injectInfo;
-  for (let r = 0; r < 16; r++) E[cb + VMCB.REGS + r] = g.regs[r]!;
 }
 
 function fromBlock(E: Int32Array, cb: number, g: Cpu): void {
-  g.flags = E[cb + VMCB.PSW]! & FLAGS_MASK;
-  g.pc = E[cb + VMCB.PSW + 1]! >>> 0;
-  g.base = E[cb + VMCB.PSW + 2]! >>> 0;
-  g.bound = E[cb + VMCB.PSW + 3]! >>> 0;
-  g.timer = E[cb + VMCB.TIMER]! >>> 0;
-  g.pending = E[cb + VMCB.PENDING]! !== 0;
-  for (let r = 0; r < 16; r++) g.regs[r] = E[cb + VMCB.REGS + r]!;
+  loadBlockState(E, cb, g);
   g.regs[0] = 0;
 }

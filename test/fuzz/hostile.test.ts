@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assemblyProperty, checkCli, checkWord, cliProperty, imageProperty, timings, wordProperty } from './hostile.js';
 import { CI } from './seeds.js';
-import { ALL } from '../../src/isa/table.js';
+import { ALL, opcodeWord, setField } from '../../src/isa/table.js';
+import { HYPERCALL_BASE, HYPERCALL_LAST } from '../../isa/hypercalls.js';
 
 /** Slow inputs: a 100 ms budget of CPU time per input, asserted on the median and the 99th percentile so a GC pause is not a failure. */
 function budget(kind: string) {
@@ -42,6 +43,13 @@ describe('hostile inputs', () => {
       expect(checkWord(w | 0x00f00001 | (spec ? 0 : 0x000ff000)), `opcode ${op}`).toEqual([]);
       expect(checkWord(w | 0x00ffffff), `opcode ${op}`).toEqual([]);
     }
+  });
+  // Regression (npm run fuzz, words, seed 491441760): `svc 0xFFFF` in supervisor mode was reported "not
+  // equivalent" under the monitors. It is a hypercall there, by design, and the property now leaves hypercalls
+  // to test/vmm; an svc just below the range is still compared.
+  it('an svc in the hypercall range is not taken for a monitor bug; the one below it is compared', () => {
+    const svc = opcodeWord(ALL.instructions.find((s) => s.mnemonic === 'svc')!);
+    for (const n of [HYPERCALL_BASE, HYPERCALL_LAST, HYPERCALL_BASE - 1]) expect(checkWord(setField(svc, 'imm16', n)), `svc ${n}`).toEqual([]);
   });
   it(`${CI.cli.numRuns} random command lines (seed ${CI.cli.seed})`, async () => {
     await fc.assert(cliProperty(), CI.cli);
